@@ -1,0 +1,121 @@
+"""Django mail backends configured through MAILERS (see config/settings.py).
+
+- EmlFileBackend: the demo and development backend. Writes each message as one
+  `.eml` file under MAIL_FILE_DIR and logs where, so every email can be opened.
+- SendGridBackend: production. Sends each message through the SendGrid v3 API
+  with the official `sendgrid` client and an explicit timeout.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import uuid
+from datetime import datetime
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+
+from django.core.mail.backends.base import BaseEmailBackend
+
+logger = logging.getLogger(__name__)
+
+
+class EmlFileBackend(BaseEmailBackend):
+    def __init__(self, *, file_path: str, fail_silently: bool = False, **kwargs):
+        super().__init__(fail_silently=fail_silently, **kwargs)
+        self.file_path = Path(file_path)
+
+    def send_messages(self, email_messages) -> int:
+        self.file_path.mkdir(parents=True, exist_ok=True)
+        sent = 0
+        for message in email_messages:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = self.file_path / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
+            path.write_bytes(message.message().as_bytes())
+            logger.info(
+                "Wrote email %r to %s (%s)",
+                message.subject,
+                ", ".join(message.recipients()),
+                path,
+            )
+            sent += 1
+        return sent
+
+
+def _address(value: str) -> dict:
+    name, email = parseaddr(value)
+    return {"email": email, "name": name} if name else {"email": email}
+
+
+def message_to_payload(message) -> dict:
+    """Translate a Django EmailMessage into a SendGrid v3 mail/send payload."""
+    personalization = {"to": [_address(a) for a in message.to]}
+    if message.cc:
+        personalization["cc"] = [_address(a) for a in message.cc]
+    if message.bcc:
+        personalization["bcc"] = [_address(a) for a in message.bcc]
+    content = [{"type": "text/plain", "value": message.body}]
+    for body, mimetype in getattr(message, "alternatives", []):
+        if mimetype == "text/html":
+            content.append({"type": "text/html", "value": body})
+    payload = {
+        "personalizations": [personalization],
+        "from": _address(message.from_email),
+        "subject": message.subject,
+        "content": content,
+    }
+    if message.reply_to:
+        payload["reply_to"] = _address(getaddresses(message.reply_to)[0][1])
+    headers = {k: str(v) for k, v in message.extra_headers.items()}
+    if headers:
+        payload["headers"] = headers
+    attachments = []
+    for attachment in message.attachments:
+        filename, data, mimetype = attachment
+        if isinstance(data, str):
+            data = data.encode()
+        attachments.append(
+            {
+                "content": base64.b64encode(data).decode(),
+                "filename": filename or "attachment",
+                "type": mimetype or "application/octet-stream",
+                "disposition": "attachment",
+            }
+        )
+    if attachments:
+        payload["attachments"] = attachments
+    return payload
+
+
+class SendGridBackend(BaseEmailBackend):
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        host: str = "https://api.sendgrid.com",
+        timeout: float = 10.0,
+        fail_silently: bool = False,
+        **kwargs,
+    ):
+        super().__init__(fail_silently=fail_silently, **kwargs)
+        self.api_key = api_key
+        self.host = host
+        self.timeout = timeout
+
+    def send_messages(self, email_messages) -> int:
+        from sendgrid import SendGridAPIClient
+
+        client = SendGridAPIClient(api_key=self.api_key, host=self.host)
+        sent = 0
+        for message in email_messages:
+            try:
+                client.client.mail.send.post(
+                    request_body=message_to_payload(message), timeout=self.timeout
+                )
+            except Exception:
+                if not self.fail_silently:
+                    raise
+                logger.exception("SendGrid refused %r", message.subject)
+            else:
+                sent += 1
+        return sent
