@@ -1,4 +1,7 @@
+import hashlib
+import secrets
 import zoneinfo
+from datetime import timedelta
 
 from django.contrib.auth.models import (
     AbstractBaseUser,
@@ -62,6 +65,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("staff status", default=False)
     date_joined = models.DateTimeField(default=dj_timezone.now)
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    website = models.URLField(blank=True)
+    github = models.URLField("GitHub", blank=True)
+    linkedin = models.URLField("LinkedIn", blank=True)
 
     objects = UserManager()
 
@@ -98,3 +104,81 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def zoneinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class LoginTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(used_at__isnull=True, expires_at__gt=dj_timezone.now())
+
+
+class LoginToken(models.Model):
+    """A one-time link sent by email. Only the SHA-256 of the token is stored."""
+
+    class Purpose(models.TextChoices):
+        SIGNIN = "signin", "sign in"
+        VERIFY = "verify", "verify address and sign in"
+        EMAIL_CHANGE = "email_change", "change email address"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    new_email = models.EmailField(blank=True)
+    next_url = models.CharField(max_length=500, blank=True)
+    intent = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LoginTokenQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "used_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} link for {self.user}"
+
+    @classmethod
+    def issue(cls, *, user: User, purpose: str, minutes: int, **fields) -> str:
+        """Store a new token's hash and return the raw token (256 random bits)."""
+        raw = secrets.token_urlsafe(32)
+        cls.objects.create(
+            user=user,
+            purpose=purpose,
+            token_hash=hash_token(raw),
+            expires_at=dj_timezone.now() + timedelta(minutes=minutes),
+            **fields,
+        )
+        return raw
+
+    @classmethod
+    def find_usable(cls, raw: str, *, purposes) -> "LoginToken | None":
+        return (
+            cls.objects.usable()
+            .filter(token_hash=hash_token(raw or ""), purpose__in=purposes)
+            .select_related("user")
+            .first()
+        )
+
+    def consume(self) -> bool:
+        """Mark this token used, and every other open link of its person with it.
+
+        The conditional UPDATE makes a double submit safe: only one request can
+        turn `used_at` from NULL to a time, so only one of them signs in.
+        """
+        now = dj_timezone.now()
+        claimed = LoginToken.objects.filter(pk=self.pk, used_at__isnull=True).update(
+            used_at=now
+        )
+        if claimed != 1:
+            return False
+        LoginToken.objects.filter(user_id=self.user_id, used_at__isnull=True).update(
+            used_at=now
+        )
+        self.used_at = now
+        return True
+
+    consume.alters_data = True

@@ -22,6 +22,7 @@ env = environ.Env(
     CONN_MAX_AGE=(int, 60),
     SENDGRID_TIMEOUT=(float, 10.0),
     LOGIN_TOKEN_MINUTES=(int, 15),
+    NUM_PROXIES=(int, 0),
 )
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
@@ -113,6 +114,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.EmailTokenBackend",
+    # Staff created with `createsuperuser --password` may also use a password
+    # in the admin; nobody else has a usable one.
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "core:home"
 LOGIN_TOKEN_MINUTES = env("LOGIN_TOKEN_MINUTES")
@@ -160,6 +167,10 @@ else:
             "OPTIONS": {"file_path": MAIL_FILE_DIR},
         }
     }
+
+# Rate limits key on the client address; behind nginx set NUM_PROXIES=1 so the
+# address nginx saw is used instead of one a client could write itself.
+NUM_PROXIES = env("NUM_PROXIES")
 
 # Security. Behind nginx, which sets X-Forwarded-Proto; see docs/deploy.md.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core.views import admin_login
+
 urlpatterns = [
     path("", include("core.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
 ]
 

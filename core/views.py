@@ -1,8 +1,12 @@
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from .redirects import safe_next
 
 
 @require_safe
@@ -23,3 +27,10 @@ def healthz(request):
             "database unavailable\n", status=503, content_type="text/plain"
         )
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+def admin_login(request):
+    """The admin has no password form: staff sign in with an emailed link too."""
+    target = safe_next(request.GET.get("next"), default=reverse("admin:index"))
+    return redirect(f"{reverse('accounts:signin')}?{urlencode({'next': target})}")

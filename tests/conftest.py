@@ -14,3 +14,32 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "https://meetings.test"
     settings.MAIL_FILE_DIR = str(tmp_path / "mail")
+
+
+@pytest.fixture
+def user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(email="ann@example.org", name="Ann")
+
+
+@pytest.fixture
+def charlie(db):
+    """A third person with no relation to anything under test."""
+    from tests.factories import UserFactory
+
+    return UserFactory(email="charlie@example.org", name="Charlie")
+
+
+@pytest.fixture
+def committing(django_capture_on_commit_callbacks):
+    """Run on-commit callbacks (email sends) as a real commit would.
+
+    Tests run inside a transaction that never commits, so without this no email
+    queued with transaction.on_commit would ever leave.
+    """
+
+    def run():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run

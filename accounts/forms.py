@@ -1,0 +1,158 @@
+import unicodedata
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from core import ratelimit
+from core.redirects import safe_next
+
+from . import intents
+from .models import User, normalize_email, validate_timezone
+
+TOO_MANY = "Too many attempts. Please wait an hour before asking for another link."
+
+
+class EmailAddressField(forms.EmailField):
+    """The one email field: trimmed and lowercased before validation."""
+
+    def to_python(self, value):
+        return normalize_email(super().to_python(value))
+
+
+class NameField(forms.CharField):
+    """A person's name in any script, trimmed, 1 to 100 characters."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("min_length", 1)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = unicodedata.normalize("NFC", super().to_python(value) or "")
+        return " ".join(value.split())
+
+    def validate(self, value):
+        super().validate(value)
+        if any(unicodedata.category(ch).startswith("C") for ch in value):
+            raise ValidationError("Names cannot contain control characters.")
+
+
+class TimeZoneField(forms.CharField):
+    """An IANA zone name; the page offers the list in a <datalist>."""
+
+    default_validators = [validate_timezone]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"list": "timezone-list", "autocomplete": "off"}),
+        )
+        kwargs.setdefault("help_text", "Type to search, e.g. Europe/Berlin.")
+        super().__init__(**kwargs)
+
+    @staticmethod
+    def choices() -> list[str]:
+        return sorted(zoneinfo.available_timezones())
+
+
+class _LinkRequestForm(forms.Form):
+    """Shared by sign-up and sign-in: rate limits, `next` and `intent`."""
+
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+    intent = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, request, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_next(self):
+        return safe_next(self.cleaned_data.get("next"), default="")
+
+    def clean_intent(self):
+        return intents.clean(self.cleaned_data.get("intent", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and not self.errors:
+            ip_key = ratelimit.hashed_key("ip", ratelimit.client_ip(self.request))
+            if not ratelimit.take(ip_key, capacity=30, period=3600):
+                raise ValidationError(TOO_MANY, code="rate_limited")
+            email_key = ratelimit.hashed_key("email", email)
+            if not ratelimit.take(email_key, capacity=5, period=3600):
+                raise ValidationError(TOO_MANY, code="rate_limited")
+        return cleaned
+
+
+class SignUpForm(_LinkRequestForm):
+    name = NameField(label="Your name")
+    email = EmailAddressField(label="Email address")
+
+    field_order = ["name", "email"]
+
+
+class SignInForm(_LinkRequestForm):
+    email = EmailAddressField(label="Email address")
+
+
+class ProfileForm(forms.ModelForm):
+    name = NameField(label="Name")
+    timezone = TimeZoneField(label="Time zone")
+
+    class Meta:
+        model = User
+        fields = ["name", "timezone", "website", "github", "linkedin"]
+        labels = {"website": "Website", "github": "GitHub", "linkedin": "LinkedIn"}
+        help_texts = {
+            "github": "Your GitHub profile, e.g. https://github.com/you",
+            "linkedin": "Your LinkedIn profile, e.g. https://www.linkedin.com/in/you",
+        }
+
+    def _profile_url(self, field: str, hosts: tuple[str, ...]) -> str:
+        value = self.cleaned_data.get(field, "")
+        if value:
+            host = value.split("://", 1)[-1].split("/", 1)[0].lower()
+            path = value.split("://", 1)[-1].partition("/")[2].strip("/")
+            if not value.startswith("https://") or host not in hosts or not path:
+                raise ValidationError(
+                    f"Enter your profile address on {hosts[0]} (starting with https://)."
+                )
+        return value
+
+    def clean_github(self):
+        return self._profile_url("github", ("github.com", "www.github.com"))
+
+    def clean_linkedin(self):
+        return self._profile_url("linkedin", ("www.linkedin.com", "linkedin.com"))
+
+
+class EmailChangeForm(forms.Form):
+    email = EmailAddressField(label="New email address")
+
+    def __init__(self, *args, user, request, **kwargs):
+        self.user = user
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if email == self.user.email:
+            raise ValidationError("That is already your email address.")
+        key = ratelimit.hashed_key("email", email)
+        if not ratelimit.take(key, capacity=5, period=3600):
+            raise ValidationError(TOO_MANY, code="rate_limited")
+        return email
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I understand that my account, memberships and replies are removed "
+        "for good.",
+    )
+
+
+def link_minutes() -> int:
+    return settings.LOGIN_TOKEN_MINUTES

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("signin/", views.signin, name="signin"),
+    path("signout/", views.signout, name="signout"),
+    path("check-inbox/", views.check_inbox, name="check_inbox"),
+    path("link/<str:token>/", views.link, name="link"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/email/", views.email_change, name="email_change"),
+    path("profile/email/<str:token>/", views.email_confirm, name="email_confirm"),
+    path("profile/delete/", views.delete_account, name="delete"),
+]

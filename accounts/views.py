@@ -1,0 +1,178 @@
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from core.redirects import safe_next
+
+from . import intents, services
+from .forms import (
+    DeleteAccountForm,
+    EmailChangeForm,
+    ProfileForm,
+    SignInForm,
+    SignUpForm,
+    TimeZoneField,
+)
+from .models import LoginToken
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def _initial(request) -> dict:
+    return {
+        "next": safe_next(request.GET.get("next"), default=""),
+        "intent": intents.clean(request.GET.get("intent", "")),
+    }
+
+
+def _link_request_page(request, form_class, template: str, service):
+    if request.user.is_authenticated:
+        return redirect(safe_next(request.GET.get("next")))
+    if request.method == "POST":
+        form = form_class(request.POST, request=request)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            service(next_url=data.pop("next"), **data)
+            return redirect("accounts:check_inbox")
+    else:
+        form = form_class(initial=_initial(request), request=request)
+    intent_text = intents.describe(form["intent"].value() or "")
+    return render(request, template, {"form": form, "intent_text": intent_text})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    return _link_request_page(
+        request, SignUpForm, "accounts/signup.html", services.signup_request
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signin(request):
+    return _link_request_page(
+        request, SignInForm, "accounts/signin.html", services.signin_request
+    )
+
+
+@require_safe
+def check_inbox(request):
+    return render(request, "accounts/check_inbox.html", {})
+
+
+def _invalid_link(request):
+    return render(request, "accounts/link_invalid.html", {}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def link(request, token: str):
+    """GET shows a confirmation button; only the POST signs in (scanners GET links)."""
+    if request.method == "POST":
+        user = authenticate(request, token=token)
+        if user is None:
+            return _invalid_link(request)
+        used = user.login_token
+        login(request, user)
+        messages.success(request, f"You are signed in as {user.email}.")
+        done = intents.perform(used.intent, user)
+        if done:
+            messages.success(request, done)
+        return redirect(safe_next(used.next_url))
+    found = LoginToken.find_usable(
+        token, purposes=[LoginToken.Purpose.SIGNIN, LoginToken.Purpose.VERIFY]
+    )
+    if found is None:
+        return _invalid_link(request)
+    ctx = {
+        "masked_email": mask_email(found.user.email),
+        "intent_text": intents.describe(found.intent),
+    }
+    return render(request, "accounts/link_confirm.html", ctx)
+
+
+@require_POST
+def signout(request):
+    logout(request)
+    messages.success(request, "You are signed out.")
+    return redirect("core:home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+    else:
+        form = ProfileForm(instance=request.user)
+    return render(request, "accounts/profile.html", _profile_ctx(request, form=form))
+
+
+def _profile_ctx(request, **forms) -> dict:
+    ctx = {
+        "form": ProfileForm(instance=request.user),
+        "email_form": EmailChangeForm(user=request.user, request=request),
+        "timezones": TimeZoneField.choices(),
+        "sections": [],
+    }
+    ctx.update(forms)
+    return ctx
+
+
+@login_required
+@require_POST
+def email_change(request):
+    form = EmailChangeForm(request.POST, user=request.user, request=request)
+    if not form.is_valid():
+        ctx = _profile_ctx(request, email_form=form)
+        return render(request, "accounts/profile.html", ctx, status=400)
+    services.email_change_request(
+        user=request.user, new_email=form.cleaned_data["email"]
+    )
+    messages.success(
+        request,
+        f"We sent a link to {form.cleaned_data['email']}. Your address changes "
+        "when you open it.",
+    )
+    return redirect("accounts:profile")
+
+
+@require_http_methods(["GET", "POST"])
+def email_confirm(request, token: str):
+    if request.method == "POST":
+        user = services.email_change_confirm(raw_token=token)
+        if user is None:
+            return _invalid_link(request)
+        messages.success(request, f"Your email address is now {user.email}.")
+        return redirect(
+            "accounts:profile" if request.user.is_authenticated else "core:home"
+        )
+    found = LoginToken.find_usable(token, purposes=[LoginToken.Purpose.EMAIL_CHANGE])
+    if found is None:
+        return _invalid_link(request)
+    return render(
+        request, "accounts/email_confirm.html", {"new_email": found.new_email}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request):
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.account_delete(user=request.user)
+        logout(request)
+        messages.success(request, "Your account has been deleted.")
+        return redirect("core:home")
+    return render(request, "accounts/delete.html", {"form": form})

@@ -1,0 +1,112 @@
+import pytest
+
+from accounts.models import User
+from tests.mail import links_in, only_message_to, path_of
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_profile_saves_name_zone_and_links(signed_in, user):
+    response = signed_in.post(
+        "/accounts/profile/",
+        {
+            "name": "Ann Lee",
+            "timezone": "Asia/Kathmandu",
+            "website": "https://ann.example.org",
+            "github": "https://github.com/annlee",
+            "linkedin": "",
+        },
+    )
+
+    assert response.url == "/accounts/profile/"
+    user.refresh_from_db()
+    assert (user.name, user.timezone) == ("Ann Lee", "Asia/Kathmandu")
+    assert user.github == "https://github.com/annlee"
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("timezone", "Mars/Olympus"),
+        ("name", ""),
+        ("website", "not a url"),
+        ("github", "https://evil.example/annlee"),
+        ("linkedin", "http://www.linkedin.com/in/ann"),
+    ],
+)
+def test_profile_bad_input_shows_error_and_changes_nothing(
+    signed_in, user, field, value
+):
+    data = {
+        "name": "Ann",
+        "timezone": "UTC",
+        "website": "",
+        "github": "",
+        "linkedin": "",
+    }
+    data[field] = value
+
+    response = signed_in.post("/accounts/profile/", data)
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    user.refresh_from_db()
+    assert (user.name, user.timezone, user.website) == ("Ann", "UTC", "")
+
+
+def test_profile_needs_sign_in(client, db):
+    response = client.get("/accounts/profile/")
+
+    assert response.url == "/accounts/signin/?next=/accounts/profile/"
+
+
+def test_email_change_takes_effect_on_confirmation(signed_in, user, committing):
+    with committing():
+        signed_in.post("/accounts/profile/email/", {"email": "Ann.New@Example.org"})
+    user.refresh_from_db()
+    assert user.email == "ann@example.org"
+
+    link = path_of(links_in(only_message_to("ann.new@example.org"))[0])
+    assert signed_in.get(link).status_code == 200
+    signed_in.post(link)
+
+    user.refresh_from_db()
+    assert user.email == "ann.new@example.org"
+
+
+def test_email_change_to_taken_address_sends_nothing(
+    signed_in, user, charlie, committing
+):
+    from django.core import mail
+
+    with committing():
+        response = signed_in.post(
+            "/accounts/profile/email/", {"email": "charlie@example.org"}
+        )
+
+    assert response.url == "/accounts/profile/"
+    assert mail.outbox == []
+    user.refresh_from_db()
+    assert user.email == "ann@example.org"
+
+
+def test_delete_account_needs_confirmation(signed_in, user):
+    response = signed_in.post("/accounts/profile/delete/", {})
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.is_active is True
+
+
+def test_delete_account_anonymises_and_signs_out(signed_in, user):
+    response = signed_in.post("/accounts/profile/delete/", {"confirm": "on"})
+
+    assert response.url == "/"
+    user.refresh_from_db()
+    assert (user.name, user.is_active) == ("Former member", False)
+    assert User.objects.filter(email="ann@example.org").exists() is False
+    assert "_auth_user_id" not in signed_in.session

@@ -1,0 +1,52 @@
+from django.core import mail
+
+from accounts.models import User
+from tests.mail import links_in, only_message_to, path_of
+
+
+def _sign_up(client, committing, name, email, **extra):
+    with committing():
+        return client.post("/accounts/signup/", {"name": name, "email": email, **extra})
+
+
+def test_signup_verify_round_trip(client, db, committing):
+    response = _sign_up(client, committing, "  Zoë  Ångström ", "Zoe@Example.org")
+    assert response.url == "/accounts/check-inbox/"
+    user = User.objects.get(email="zoe@example.org")
+    assert (user.name, user.is_verified) == ("Zoë Ångström", False)
+
+    link = path_of(links_in(only_message_to("zoe@example.org"))[0])
+    client.post(link)
+
+    user.refresh_from_db()
+    assert user.is_verified is True
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_signup_with_existing_address_sends_signin_link_and_same_page(
+    client, user, committing
+):
+    new = _sign_up(client, committing, "New", "fresh@example.org")
+    known = _sign_up(client, committing, "Someone", "ANN@example.org")
+
+    assert (new.status_code, new.url) == (known.status_code, known.url)
+    assert "sign-in link" in only_message_to("ann@example.org").subject
+    assert User.objects.get(email="ann@example.org").name == "Ann"
+    assert User.objects.filter(email="ann@example.org").count() == 1
+
+
+def test_signup_form_errors(client, db, committing):
+    response = _sign_up(client, committing, "   ", "not-an-email")
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"name", "email"}
+    assert mail.outbox == []
+    assert User.objects.count() == 0
+
+
+def test_signup_name_longer_than_100_characters_is_refused(client, db, committing):
+    response = _sign_up(client, committing, "x" * 101, "long@example.org")
+
+    assert "name" in response.context["form"].errors
+    assert User.objects.count() == 0
