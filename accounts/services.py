@@ -133,6 +133,23 @@ def email_change_confirm(*, raw_token: str) -> User | None:
         return user
 
 
+def _privacy_modules():
+    for config in apps.get_app_configs():
+        module_name = f"{config.name}.privacy"
+        if find_spec(module_name) is not None:
+            yield import_module(module_name)
+
+
+def account_delete_blockers(*, user: User) -> list[str]:
+    """What must happen before the account can go (e.g. groups it alone owns)."""
+    return [
+        reason
+        for module in _privacy_modules()
+        if hasattr(module, "blockers")
+        for reason in module.blockers(user)
+    ]
+
+
 def account_delete(*, user: User) -> None:
     """Delete a person's account.
 
@@ -142,10 +159,8 @@ def account_delete(*, user: User) -> None:
     sensibly; it can never sign in again.
     """
     with transaction.atomic():
-        for config in apps.get_app_configs():
-            module_name = f"{config.name}.privacy"
-            if find_spec(module_name) is not None:
-                import_module(module_name).forget(user)
+        for module in _privacy_modules():
+            module.forget(user)
         user.tokens.all().delete()
         user.name = FORMER_MEMBER
         user.email = f"deleted-{user.pk}@invalid.invalid"

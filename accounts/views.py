@@ -124,7 +124,6 @@ def _profile_ctx(request, **forms) -> dict:
         "form": ProfileForm(instance=request.user),
         "email_form": EmailChangeForm(user=request.user, request=request),
         "timezones": TimeZoneField.choices(),
-        "sections": [],
     }
     ctx.update(forms)
     return ctx
@@ -170,9 +169,12 @@ def email_confirm(request, token: str):
 @require_http_methods(["GET", "POST"])
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    blockers = services.account_delete_blockers(user=request.user)
+    if request.method == "POST" and form.is_valid() and not blockers:
         services.account_delete(user=request.user)
         logout(request)
         messages.success(request, "Your account has been deleted.")
         return redirect("core:home")
-    return render(request, "accounts/delete.html", {"form": form})
+    status = 400 if request.method == "POST" else 200
+    ctx = {"form": form, "blockers": blockers}
+    return render(request, "accounts/delete.html", ctx, status=status)

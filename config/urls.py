@@ -6,6 +6,8 @@ from core.views import admin_login
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include("events.urls")),
+    path("groups/", include("groups.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
 ]

@@ -8,10 +8,15 @@ from django.views.decorators.http import require_safe
 
 from .redirects import safe_next
 
+HOME_EVENTS = 10
+
 
 @require_safe
 def home(request):
-    return render(request, "core/home.html", {})
+    # Core knows no models; the events app provides the page's lists.
+    from events.home import home_context
+
+    return render(request, "core/home.html", home_context(request.user, HOME_EVENTS))
 
 
 @never_cache

@@ -43,3 +43,42 @@ def committing(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return run
+
+
+@pytest.fixture
+def group(db):
+    from tests.factories import GroupFactory
+
+    return GroupFactory(name="Rust Berlin", slug="rust-berlin")
+
+
+@pytest.fixture
+def owner(group):
+    from tests.factories import MembershipFactory, UserFactory
+
+    person = UserFactory(email="olga@example.org", name="Olga Owner")
+    MembershipFactory(user=person, group=group, role="owner")
+    return person
+
+
+@pytest.fixture
+def member(group):
+    from tests.factories import MembershipFactory, UserFactory
+
+    person = UserFactory(email="mo@example.org", name="Mo Member")
+    MembershipFactory(user=person, group=group)
+    return person
+
+
+@pytest.fixture
+def staff(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(email="staff@example.org", name="Sam Staff", is_staff=True)
+
+
+@pytest.fixture
+def event(group, owner):
+    from tests.factories import EventFactory
+
+    return EventFactory(group=group, title="Async Rust night", created_by=owner)

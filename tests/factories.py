@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -12,3 +14,43 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     name = factory.Sequence(lambda n: f"Person {n}")
     email_verified_at = factory.LazyFunction(timezone.now)
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "groups.Group"
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+    slug = factory.Sequence(lambda n: f"group-{n}")
+    timezone = "Europe/Berlin"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "groups.Membership"
+
+    user = factory.SubFactory(UserFactory)
+    group = factory.SubFactory(GroupFactory)
+    role = "member"
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Event"
+
+    group = factory.SubFactory(GroupFactory)
+    title = factory.Sequence(lambda n: f"Event {n}")
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=2))
+    timezone = "Europe/Berlin"
+    venue = "Town hall"
+    uid = factory.Sequence(lambda n: f"event-{n}@meetings")
+
+
+class RsvpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Rsvp"
+
+    event = factory.SubFactory(EventFactory)
+    user = factory.SubFactory(UserFactory)
+    status = "attending"

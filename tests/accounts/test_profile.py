@@ -97,7 +97,7 @@ def test_email_change_to_taken_address_sends_nothing(
 def test_delete_account_needs_confirmation(signed_in, user):
     response = signed_in.post("/accounts/profile/delete/", {})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     user.refresh_from_db()
     assert user.is_active is True
 

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import Event, Rsvp
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["title", "group", "start", "timezone", "status", "capacity"]
+    list_filter = ["status"]
+    search_fields = ["title", "group__name"]
+    raw_id_fields = ["group", "created_by", "updated_by"]
+    readonly_fields = ["uid", "sequence", "created_at", "updated_at"]
+    date_hierarchy = "start"
+
+
+@admin.register(Rsvp)
+class RsvpAdmin(admin.ModelAdmin):
+    list_display = ["event", "user", "status", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "event__title"]
+    raw_id_fields = ["event", "user"]

@@ -1,0 +1,93 @@
+"""iCalendar files: per event, per group, per person, and invitations (iTIP)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, vCalAddress, vText
+from icalendar import Event as VEvent
+
+from core.links import absolute_url
+from core.markdown import markdown_to_text
+
+PRODID = "-//meetings//meetings calendar//EN"
+
+
+def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    if name:
+        cal.add("x-wr-calname", name)
+    return cal
+
+
+def _vevent(event, *, attendee=None, organizer_email: str | None = None) -> VEvent:
+    ve = VEvent()
+    ve.add("uid", event.uid)
+    ve.add("dtstamp", timezone.now())
+    ve.add("sequence", event.sequence)
+    ve.add("dtstart", event.local_start)
+    ve.add("dtend", event.local_end)
+    ve.add("summary", event.title)
+    url = absolute_url(event.get_absolute_url())
+    description = markdown_to_text(event.description)
+    if event.is_cancelled and event.cancel_message:
+        description = f"Cancelled: {event.cancel_message}\n\n{description}".strip()
+    ve.add("description", f"{description}\n\n{url}".strip())
+    location = ", ".join(p for p in [event.venue, event.online_url] if p)
+    if location:
+        ve.add("location", location)
+    ve.add("url", url)
+    ve.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
+    if organizer_email:
+        organizer = vCalAddress(f"mailto:{organizer_email}")
+        organizer.params["cn"] = vText(event.group.name)
+        ve.add("organizer", organizer)
+    if attendee is not None:
+        address = vCalAddress(f"mailto:{attendee.email}")
+        address.params["cn"] = vText(attendee.name)
+        address.params["role"] = vText("REQ-PARTICIPANT")
+        address.params["partstat"] = vText("ACCEPTED")
+        address.params["rsvp"] = vText("TRUE")
+        ve.add("attendee", address)
+    return ve
+
+
+def _finish(cal: Calendar, events) -> bytes:
+    starts = [e.start for e in events]
+    if starts:
+        # A narrow window keeps VTIMEZONE small: only the rules in force then.
+        cal.add_missing_timezones(
+            first_date=(min(starts) - timedelta(days=1)).date(),
+            last_date=(max(e.end for e in events) + timedelta(days=1)).date(),
+        )
+    return cal.to_ical()
+
+
+def event_ics(event) -> bytes:
+    cal = _calendar()
+    cal.add_component(_vevent(event))
+    return _finish(cal, [event])
+
+
+def feed_ics(events, *, name: str) -> bytes:
+    cal = _calendar(name=name)
+    for event in events:
+        cal.add_component(_vevent(event))
+    return _finish(cal, list(events))
+
+
+def invitation_ics(event, *, attendee, method: str) -> bytes:
+    """An iTIP REQUEST or CANCEL for one attendee, with a stable UID and SEQUENCE."""
+    cal = _calendar(method=method)
+    organizer = settings.DEFAULT_FROM_EMAIL
+    if "<" in organizer:
+        organizer = organizer.split("<", 1)[1].rstrip(">")
+    cal.add_component(_vevent(event, attendee=attendee, organizer_email=organizer))
+    return _finish(cal, [event])

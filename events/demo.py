@@ -1,0 +1,83 @@
+"""Demo events: past and upcoming, replies in all three states, a waiting list."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import Rsvp
+from .services import event_create, rsvp_set
+
+
+def seed(data: dict) -> None:
+    people, groups = data["people"], data["groups"]
+    rust, study = groups["rust"], groups["study"]
+    owner = people[0]
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+
+    def at(days: int, hour: int):
+        return (now + timedelta(days=days)).replace(hour=hour)
+
+    meetup = event_create(
+        group=rust,
+        by=owner,
+        title="Rust Berlin Meetup: async in practice",
+        description=(
+            "Two talks on async Rust, then pizza.\n\n"
+            "1. Tokio internals\n2. Cancellation safety"
+        ),
+        start=at(10, 18),
+        end=at(10, 21),
+        timezone="Europe/Berlin",
+        venue="c-base, Rungestraße 20, Berlin",
+        online_url="https://meet.jit.si/rust-berlin-demo",
+        capacity=None,
+    )
+    workshop = event_create(
+        group=rust,
+        by=owner,
+        title="Embedded Rust workshop (small room)",
+        description="Hands-on with microcontrollers. Only four places.",
+        start=at(17, 10),
+        end=at(17, 16),
+        timezone="Europe/Berlin",
+        venue="Hardware lab, Berlin",
+        online_url="",
+        capacity=4,
+    )
+    chapter = event_create(
+        group=study,
+        by=people[1],
+        title="DDIA chapter 5: replication",
+        description="Bring questions about leaders, followers and lag.",
+        start=at(5, 17),
+        end=at(5, 18),
+        timezone="UTC",
+        venue="",
+        online_url="https://meet.jit.si/ddia-demo",
+        capacity=None,
+    )
+    past = event_create(
+        group=rust,
+        by=owner,
+        title="Rust Berlin Meetup: error handling",
+        description="A look back at thiserror and anyhow.",
+        start=at(-20, 18),
+        end=at(-20, 21),
+        timezone="Europe/Berlin",
+        venue="c-base, Berlin",
+        online_url="",
+        capacity=None,
+    )
+    for person in people[1:6]:
+        rsvp_set(event=meetup, user=person, choice="attending")
+    for person in people[6:8]:
+        rsvp_set(event=meetup, user=person, choice="not_attending")
+    for person in people[1:8]:  # four places, three on the waiting list
+        rsvp_set(event=workshop, user=person, choice="attending")
+    for person in people[2:5]:
+        rsvp_set(event=chapter, user=person, choice="attending")
+    # Replies to a past event are recorded directly: the event takes none now.
+    Rsvp.objects.bulk_create(
+        [Rsvp(event=past, user=p, status=Rsvp.Status.ATTENDING) for p in people[1:7]]
+    )
+    data["events"] = {"meetup": meetup, "workshop": workshop, "chapter": chapter}

@@ -1,0 +1,115 @@
+import zoneinfo
+from datetime import UTC, datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.forms import TimeZoneField
+
+from .models import Event
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock time, read without a zone: the form applies the event's zone."""
+
+    widget = forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+    )
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        return result.replace(tzinfo=None) if result else result
+
+
+def localize(wall: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """Attach `zone` to a wall-clock time, refusing times that do not exist.
+
+    On a fall-back night a time happens twice; the first occurrence (fold=0)
+    is taken, and the page shows the UTC offset so it is never ambiguous.
+    """
+    aware = wall.replace(tzinfo=zone, fold=0)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        raise ValidationError(
+            "%(time)s does not exist in %(zone)s: the clocks skip that hour "
+            "for daylight saving time.",
+            params={"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": zone.key},
+            code="nonexistent",
+        )
+    return aware
+
+
+class EventForm(forms.ModelForm):
+    start = LocalDateTimeField(label="Starts", help_text="In the event's time zone.")
+    end = LocalDateTimeField(label="Ends", help_text="In the event's time zone.")
+    timezone = TimeZoneField(label="Time zone")
+    capacity = forms.IntegerField(
+        label="Capacity",
+        required=False,
+        min_value=1,
+        help_text="Leave empty for no limit. When full, people join a waiting list.",
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "title", "description", "start", "end", "timezone", "venue", "online_url",
+            "capacity",
+        ]  # fmt: skip
+        labels = {
+            "title": "Title",
+            "description": "Description (Markdown)",
+            "venue": "Venue",
+            "online_url": "Online link",
+        }
+        help_texts = {"online_url": "Shown to people attending only."}
+
+    def __init__(self, *args, creating: bool, **kwargs):
+        self.creating = creating
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["start"] = self.instance.local_start.replace(tzinfo=None)
+            self.initial["end"] = self.instance.local_end.replace(tzinfo=None)
+
+    def clean(self):
+        cleaned = super().clean()
+        tz_name = cleaned.get("timezone")
+        if not tz_name:
+            return cleaned
+        zone = zoneinfo.ZoneInfo(tz_name)
+        for field in ("start", "end"):
+            wall = cleaned.get(field)
+            if wall is not None:
+                try:
+                    cleaned[field] = localize(wall, zone)
+                except ValidationError as error:
+                    self.add_error(field, error)
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if isinstance(start, datetime) and start.tzinfo and isinstance(end, datetime):
+            if end.tzinfo and end <= start:
+                self.add_error("end", "The end must be after the start.")
+            if self.creating and start <= timezone.now():
+                self.add_error("start", "The start must be in the future.")
+        if not cleaned.get("venue") and not cleaned.get("online_url"):
+            self.add_error("venue", "Give a venue, an online link, or both.")
+        return cleaned
+
+
+class CancelForm(forms.Form):
+    message = forms.CharField(
+        label="Message to attendees (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+
+
+class RsvpForm(forms.Form):
+    choice = forms.ChoiceField(
+        choices=[
+            ("attending", "Attending"),
+            ("not_attending", "Not attending"),
+            ("none", "No reply"),
+        ]
+    )

@@ -1,0 +1,186 @@
+"""Event and RSVP actions shared by views, commands and the admin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from groups.models import Group, Membership
+from groups.services import membership_join
+
+from .models import Event, Rsvp
+
+REPLY_CHOICES = {"attending", "not_attending", "none"}
+
+
+class RsvpError(Exception):
+    """A reply that cannot be recorded; the message is shown to the person."""
+
+
+def event_create(*, group: Group, by, **fields) -> Event:
+    """Create an event with a fresh calendar UID."""
+    now = timezone.now()
+    return Event.objects.create(
+        group=group,
+        uid=Event.new_uid(),
+        created_by=by,
+        updated_by=by,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+
+
+TIME_OR_PLACE = ("start", "end", "timezone", "venue", "online_url")
+
+
+def event_update(*, event: Event, by, **fields) -> list[str]:
+    """Save changes; a change of time or place raises the calendar SEQUENCE.
+
+    Returns the names of the time/place fields that changed. A larger capacity
+    moves people up from the waiting list.
+    """
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        changed = [
+            f for f in TIME_OR_PLACE if f in fields and getattr(locked, f) != fields[f]
+        ]
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        if changed:
+            locked.sequence = F("sequence") + 1
+        locked.updated_by = by
+        locked.updated_at = timezone.now()
+        locked.save()
+        locked.refresh_from_db()
+        _promote_waitlist(locked)
+    event.__dict__.update(locked.__dict__)
+    return changed
+
+
+def event_cancel(*, event: Event, by, message: str = "") -> None:
+    """Cancel an event; it stays visible, marked cancelled, and takes no replies."""
+    with transaction.atomic():
+        Event.objects.filter(pk=event.pk).update(
+            status=Event.Status.CANCELLED,
+            cancel_message=message,
+            sequence=F("sequence") + 1,
+            updated_by=by,
+            updated_at=timezone.now(),
+        )
+    event.refresh_from_db()
+
+
+def duplicate_initial(event: Event) -> dict:
+    """Form values for a copy of `event`, one week later."""
+    week = timedelta(days=7)
+    return {
+        "title": event.title,
+        "description": event.description,
+        "start": (event.start + week).astimezone(event.zone).replace(tzinfo=None),
+        "end": (event.end + week).astimezone(event.zone).replace(tzinfo=None),
+        "timezone": event.timezone,
+        "venue": event.venue,
+        "online_url": event.online_url,
+        "capacity": event.capacity,
+    }
+
+
+def rsvp_set(*, event: Event, user, choice: str) -> Rsvp | None:
+    """Record a reply: "attending", "not_attending" or "none" (withdraw).
+
+    A non-member joins the group in the same transaction. When the event is full,
+    "attending" puts the person on the waiting list; when someone attending
+    withdraws, the first person waiting moves up. The event row is locked while
+    places are counted, so simultaneous replies never overfill it.
+    Returns the reply row, or None for "not replied".
+    """
+    if choice not in REPLY_CHOICES:
+        raise RsvpError("Choose attending, not attending or no reply.")
+    with transaction.atomic():
+        event = (
+            Event.objects.select_for_update().select_related("group").get(pk=event.pk)
+        )
+        if event.is_cancelled:
+            raise RsvpError("This event was cancelled; it takes no replies.")
+        if event.start <= timezone.now():
+            raise RsvpError("This event has started or is over; it takes no replies.")
+        membership_join(user=user, group=event.group)
+        current = Rsvp.objects.filter(event=event, user=user).first()
+        was_attending = current is not None and current.status == Rsvp.Status.ATTENDING
+        now = timezone.now()
+        if choice == "none":
+            if current is not None:
+                current.delete()
+            result = None
+        else:
+            status = Rsvp.Status.NOT_ATTENDING
+            if choice == "attending":
+                status = Rsvp.Status.ATTENDING
+                if not was_attending and _is_full(event):
+                    status = Rsvp.Status.WAITLISTED
+                if current is not None and current.status == Rsvp.Status.WAITLISTED:
+                    status = Rsvp.Status.WAITLISTED
+            result = current or Rsvp(event=event, user=user, created_at=now)
+            if status == Rsvp.Status.WAITLISTED and result.waitlisted_at is None:
+                result.waitlisted_at = now
+            elif status != Rsvp.Status.WAITLISTED:
+                result.waitlisted_at = None
+            result.status = status
+            result.updated_at = now
+            result.save()
+        if was_attending and choice != "attending":
+            _promote_waitlist(event)
+    return result
+
+
+def rsvps_forget_future(*, user, group: Group) -> None:
+    """Drop a person's replies to the group's future events (they left)."""
+    with transaction.atomic():
+        future = list(
+            Event.objects.select_for_update().filter(
+                group=group, start__gt=timezone.now(), rsvps__user=user
+            )
+        )
+        Rsvp.objects.filter(event__in=future, user=user).delete()
+        for event in future:
+            _promote_waitlist(event)
+
+
+def _is_full(event: Event) -> bool:
+    if event.capacity is None:
+        return False
+    attending = Rsvp.objects.filter(event=event, status=Rsvp.Status.ATTENDING).count()
+    return attending >= event.capacity
+
+
+def _promote_waitlist(event: Event) -> list[Rsvp]:
+    """Move people up from the waiting list, first come first served.
+
+    The caller holds the lock on the event row.
+    """
+    waiting = Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITLISTED)
+    if event.capacity is None:
+        free = None
+    else:
+        attending = Rsvp.objects.filter(
+            event=event, status=Rsvp.Status.ATTENDING
+        ).count()
+        free = max(event.capacity - attending, 0)
+        if free == 0:
+            return []
+    promoted = list(waiting.order_by("waitlisted_at", "pk")[:free])
+    now = timezone.now()
+    for rsvp in promoted:
+        rsvp.status = Rsvp.Status.ATTENDING
+        rsvp.waitlisted_at = None
+        rsvp.updated_at = now
+        rsvp.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    return promoted
+
+
+def is_member(user, group: Group) -> bool:
+    return Membership.objects.filter(user=user, group=group).exists()

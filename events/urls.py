@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("events/", views.event_list, name="list"),
+    path("events/<int:pk>/", views.event_detail, name="detail"),
+    path("events/<int:pk>/rsvp/", views.rsvp, name="rsvp"),
+    path("events/<int:pk>/edit/", views.event_edit, name="edit"),
+    path("events/<int:pk>/cancel/", views.event_cancel, name="cancel"),
+    path("events/<int:pk>/duplicate/", views.event_duplicate, name="duplicate"),
+    path("events/<int:pk>/attendees/", views.attendees, name="attendees"),
+    path("events/<int:pk>/attendees.csv", views.attendees_csv, name="attendees_csv"),
+    path("events/<int:pk>/event.ics", views.event_ics, name="ics"),
+    path("groups/<slug:slug>/events/new/", views.event_create, name="create"),
+    path("groups/<slug:slug>/calendar.ics", views.group_feed, name="group_feed"),
+    path("calendar/<str:token>.ics", views.personal_feed, name="personal_feed"),
+    path("calendar/regenerate/", views.feed_regenerate, name="feed_regenerate"),
+]

@@ -1,0 +1,291 @@
+import csv
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from groups.access import get_group_for_owner, membership_of
+from groups.models import Membership
+
+from . import calendar, services
+from .access import get_event, get_event_for_owner
+from .forms import CancelForm, EventForm, RsvpForm
+from .models import CalendarFeed, Event, Rsvp
+
+EVENTS_PER_PAGE = 20
+ATTENDEES_SHOWN = 20
+ATTENDEES_PER_PAGE = 100
+
+
+@require_safe
+def event_list(request):
+    qs = Event.objects.upcoming().select_related("group").with_counts()
+    page = Paginator(qs, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "events/list.html", {"page": page})
+
+
+@require_safe
+def event_detail(request, pk):
+    event = get_object_or_404(
+        Event.objects.select_related("group").with_counts(), pk=pk
+    )
+    membership = membership_of(request.user, event.group)
+    rsvp = None
+    if request.user.is_authenticated:
+        rsvp = Rsvp.objects.filter(event=event, user=request.user).first()
+    is_owner = request.user.is_staff or (membership is not None and membership.is_owner)
+    attendees = []
+    if membership or request.user.is_staff:
+        attendees = list(
+            Rsvp.objects.filter(event=event, status=Rsvp.Status.ATTENDING)
+            .select_related("user")
+            .order_by("created_at", "pk")[:ATTENDEES_SHOWN]
+        )
+    viewer_zone = request.user.timezone if request.user.is_authenticated else None
+    ctx = {
+        "event": event,
+        "membership": membership,
+        "rsvp": rsvp,
+        "is_owner": is_owner,
+        "attendees": attendees,
+        "viewer_zone": viewer_zone if viewer_zone != event.timezone else None,
+        "sees_online_link": rsvp is not None
+        and rsvp.status == Rsvp.Status.ATTENDING
+        or is_owner,
+    }
+    return render(request, "events/detail.html", ctx)
+
+
+@require_POST
+def rsvp(request, pk):
+    event = get_event(pk)
+    form = RsvpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose attending, not attending or no reply.")
+        return redirect(event)
+    choice = form.cleaned_data["choice"]
+    if not request.user.is_authenticated:
+        if choice == "none":
+            return redirect(event)
+        query = urlencode(
+            {"next": event.get_absolute_url(), "intent": f"rsvp:{event.pk}:{choice}"}
+        )
+        return redirect(f"{reverse('accounts:signin')}?{query}")
+    try:
+        result = services.rsvp_set(event=event, user=request.user, choice=choice)
+    except services.RsvpError as error:
+        messages.error(request, str(error))
+        return redirect(event)
+    if result is None:
+        messages.success(request, "Your reply is withdrawn.")
+    else:
+        messages.success(request, f"Your reply: {result.get_status_display()}.")
+    return redirect(event)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request, slug):
+    group = get_group_for_owner(request, slug)
+    initial = {"timezone": group.timezone}
+    source_pk = request.GET.get("from")
+    if source_pk and source_pk.isdigit():
+        source = Event.objects.filter(pk=int(source_pk), group=group).first()
+        if source is not None:
+            initial = services.duplicate_initial(source)
+    form = EventForm(request.POST or None, initial=initial, creating=True)
+    if request.method == "POST" and form.is_valid():
+        event = services.event_create(group=group, by=request.user, **form.cleaned_data)
+        messages.success(request, "The event is created.")
+        return redirect(event)
+    return render(request, "events/form.html", _form_ctx(form, group=group))
+
+
+def _form_ctx(form, *, group, event=None) -> dict:
+    from accounts.forms import TimeZoneField
+
+    return {
+        "form": form,
+        "group": group,
+        "event": event,
+        "timezones": TimeZoneField.choices(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request, pk):
+    event = get_event_for_owner(request, pk)
+    if event.is_past or event.is_cancelled:
+        messages.error(request, "Past and cancelled events cannot be edited.")
+        return redirect(event)
+    form = EventForm(request.POST or None, instance=event, creating=False)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        event = get_event(pk)
+        services.event_update(event=event, by=request.user, **fields)
+        messages.success(request, "The event is saved.")
+        return redirect(event)
+    return render(
+        request, "events/form.html", _form_ctx(form, group=event.group, event=event)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_cancel(request, pk):
+    event = get_event_for_owner(request, pk)
+    if event.is_past or event.is_cancelled:
+        messages.error(request, "This event is over or cancelled already.")
+        return redirect(event)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.event_cancel(
+            event=event, by=request.user, message=form.cleaned_data["message"]
+        )
+        messages.success(request, "The event is cancelled.")
+        return redirect(event)
+    return render(request, "events/cancel.html", {"event": event, "form": form})
+
+
+@login_required
+@require_safe
+def event_duplicate(request, pk):
+    event = get_event_for_owner(request, pk)
+    url = reverse("events:create", kwargs={"slug": event.group.slug})
+    return redirect(f"{url}?{urlencode({'from': event.pk})}")
+
+
+ATTENDEE_LISTS = {
+    "attending": "Attending",
+    "waitlisted": "Waiting list",
+    "not_attending": "Not attending",
+    "not_replied": "Not replied",
+}
+
+
+@login_required
+@require_safe
+def attendees(request, pk):
+    event = get_event(pk)
+    membership = membership_of(request.user, event.group)
+    is_owner = request.user.is_staff or (membership is not None and membership.is_owner)
+    if membership is None and not request.user.is_staff:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only members of this group can see who is coming.")
+    which = request.GET.get("list", "attending")
+    if which not in ATTENDEE_LISTS or (not is_owner and which != "attending"):
+        which = "attending"
+    page = Paginator(_attendee_rows(event, which), ATTENDEES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    ctx = {
+        "event": event,
+        "page": page,
+        "is_owner": is_owner,
+        "which": which,
+        "lists": ATTENDEE_LISTS if is_owner else {"attending": "Attending"},
+    }
+    return render(request, "events/attendees.html", ctx)
+
+
+def _attendee_rows(event, which: str):
+    """People on one list, as (name, email, when) rows in a stable order."""
+    if which == "not_replied":
+        return (
+            Membership.objects.filter(group=event.group)
+            .exclude(user__rsvps__event=event)
+            .order_by("joined_at", "pk")
+            .values_list("user__name", "user__email", "joined_at")
+        )
+    order = ("waitlisted_at", "pk") if which == "waitlisted" else ("created_at", "pk")
+    return (
+        Rsvp.objects.filter(event=event, status=which)
+        .order_by(*order)
+        .values_list("user__name", "user__email", "updated_at")
+    )
+
+
+@login_required
+@require_safe
+def attendees_csv(request, pk):
+    event = get_event_for_owner(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="event-{event.pk}-replies.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(["name", "email", "reply"])
+    for which, label in ATTENDEE_LISTS.items():
+        for name, email, _ in _attendee_rows(event, which).iterator(chunk_size=2000):
+            safe = f"'{name}" if name[:1] in ("=", "+", "-", "@") else name
+            writer.writerow([safe, email, label.lower()])
+    return response
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_safe
+def event_ics(request, pk):
+    event = get_event(pk)
+    return _ics_response(calendar.event_ics(event), f"event-{event.pk}.ics")
+
+
+@require_safe
+def group_feed(request, slug):
+    from groups.access import get_group
+
+    group = get_group(slug)
+    since = timezone.now() - timedelta(days=90)
+    events = list(
+        Event.objects.filter(group=group, end__gte=since)
+        .select_related("group")
+        .order_by("start")
+    )
+    body = calendar.feed_ics(events, name=group.name)
+    return _ics_response(body, f"{group.slug}.ics")
+
+
+@require_safe
+def personal_feed(request, token):
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    since = timezone.now() - timedelta(days=90)
+    events = list(
+        Event.objects.filter(
+            rsvps__user=feed.user,
+            rsvps__status=Rsvp.Status.ATTENDING,
+            end__gte=since,
+        )
+        .select_related("group")
+        .order_by("start")
+    )
+    body = calendar.feed_ics(events, name=f"My events ({feed.user.name})")
+    return _ics_response(body, "my-events.ics")
+
+
+@login_required
+@require_POST
+def feed_regenerate(request):
+    CalendarFeed.objects.update_or_create(
+        user=request.user, defaults={"token": CalendarFeed.new_token()}
+    )
+    messages.success(
+        request, "Your calendar feed has a new address; the old one no longer works."
+    )
+    return redirect("accounts:profile")

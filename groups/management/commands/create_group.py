@@ -1,0 +1,67 @@
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email, validate_slug
+
+from accounts.models import validate_timezone
+from groups.services import GroupError, group_create
+
+
+class Command(BaseCommand):
+    help = "Create a group with its first owner."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="The group's name, e.g. 'Rust Berlin'.")
+        parser.add_argument(
+            "--slug", required=True, help="Its address, e.g. rust-berlin."
+        )
+        parser.add_argument(
+            "--owner",
+            required=True,
+            metavar="EMAIL",
+            help="The first owner; an address without an account gets one.",
+        )
+        parser.add_argument(
+            "--description-file",
+            metavar="F",
+            help="A Markdown file with the description.",
+        )
+        parser.add_argument("--location", default="", help="Where the group meets.")
+        parser.add_argument(
+            "--timezone", default="UTC", metavar="TZ", help="IANA zone."
+        )
+
+    def handle(
+        self, *args, name, slug, owner, description_file, location, timezone, **o
+    ):
+        try:
+            validate_slug(slug)
+            validate_email(owner)
+            validate_timezone(timezone)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+        if not name.strip():
+            raise CommandError("The group needs a name.")
+        description = ""
+        if description_file:
+            try:
+                description = Path(description_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise CommandError(
+                    f"Cannot read {description_file}: {error}"
+                ) from error
+        try:
+            group = group_create(
+                name=name.strip(),
+                slug=slug,
+                owner_email=owner,
+                description=description,
+                location=location,
+                tz=timezone,
+            )
+        except GroupError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"Created group {group.name} ({group.slug}), owned by {owner}."
+        )

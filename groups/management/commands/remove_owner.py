@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from groups.models import Group
+from groups.services import GroupError, owner_remove
+
+
+class Command(BaseCommand):
+    help = "Make an owner a plain member again (never the last owner)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="The group's slug.")
+        parser.add_argument("email", help="The owner's email address.")
+
+    def handle(self, *args, slug, email, **options):
+        group = Group.objects.filter(slug=slug).first()
+        if group is None:
+            raise CommandError(f"No group with the slug “{slug}”.")
+        try:
+            membership = owner_remove(group=group, email=email)
+        except GroupError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"{membership.user.email} is no longer an owner of {group.name}."
+        )

@@ -1,0 +1,65 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone as dj_timezone
+
+from accounts.models import validate_timezone
+
+
+class GroupQuerySet(models.QuerySet):
+    def with_member_count(self):
+        return self.annotate(member_count=models.Count("memberships", distinct=True))
+
+
+class Group(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    location = models.CharField(max_length=200, blank=True)
+    timezone = models.CharField(
+        "time zone", max_length=64, default="UTC", validators=[validate_timezone]
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("groups:detail", kwargs={"slug": self.slug})
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "owner"
+        MEMBER = "member", "member"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["joined_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="membership_unique")
+        ]
+        indexes = [models.Index(fields=["group", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group} ({self.role})"
+
+    def get_absolute_url(self) -> str:
+        return self.group.get_absolute_url()
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == self.Role.OWNER

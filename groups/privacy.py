@@ -1,0 +1,24 @@
+from .models import Membership
+
+
+def forget(user) -> None:
+    """On account deletion: memberships go (owner roles with them)."""
+    Membership.objects.filter(user=user).delete()
+
+
+def blockers(user) -> list[str]:
+    """Reasons the account cannot be deleted yet: groups it alone runs."""
+    from django.db.models import Count, Q
+
+    from .models import Group
+
+    alone = (
+        Group.objects.filter(memberships__user=user, memberships__role="owner")
+        .annotate(owners=Count("memberships", filter=Q(memberships__role="owner")))
+        .filter(owners=1)
+        .order_by("name")
+    )
+    return [
+        f"You are the only owner of {group.name}. Add another owner first."
+        for group in alone
+    ]

@@ -1,0 +1,133 @@
+"""Group and membership actions shared by views, commands and the admin."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User, normalize_email
+
+from .models import Group, Membership
+
+
+class GroupError(Exception):
+    """A request that cannot be done; the message is shown to the person."""
+
+
+def group_create(
+    *,
+    name: str,
+    slug: str,
+    owner_email: str,
+    description: str = "",
+    location: str = "",
+    tz: str = "UTC",
+) -> Group:
+    """Create a group with its first owner.
+
+    Side effects: an owner address without an account gets an unverified account
+    (it signs in with an emailed link like anyone else).
+    """
+    if Group.objects.filter(slug=slug).exists():
+        raise GroupError(f"A group with the slug “{slug}” exists already.")
+    with transaction.atomic():
+        owner = User.objects.filter(email=normalize_email(owner_email)).first()
+        if owner is None:
+            owner = User.objects.create_user(owner_email, owner_email.split("@")[0])
+        try:
+            group = Group.objects.create(
+                name=name,
+                slug=slug,
+                description=description,
+                location=location,
+                timezone=tz,
+            )
+        except IntegrityError as error:
+            raise GroupError(
+                f"A group with the slug “{slug}” exists already."
+            ) from error
+        Membership.objects.create(user=owner, group=group, role=Membership.Role.OWNER)
+    return group
+
+
+def membership_join(*, user: User, group: Group) -> tuple[Membership, bool]:
+    """Make `user` a member (no-op if already one). Returns (membership, created)."""
+    membership, created = Membership.objects.get_or_create(
+        user=user, group=group, defaults={"joined_at": timezone.now()}
+    )
+    return membership, created
+
+
+def membership_leave(*, user: User, group: Group) -> None:
+    """Leave a group, dropping replies to its future events (past ones stay).
+
+    Refused for the last owner, who would leave the group without anyone to run it.
+    """
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(user=user, group=group)
+            .first()
+        )
+        if membership is None:
+            return
+        if membership.is_owner and _owner_count(group) == 1:
+            raise GroupError(
+                "You are the only owner. Add another owner before you leave."
+            )
+        _forget_future_replies(user=user, group=group)
+        membership.delete()
+
+
+def owner_add(*, group: Group, email: str) -> Membership:
+    """Promote a member (found by email) to owner."""
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(group=group, user__email=normalize_email(email))
+        .first()
+    )
+    if membership is None:
+        raise GroupError(f"{normalize_email(email)} is not a member of {group.name}.")
+    if not membership.is_owner:
+        membership.role = Membership.Role.OWNER
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def owner_remove(*, group: Group, email: str) -> Membership:
+    """Make an owner a plain member again; never the last owner."""
+    with transaction.atomic():
+        # Lock the owners so two removals at once cannot leave none.
+        owners = list(
+            Membership.objects.select_for_update()
+            .filter(group=group, role=Membership.Role.OWNER)
+            .select_related("user")
+        )
+        membership = next(
+            (m for m in owners if m.user.email == normalize_email(email)), None
+        )
+        if membership is None:
+            raise GroupError(
+                f"{normalize_email(email)} is not an owner of {group.name}."
+            )
+        if len(owners) == 1:
+            raise GroupError(f"{group.name} needs at least one owner.")
+        membership.role = Membership.Role.MEMBER
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def _owner_count(group: Group) -> int:
+    return Membership.objects.filter(group=group, role=Membership.Role.OWNER).count()
+
+
+def _forget_future_replies(*, user: User, group: Group) -> None:
+    # Events depend on groups, not the other way round, so look the model up
+    # by name: leaving must drop the person from every future event.
+    from django.apps import apps
+
+    if not apps.is_installed("events"):
+        return
+    from events.services import rsvps_forget_future
+
+    rsvps_forget_future(user=user, group=group)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "groups"
+
+urlpatterns = [
+    path("", views.group_list, name="list"),
+    path("<slug:slug>/", views.group_detail, name="detail"),
+    path("<slug:slug>/join/", views.join, name="join"),
+    path("<slug:slug>/leave/", views.leave, name="leave"),
+    path("<slug:slug>/members/", views.members, name="members"),
+    path("<slug:slug>/members.csv", views.members_csv, name="members_csv"),
+    path("<slug:slug>/settings/", views.settings_page, name="settings"),
+    path("<slug:slug>/owners/add/", views.owner_add, name="owner_add"),
+    path(
+        "<slug:slug>/owners/<int:user_id>/remove/",
+        views.owner_remove,
+        name="owner_remove",
+    ),
+]

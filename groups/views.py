@@ -1,0 +1,200 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Min, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from core.markdown import render_markdown
+from events.models import Event
+
+from . import services
+from .access import get_group, get_group_for_member, get_group_for_owner, membership_of
+from .forms import GroupSettingsForm, OwnerAddForm
+from .models import Group, Membership
+
+MEMBERS_PER_PAGE = 50
+EVENTS_SHOWN = 20
+
+
+@require_safe
+def group_list(request):
+    groups = list(
+        Group.objects.with_member_count().annotate(
+            next_event=Min(
+                "events__start",
+                filter=Q(events__start__gte=timezone.now(), events__status="scheduled"),
+            )
+        )
+    )
+    return render(request, "groups/list.html", {"groups": groups})
+
+
+@require_safe
+def group_detail(request, slug):
+    group = get_object_or_404(Group.objects.with_member_count(), slug=slug)
+    membership = membership_of(request.user, group)
+    events = Event.objects.filter(group=group).with_counts()
+    ctx = {
+        "group": group,
+        "membership": membership,
+        "owners": list(
+            Membership.objects.filter(group=group, role=Membership.Role.OWNER)
+            .select_related("user")
+            .order_by("user__name")
+        ),
+        "upcoming": list(events.upcoming()[:EVENTS_SHOWN]),
+        "past": list(events.past()[:EVENTS_SHOWN]),
+        "can_manage": request.user.is_staff or (membership and membership.is_owner),
+    }
+    return render(request, "groups/detail.html", ctx)
+
+
+@require_POST
+def join(request, slug):
+    group = get_group(slug)
+    if not request.user.is_authenticated:
+        query = urlencode({"next": group.get_absolute_url(), "intent": f"join:{slug}"})
+        return redirect(f"{reverse('accounts:signin')}?{query}")
+    _, created = services.membership_join(user=request.user, group=group)
+    if created:
+        messages.success(request, f"Welcome to {group.name}!")
+    return redirect(group)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave(request, slug):
+    group, membership = get_group_for_member(request, slug)
+    if request.method == "POST":
+        try:
+            services.membership_leave(user=request.user, group=group)
+        except services.GroupError as error:
+            messages.error(request, str(error))
+            return redirect(group)
+        messages.success(request, f"You left {group.name}.")
+        return redirect(group)
+    return render(request, "groups/leave.html", {"group": group})
+
+
+@login_required
+@require_safe
+def members(request, slug):
+    group, membership = get_group_for_member(request, slug)
+    is_owner = request.user.is_staff or (membership is not None and membership.is_owner)
+    qs = (
+        Membership.objects.filter(group=group)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    page = Paginator(qs, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    ctx = {"group": group, "page": page, "is_owner": is_owner}
+    return render(request, "groups/members.html", ctx)
+
+
+@login_required
+@require_safe
+def members_csv(request, slug):
+    group = get_group_for_owner(request, slug)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{group.slug}-members.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["name", "email", "role", "joined"])
+    rows = (
+        Membership.objects.filter(group=group)
+        .order_by("joined_at", "pk")
+        .values_list("user__name", "user__email", "role", "joined_at")
+        .iterator(chunk_size=2000)
+    )
+    for name, email, role, joined in rows:
+        writer.writerow([_csv_safe(name), email, role, joined.date().isoformat()])
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # Spreadsheets run cells that start with these as formulas.
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request, slug):
+    group = get_group_for_owner(request, slug)
+    form = GroupSettingsForm(request.POST or None, instance=group)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            preview = render_markdown(form.cleaned_data["description"])
+        else:
+            form.save()
+            messages.success(request, "The group's settings are saved.")
+            return redirect("groups:settings", slug=group.slug)
+    return render(request, "groups/settings.html", _settings_ctx(group, form, preview))
+
+
+def _settings_ctx(group, form, preview=None, owner_form=None) -> dict:
+    from accounts.forms import TimeZoneField
+
+    group.refresh_from_db()
+    return {
+        "group": group,
+        "form": form,
+        "preview": preview,
+        "owner_form": owner_form or OwnerAddForm(),
+        "owners": list(
+            Membership.objects.filter(group=group, role=Membership.Role.OWNER)
+            .select_related("user")
+            .order_by("user__name")
+        ),
+        "timezones": TimeZoneField.choices(),
+    }
+
+
+@login_required
+@require_POST
+def owner_add(request, slug):
+    group = get_group_for_owner(request, slug)
+    form = OwnerAddForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.owner_add(
+                group=group, email=form.cleaned_data["email"]
+            )
+        except services.GroupError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"{membership.user.name} is now an owner.")
+            return redirect("groups:settings", slug=group.slug)
+    ctx = _settings_ctx(group, GroupSettingsForm(instance=group), owner_form=form)
+    return render(request, "groups/settings.html", ctx, status=400)
+
+
+@login_required
+@require_POST
+def owner_remove(request, slug, user_id):
+    group = get_group_for_owner(request, slug)
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(group=group, user_id=user_id, role=Membership.Role.OWNER)
+        .first()
+    )
+    if membership is None:
+        messages.error(request, "That person is not an owner.")
+        return redirect("groups:settings", slug=group.slug)
+    try:
+        services.owner_remove(group=group, email=membership.user.email)
+    except services.GroupError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{membership.user.name} is no longer an owner.")
+    return redirect("groups:settings", slug=group.slug)

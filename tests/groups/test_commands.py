@@ -1,0 +1,134 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from groups.models import Group, Membership
+
+
+def run(*args):
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_create_group_with_new_owner_creates_unverified_account(tmp_path):
+    description = tmp_path / "about.md"
+    description.write_text("# Hello\n\nWe meet monthly.")
+
+    out = run(
+        "create_group", "Rust Berlin", "--slug", "rust-berlin",
+        "--owner", "Olga@Example.org", "--description-file", str(description),
+        "--timezone", "Europe/Berlin",
+    )  # fmt: skip
+
+    group = Group.objects.get(slug="rust-berlin")
+    assert (
+        out == "Created group Rust Berlin (rust-berlin), owned by Olga@Example.org.\n"
+    )
+    assert (group.timezone, group.description) == (
+        "Europe/Berlin",
+        "# Hello\n\nWe meet monthly.",
+    )
+    owner = User.objects.get(email="olga@example.org")
+    assert owner.is_verified is False
+    assert Membership.objects.get(group=group).role == "owner"
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--slug", "bad slug!", "--owner", "a@example.org"], "Enter a valid “slug”"),
+        (["--slug", "ok", "--owner", "not-an-email"], "Enter a valid email address."),
+        (
+            ["--slug", "ok", "--owner", "a@example.org", "--timezone", "Mars/Base"],
+            "not a known time zone",
+        ),
+        (
+            [
+                "--slug",
+                "ok",
+                "--owner",
+                "a@example.org",
+                "--description-file",
+                "/nope.md",
+            ],
+            "Cannot read /nope.md",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_create_group_bad_input_fails_with_one_line(args, message):
+    with pytest.raises(CommandError, match=message):
+        run("create_group", "Name", *args)
+
+    assert Group.objects.count() == 0
+
+
+def test_create_group_duplicate_slug_fails(group):
+    with pytest.raises(CommandError, match="exists already"):
+        run(
+            "create_group", "Other", "--slug", "rust-berlin", "--owner", "x@example.org"
+        )
+
+    assert Group.objects.count() == 1
+
+
+def test_add_owner_promotes_and_joins(group, owner, charlie):
+    out = run("add_owner", "rust-berlin", "CHARLIE@example.org")
+
+    assert out == "charlie@example.org is now an owner of Rust Berlin.\n"
+    assert Membership.objects.get(group=group, user=charlie).role == "owner"
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["nope", "charlie@example.org"], "No group with the slug “nope”."),
+        (
+            ["rust-berlin", "ghost@example.org"],
+            "No account with the email address ghost@example.org.",
+        ),
+    ],
+)
+def test_add_owner_bad_input(group, charlie, args, message):
+    with pytest.raises(CommandError, match=message):
+        run("add_owner", *args)
+
+
+def test_remove_owner_never_removes_the_last(group, owner):
+    with pytest.raises(CommandError, match="needs at least one owner"):
+        run("remove_owner", "rust-berlin", "olga@example.org")
+
+    assert Membership.objects.get(user=owner).role == "owner"
+
+
+def test_remove_owner_demotes_a_co_owner(group, owner, member):
+    run("add_owner", "rust-berlin", "mo@example.org")
+
+    out = run("remove_owner", "rust-berlin", "mo@example.org")
+
+    assert out == "mo@example.org is no longer an owner of Rust Berlin.\n"
+    assert Membership.objects.get(user=member).role == "member"
+
+
+def test_remove_owner_of_non_owner(group, owner, member):
+    with pytest.raises(
+        CommandError, match="mo@example.org is not an owner of Rust Berlin."
+    ):
+        run("remove_owner", "rust-berlin", "mo@example.org")
+
+
+def test_list_groups(group, owner, member):
+    out = run("list_groups")
+
+    assert out == "rust-berlin\tRust Berlin\t2 members\towners: olga@example.org\n"
+
+
+@pytest.mark.django_db
+def test_list_groups_when_none():
+    assert (
+        run("list_groups") == "No groups yet. Create one with manage.py create_group.\n"
+    )
