@@ -76,6 +76,9 @@ class EventForm(forms.ModelForm):
         cleaned = super().clean()
         tz_name = cleaned.get("timezone")
         if not tz_name:
+            # Without a zone the wall-clock times mean nothing; drop them.
+            cleaned.pop("start", None)
+            cleaned.pop("end", None)
             return cleaned
         zone = zoneinfo.ZoneInfo(tz_name)
         for field in ("start", "end"):

@@ -40,7 +40,9 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     group = factory.SubFactory(GroupFactory)
     title = factory.Sequence(lambda n: f"Event {n}")
-    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    start = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
+    )
     end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=2))
     timezone = "Europe/Berlin"
     venue = "Town hall"

@@ -1,0 +1,181 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import EventFactory, MembershipFactory, RsvpFactory, UserFactory
+
+
+def test_event_page_shows_event_zone_and_viewer_zone(client, event, member):
+    member.timezone = "Asia/Tokyo"
+    member.save()
+    client.force_login(member)
+
+    html = client.get(f"/events/{event.pk}/").content.decode()
+
+    assert "(Europe/Berlin, UTC" in html
+    assert "(Asia/Tokyo)" in html
+
+
+def test_online_link_is_shown_to_attendees_only(client, event, member, charlie):
+    event.online_url = "https://meet.example.org/secret-room"
+    event.save()
+    client.force_login(member)
+    before = client.get(f"/events/{event.pk}/").content.decode()
+    RsvpFactory(event=event, user=member)
+
+    after = client.get(f"/events/{event.pk}/").content.decode()
+
+    assert "secret-room" not in before
+    assert "The online link is shown to people attending." in before
+    assert '<a href="https://meet.example.org/secret-room">' in after
+
+
+def test_members_see_attendee_names_visitors_do_not(client, event, member):
+    RsvpFactory(event=event, user=UserFactory(name="Attending Alice"))
+
+    anonymous = client.get(f"/events/{event.pk}/").content.decode()
+    client.force_login(member)
+    signed_in = client.get(f"/events/{event.pk}/").content.decode()
+
+    assert "Attending Alice" not in anonymous
+    assert "Attending Alice" in signed_in
+    assert (
+        "1 attending" in anonymous.replace("<dd>1</dd>", "1 attending")
+        or "<dd>1</dd>" in anonymous
+    )
+
+
+def test_owner_sees_three_lists_with_emails(client, event, owner, member, group):
+    RsvpFactory(
+        event=event, user=UserFactory(email="yes@example.org"), status="attending"
+    )
+    RsvpFactory(
+        event=event, user=UserFactory(email="no@example.org"), status="not_attending"
+    )
+    client.force_login(owner)
+
+    lists = {
+        which: client.get(
+            f"/events/{event.pk}/attendees/?list={which}"
+        ).content.decode()
+        for which in ("attending", "not_attending", "not_replied")
+    }
+
+    assert (
+        "yes@example.org" in lists["attending"]
+        and "no@example.org" not in lists["attending"]
+    )
+    assert "no@example.org" in lists["not_attending"]
+    assert "mo@example.org" in lists["not_replied"]
+    assert "olga@example.org" in lists["not_replied"]
+
+
+def test_attendees_csv_for_owner(client, event, owner):
+    RsvpFactory(event=event, user=UserFactory(name="Yan", email="yes@example.org"))
+    client.force_login(owner)
+
+    lines = (
+        client.get(f"/events/{event.pk}/attendees.csv").content.decode().splitlines()
+    )
+
+    assert lines == [
+        "name,email,reply",
+        "Yan,yes@example.org,attending",
+        "Olga Owner,olga@example.org,not replied",
+    ]
+
+
+def test_event_list_is_paginated_and_upcoming_only(client, group):
+    EventFactory(
+        group=group,
+        start=timezone.now() - timedelta(days=3),
+        end=timezone.now() - timedelta(days=3, hours=-1),
+        title="Old one",
+    )
+    EventFactory.create_batch(25, group=group)
+
+    response = client.get("/events/")
+
+    assert len(response.context["page"].object_list) == 20
+    assert "Old one" not in response.content.decode()
+
+
+def test_home_shows_my_groups_events_first(client, event, member):
+    other = EventFactory(title="Elsewhere")
+    client.force_login(member)
+
+    response = client.get("/")
+
+    assert response.context["my_events"] == [event]
+    assert response.context["other_events"] == [other]
+
+
+def test_home_for_visitors_lists_events_and_groups(client, event):
+    response = client.get("/")
+
+    assert response.context["other_events"] == [event]
+    assert [g.name for g in response.context["groups"]] == ["Rust Berlin"]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_event_page_query_count_is_fixed(
+    client, event, member, django_assert_num_queries, count
+):
+    RsvpFactory.create_batch(count, event=event)
+    client.force_login(member)
+
+    with django_assert_num_queries(6):
+        client.get(f"/events/{event.pk}/")
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_event_list_query_count_is_fixed(
+    client, group, django_assert_num_queries, count
+):
+    EventFactory.create_batch(count, group=group)
+
+    with django_assert_num_queries(2):
+        client.get("/events/")
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_home_query_count_is_fixed(
+    client, group, member, django_assert_num_queries, count
+):
+    EventFactory.create_batch(count, group=group)
+    EventFactory.create_batch(count)
+    client.force_login(member)
+
+    with django_assert_num_queries(4):
+        client.get("/")
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_attendee_list_query_count_is_fixed(
+    client, event, owner, django_assert_num_queries, count
+):
+    RsvpFactory.create_batch(count, event=event)
+    MembershipFactory.create_batch(count, group=event.group)
+    client.force_login(owner)
+
+    with django_assert_num_queries(6):
+        client.get(f"/events/{event.pk}/attendees/?list=not_replied")
+
+
+def test_event_with_5000_replies_renders_without_loading_them(
+    client, event, member, django_assert_num_queries
+):
+    from events.models import Rsvp
+
+    users = UserFactory.create_batch(5000)
+    Rsvp.objects.bulk_create(
+        [Rsvp(event=event, user=u, status="attending") for u in users]
+    )
+    client.force_login(member)
+
+    with django_assert_num_queries(6):
+        response = client.get(f"/events/{event.pk}/")
+
+    assert len(response.context["attendees"]) == 20
+    assert "5000" in response.content.decode()
