@@ -52,6 +52,7 @@ class Event(models.Model):
     cancel_message = models.TextField(blank=True)
     uid = models.CharField(max_length=100, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from groups.models import Group, Membership
 from groups.services import membership_join
+from notifications import email
+from notifications.outbox import To
 
 from .models import Event, Rsvp
 
@@ -21,17 +23,28 @@ class RsvpError(Exception):
 
 
 def event_create(*, group: Group, by, **fields) -> Event:
-    """Create an event with a fresh calendar UID."""
+    """Create an event with a fresh calendar UID.
+
+    Side effects: an announcement to the group's members (those who opted out
+    of announcements for the group are skipped by the outbox).
+    """
     now = timezone.now()
-    return Event.objects.create(
-        group=group,
-        uid=Event.new_uid(),
-        created_by=by,
-        updated_by=by,
-        created_at=now,
-        updated_at=now,
-        **fields,
-    )
+    with transaction.atomic():
+        event = Event.objects.create(
+            group=group,
+            uid=Event.new_uid(),
+            created_by=by,
+            updated_by=by,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        members = Membership.objects.filter(group=group, user__is_active=True)
+        rows = members.values_list("user__email", "user_id")
+        email.send_event_announcement(
+            event=event, recipients=[To(e, uid) for e, uid in rows]
+        )
+    return event
 
 
 TIME_OR_PLACE = ("start", "end", "timezone", "venue", "online_url")
@@ -42,6 +55,8 @@ def event_update(*, event: Event, by, **fields) -> list[str]:
 
     Returns the names of the time/place fields that changed. A larger capacity
     moves people up from the waiting list.
+    Side effects: when time or place changed, an updated invitation to everyone
+    attending or waiting; a confirmation to each person moved up.
     """
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
@@ -57,12 +72,20 @@ def event_update(*, event: Event, by, **fields) -> list[str]:
         locked.save()
         locked.refresh_from_db()
         _promote_waitlist(locked)
+        if changed:
+            email.send_event_changed(
+                event=locked, changes=changed, recipients=_replied_people(locked)
+            )
     event.__dict__.update(locked.__dict__)
     return changed
 
 
 def event_cancel(*, event: Event, by, message: str = "") -> None:
-    """Cancel an event; it stays visible, marked cancelled, and takes no replies."""
+    """Cancel an event; it stays visible, marked cancelled, and takes no replies.
+
+    Side effects: a calendar cancellation (METHOD:CANCEL) to everyone attending
+    or waiting.
+    """
     with transaction.atomic():
         Event.objects.filter(pk=event.pk).update(
             status=Event.Status.CANCELLED,
@@ -71,7 +94,8 @@ def event_cancel(*, event: Event, by, message: str = "") -> None:
             updated_by=by,
             updated_at=timezone.now(),
         )
-    event.refresh_from_db()
+        event.refresh_from_db()
+        email.send_event_cancelled(event=event, recipients=_replied_people(event))
 
 
 def duplicate_initial(event: Event) -> dict:
@@ -97,6 +121,8 @@ def rsvp_set(*, event: Event, user, choice: str) -> Rsvp | None:
     withdraws, the first person waiting moves up. The event row is locked while
     places are counted, so simultaneous replies never overfill it.
     Returns the reply row, or None for "not replied".
+    Side effects: a confirmation (with a calendar invitation when attending) to
+    the person, and one to anyone moved up from the waiting list.
     """
     if choice not in REPLY_CHOICES:
         raise RsvpError("Choose attending, not attending or no reply.")
@@ -129,9 +155,13 @@ def rsvp_set(*, event: Event, user, choice: str) -> Rsvp | None:
                 result.waitlisted_at = now
             elif status != Rsvp.Status.WAITLISTED:
                 result.waitlisted_at = None
+            previous = current.status if current is not None else None
             result.status = status
             result.updated_at = now
             result.save()
+            if status != previous and status != Rsvp.Status.NOT_ATTENDING:
+                result.event = event
+                email.send_rsvp_confirmation(rsvp=result)
         if was_attending and choice != "attending":
             _promote_waitlist(event)
     return result
@@ -172,14 +202,26 @@ def _promote_waitlist(event: Event) -> list[Rsvp]:
         free = max(event.capacity - attending, 0)
         if free == 0:
             return []
-    promoted = list(waiting.order_by("waitlisted_at", "pk")[:free])
+    promoted = list(
+        waiting.select_related("user").order_by("waitlisted_at", "pk")[:free]
+    )
     now = timezone.now()
     for rsvp in promoted:
         rsvp.status = Rsvp.Status.ATTENDING
         rsvp.waitlisted_at = None
         rsvp.updated_at = now
         rsvp.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        rsvp.event = event
+        email.send_rsvp_confirmation(rsvp=rsvp)
     return promoted
+
+
+def _replied_people(event: Event) -> list[To]:
+    """Everyone attending or on the waiting list: they hold the event in a calendar."""
+    rows = Rsvp.objects.filter(
+        event=event, status__in=[Rsvp.Status.ATTENDING, Rsvp.Status.WAITLISTED]
+    ).values_list("user__email", "user_id")
+    return [To(e, uid) for e, uid in rows]
 
 
 def is_member(user, group: Group) -> bool:

@@ -1,19 +1,27 @@
-"""The one place that builds and sends email.
+"""The one place that builds email. Every email type has a public function here.
 
-Each email type has a public function here. It renders `emails/<name>_subject.txt`,
-`emails/<name>_body.txt` and `emails/<name>_body.html` (which extends
-`emails/base.html`) and hands the result to `_dispatch`, which sends it once the
-surrounding transaction commits, so an action that rolls back sends nothing.
+Each renders `emails/<name>_subject.txt`, `emails/<name>_body.txt` and
+`emails/<name>_body.html` (which extends `emails/base.html`) and puts the result
+into the outbox (`notifications.outbox.queue`) inside the caller's transaction.
+Non-transactional mail carries an unsubscribe link: the bodies contain a
+placeholder that the sender replaces with each recipient's signed URL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
+
+from core.links import absolute_url
+from core.markdown import markdown_to_text, render_markdown
+
+from .models import Message, Topic
+from .outbox import To, queue
+from .sendgrid_api import UNSUBSCRIBE_TOKEN
 
 
 @dataclass(frozen=True)
@@ -23,48 +31,221 @@ class Rendered:
     html: str
 
 
-def render_email(name: str, ctx: dict) -> Rendered:
-    ctx = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **ctx}
+def render_email(name: str, ctx: dict, *, unsubscribe: bool = False) -> Rendered:
+    ctx = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "unsubscribe_url": UNSUBSCRIBE_TOKEN if unsubscribe else "",
+        **ctx,
+    }
     subject = render_to_string(f"emails/{name}_subject.txt", ctx)
+    text = render_to_string(f"emails/{name}_body.txt", ctx).strip() + "\n"
+    if unsubscribe:
+        text += f"\n-- \nUnsubscribe: {UNSUBSCRIBE_TOKEN}\n"
     return Rendered(
         subject=" ".join(subject.split()),
-        text=render_to_string(f"emails/{name}_body.txt", ctx).strip() + "\n",
+        text=text,
         html=render_to_string(f"emails/{name}_body.html", ctx),
     )
 
 
-def _dispatch(*, kind: str, to: str, rendered: Rendered) -> None:
-    message = EmailMultiAlternatives(
+def _transactional(*, kind: str, to: str, user_id=None, rendered: Rendered) -> Message:
+    return queue(
+        kind=kind,
         subject=rendered.subject,
-        body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        reply_to=[settings.REPLY_TO_EMAIL] if settings.REPLY_TO_EMAIL else None,
-        headers={"X-Meetings-Kind": kind},
+        text=rendered.text,
+        html=rendered.html,
+        recipients=[To(to, user_id)],
+        transactional=True,
     )
-    message.attach_alternative(rendered.html, "text/html")
-    transaction.on_commit(message.send)
+
+
+def _bulk(
+    *,
+    kind: str,
+    name: str,
+    ctx: dict,
+    recipients: Iterable[To],
+    group,
+    topic: str,
+    calendar: bytes = b"",
+    calendar_method: str = "",
+) -> Message:
+    rendered = render_email(name, ctx, unsubscribe=True)
+    return queue(
+        kind=kind,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        recipients=recipients,
+        group=group,
+        topic=topic,
+        calendar=calendar.decode() if calendar else "",
+        calendar_method=calendar_method,
+    )
+
+
+# --- accounts (transactional) --------------------------------------------------
 
 
 def send_signin_link(*, email: str, name: str, url: str, minutes: int) -> None:
     """A one-time sign-in link to an existing account."""
     ctx = {"name": name, "url": url, "minutes": minutes}
-    _dispatch(kind="signin_link", to=email, rendered=render_email("signin_link", ctx))
+    _transactional(
+        kind="signin_link", to=email, rendered=render_email("signin_link", ctx)
+    )
 
 
 def send_verification_link(*, email: str, name: str, url: str, minutes: int) -> None:
     """The link that confirms a new account's address and signs the person in."""
     ctx = {"name": name, "url": url, "minutes": minutes}
-    _dispatch(kind="verify", to=email, rendered=render_email("verify", ctx))
+    _transactional(kind="verify", to=email, rendered=render_email("verify", ctx))
 
 
 def send_no_account(*, email: str, signup_url: str) -> None:
     """Someone asked to sign in with an address that has no account."""
-    ctx = {"signup_url": signup_url}
-    _dispatch(kind="no_account", to=email, rendered=render_email("no_account", ctx))
+    rendered = render_email("no_account", {"signup_url": signup_url})
+    _transactional(kind="no_account", to=email, rendered=rendered)
 
 
 def send_email_change_link(*, email: str, name: str, url: str, minutes: int) -> None:
     """Confirms a new address before an account switches to it."""
     ctx = {"name": name, "url": url, "minutes": minutes, "new_email": email}
-    _dispatch(kind="email_change", to=email, rendered=render_email("email_change", ctx))
+    _transactional(
+        kind="email_change", to=email, rendered=render_email("email_change", ctx)
+    )
+
+
+# --- events ---------------------------------------------------------------------
+
+
+def _event_ctx(event) -> dict:
+    return {
+        "event": event,
+        "group": event.group,
+        "event_url": absolute_url(event.get_absolute_url()),
+        "description_text": markdown_to_text(event.description),
+        "description_html": render_markdown(event.description),
+    }
+
+
+def send_event_announcement(*, event, recipients: Iterable[To]) -> Message:
+    """A new event, to members who did not opt out of announcements."""
+    return _bulk(
+        kind="event_announcement",
+        name="event_announcement",
+        ctx=_event_ctx(event),
+        recipients=recipients,
+        group=event.group,
+        topic=Topic.ANNOUNCEMENTS,
+    )
+
+
+def send_event_changed(
+    *, event, changes: list[str], recipients: Iterable[To]
+) -> Message:
+    """Time or place changed: an updated invitation (same UID, higher SEQUENCE)."""
+    from events.calendar import invitation_ics
+
+    return _bulk(
+        kind="event_changed",
+        name="event_changed",
+        ctx={**_event_ctx(event), "changes": changes},
+        recipients=recipients,
+        group=event.group,
+        topic=Topic.EVENT_UPDATES,
+        calendar=invitation_ics(event, attendee=None, method="REQUEST"),
+        calendar_method="REQUEST",
+    )
+
+
+def send_event_cancelled(*, event, recipients: Iterable[To]) -> Message:
+    """The event is off: a METHOD:CANCEL removes it from calendars."""
+    from events.calendar import invitation_ics
+
+    return _bulk(
+        kind="event_cancelled",
+        name="event_cancelled",
+        ctx=_event_ctx(event),
+        recipients=recipients,
+        group=event.group,
+        topic=Topic.EVENT_UPDATES,
+        calendar=invitation_ics(event, attendee=None, method="CANCEL"),
+        calendar_method="CANCEL",
+    )
+
+
+def send_rsvp_confirmation(*, rsvp) -> Message:
+    """Attending (or moved up from the waiting list): an invitation for one person."""
+    from events.calendar import invitation_ics
+
+    event = rsvp.event
+    waiting = rsvp.status == "waitlisted"
+    return _bulk(
+        kind="rsvp_confirmation",
+        name="rsvp_confirmation",
+        ctx={**_event_ctx(event), "rsvp": rsvp, "waiting": waiting},
+        recipients=[To(rsvp.user.email, rsvp.user_id)],
+        group=event.group,
+        topic=Topic.EVENT_UPDATES,
+        calendar=b""
+        if waiting
+        else invitation_ics(event, attendee=rsvp.user, method="REQUEST"),
+        calendar_method="" if waiting else "REQUEST",
+    )
+
+
+def send_reminder(*, event, recipients: Iterable[To]) -> Message:
+    """The day before: a reminder to people attending."""
+    return _bulk(
+        kind="event_reminder",
+        name="event_reminder",
+        ctx=_event_ctx(event),
+        recipients=recipients,
+        group=event.group,
+        topic=Topic.EVENT_UPDATES,
+    )
+
+
+# --- owner mailings --------------------------------------------------------------
+
+
+def render_mailing(mailing) -> Rendered:
+    ctx = {
+        "mailing": mailing,
+        "group": mailing.group,
+        "body_text": markdown_to_text(mailing.body),
+        "body_html": render_markdown(mailing.body),
+        "author": mailing.author.name if mailing.author else "",
+    }
+    return render_email("mailing", ctx, unsubscribe=True)
+
+
+def send_bulk_message(*, mailing, recipients: Iterable[To]) -> Message:
+    """An owner's mailing, frozen to its recipients when queued."""
+    rendered = render_mailing(mailing)
+    return queue(
+        kind="mailing",
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        recipients=recipients,
+        group=mailing.group,
+        topic=Topic.MAILINGS,
+    )
+
+
+def send_mailing_test(*, mailing, to) -> Message:
+    """The same mailing to its author only, marked as a test."""
+    rendered = render_mailing(mailing)
+    # A test goes out at once, like a sign-in link, so it has no per-recipient
+    # unsubscribe link: point at the preferences page instead.
+    preferences = absolute_url(reverse("notifications:preferences"))
+    return queue(
+        kind="mailing_test",
+        subject=f"[Test] {rendered.subject}",
+        text=rendered.text.replace(UNSUBSCRIBE_TOKEN, preferences),
+        html=rendered.html.replace(UNSUBSCRIBE_TOKEN, preferences),
+        recipients=[To(to.email, to.pk)],
+        transactional=True,
+    )

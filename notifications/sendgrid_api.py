@@ -47,6 +47,7 @@ MAX_RECIPIENTS = 1000
 MAX_CATEGORIES = 10
 UNSUBSCRIBE_TOKEN = "-unsubscribe_url-"
 CALENDAR_CONTENT_TYPE = "text/calendar; method=REQUEST"
+CALENDAR_METHODS = {"REQUEST", "CANCEL", "PUBLISH"}
 CALENDAR_FILENAME = "invite.ics"
 
 RETRY_BASE_SECONDS = 2.0
@@ -120,6 +121,7 @@ def build_payload(
     attachments: Sequence[Attachment] = (),
     headers: Mapping[str, str] | None = None,
     calendar: str = "",
+    calendar_method: str = "REQUEST",
 ) -> dict:
     """Return the v3 mail-send JSON body: one personalization per recipient.
 
@@ -142,7 +144,9 @@ def build_payload(
         ],
         "from": _address(from_email, from_name),
         "subject": subject,
-        "content": _content(text=text, html=html, calendar=calendar),
+        "content": _content(
+            text=text, html=html, calendar=calendar, method=calendar_method
+        ),
     }
     if reply_to:
         payload["reply_to"] = {"email": reply_to}
@@ -196,13 +200,15 @@ def _address(email: str, name: str) -> dict:
     return {"email": email, "name": name} if name else {"email": email}
 
 
-def _content(*, text: str, html: str, calendar: str) -> list[dict]:
+def _content(*, text: str, html: str, calendar: str, method: str) -> list[dict]:
     # SendGrid requires text/plain first, then text/html, then anything else.
     content = [{"type": "text/plain", "value": text}]
     if html:
         content.append({"type": "text/html", "value": html})
     if calendar:
-        content.append({"type": CALENDAR_CONTENT_TYPE, "value": calendar})
+        if method not in CALENDAR_METHODS:
+            raise ValueError(f"unknown iTIP method {method!r}")
+        content.append({"type": f"text/calendar; method={method}", "value": calendar})
     return content
 
 

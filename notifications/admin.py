@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from .models import Delivery, Mailing, Message, OptOut, Suppression, WebhookEvent
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    fields = ["email", "status", "attempts", "sent_at", "last_error"]
+    readonly_fields = fields
+    can_delete = False
+    max_num = 0
+    show_change_link = True
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["subject", "kind", "group", "transactional", "created_at"]
+    list_filter = ["kind", "transactional"]
+    search_fields = ["subject"]
+    readonly_fields = [f.name for f in Message._meta.fields]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["email", "message", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["email"]
+    raw_id_fields = ["message", "user"]
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["email", "reason", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["email"]
+
+
+@admin.register(Mailing)
+class MailingAdmin(admin.ModelAdmin):
+    list_display = ["subject", "group", "audience", "recipient_count", "queued_at"]
+    raw_id_fields = ["group", "event", "author", "message"]
+
+
+admin.site.register(OptOut)
+admin.site.register(WebhookEvent)

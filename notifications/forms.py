@@ -1,0 +1,61 @@
+from django import forms
+
+from events.models import Event
+
+from .models import Mailing, Topic
+
+
+class MailingForm(forms.ModelForm):
+    class Meta:
+        model = Mailing
+        fields = ["audience", "event", "subject", "body"]
+        labels = {
+            "audience": "Send to",
+            "event": "Event",
+            "subject": "Subject",
+            "body": "Message (Markdown)",
+        }
+        help_texts = {"event": "Needed for every audience except all members."}
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.fields["event"].queryset = Event.objects.filter(group=group).order_by(
+            "-start"
+        )
+        self.fields["event"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        audience, event = cleaned.get("audience"), cleaned.get("event")
+        if audience and audience != Mailing.Audience.MEMBERS and event is None:
+            self.add_error("event", "Choose the event this audience refers to.")
+        if audience == Mailing.Audience.MEMBERS:
+            cleaned["event"] = None
+        return cleaned
+
+
+class PreferencesForm(forms.Form):
+    """One checkbox per group and topic; unchecked means opted out."""
+
+    def __init__(self, *args, memberships, opted_out: set, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for membership in memberships:
+            group = membership.group
+            fields = []
+            for topic in Topic:
+                name = f"g{group.pk}_{topic.value}"
+                self.fields[name] = forms.BooleanField(
+                    label=f"{group.name}: {topic.label}",
+                    required=False,
+                    initial=(group.pk, topic.value) not in opted_out,
+                )
+                fields.append(self[name])
+            self.rows.append((group, fields))
+
+    def choices(self):
+        """(group id, topic, wanted) for every box."""
+        for name, value in self.cleaned_data.items():
+            group_part, topic = name.split("_", 1)
+            yield int(group_part[1:]), topic, value

@@ -1,0 +1,51 @@
+"""Remind people attending tomorrow's events. Idempotent: run it hourly."""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from events.models import Event, Rsvp
+from notifications import email
+from notifications.models import Message
+from notifications.outbox import To
+
+
+class Command(BaseCommand):
+    help = "Queue reminders for events starting in the next 24 hours (once each)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List, queue nothing."
+        )
+
+    def handle(self, *args, dry_run, **options):
+        now = timezone.now()
+        events = Event.objects.filter(
+            status=Event.Status.SCHEDULED,
+            start__gt=now,
+            start__lte=now + timedelta(hours=24),
+            reminded_at__isnull=True,
+        ).select_related("group")
+        queued = 0
+        for event in events:
+            if dry_run:
+                self.stdout.write(f"would remind: {event.title}")
+                continue
+            with transaction.atomic():
+                # The conditional update is the idempotency guard: two runs at
+                # once cannot both remind the same event.
+                if not Event.objects.filter(
+                    pk=event.pk, reminded_at__isnull=True
+                ).update(reminded_at=now):
+                    continue
+                rows = Rsvp.objects.filter(
+                    event=event, status=Rsvp.Status.ATTENDING
+                ).values_list("user__email", "user_id")
+                message: Message = email.send_reminder(
+                    event=event, recipients=[To(e, uid) for e, uid in rows]
+                )
+                queued += message.deliveries.count()
+                self.stdout.write(f"reminded: {event.title}")
+        self.stdout.write(f"{queued} reminder{'s' if queued != 1 else ''} queued.")

@@ -1,0 +1,220 @@
+"""The email outbox: every email is a Message with one Delivery per recipient.
+
+Rows are written in the same transaction as the action that causes the email, so
+nothing is lost when SendGrid is down; `manage.py send_mail_queue` (and, for
+sign-in links, an attempt right after commit) delivers them. A Delivery changes
+status only forward — pending, sending, then sent / failed / suppressed — which
+is what makes a re-run never send twice.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone as dj_timezone
+
+
+class Topic(models.TextChoices):
+    """What a non-transactional email is about; people opt out per group and topic."""
+
+    ANNOUNCEMENTS = "announcements", "new events"
+    MAILINGS = "mailings", "messages from the owners"
+    EVENT_UPDATES = "event_updates", "updates about events I reply to"
+
+
+class Message(models.Model):
+    kind = models.CharField(max_length=40, db_index=True)
+    transactional = models.BooleanField(
+        default=False,
+        help_text="Sign-in and verification links: sent even to suppressed "
+        "addresses and without an unsubscribe link.",
+    )
+    group = models.ForeignKey(
+        "groups.Group", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    topic = models.CharField(max_length=20, choices=Topic.choices, blank=True)
+    subject = models.CharField(max_length=300)
+    text = models.TextField()
+    html = models.TextField()
+    # An iTIP invitation (METHOD:REQUEST or CANCEL) sent as a text/calendar part
+    # and as an invite.ics attachment.
+    calendar = models.TextField(blank=True)
+    calendar_method = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:notifications_message_change", args=[self.pk])
+
+
+class Delivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+        SUPPRESSED = "suppressed", "suppressed"
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    email = models.EmailField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Set after a 5xx or timeout: SendGrid may have sent it, so it gets at most
+    # one more try.
+    unknown_outcome = models.BooleanField(default=False)
+    next_attempt_at = models.DateTimeField(default=dj_timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "email"], name="delivery_one_per_address"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "message"],
+                name="delivery_pending_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["status", "claimed_at"], name="delivery_status_idx"),
+            models.Index(fields=["email"], name="delivery_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message.subject} → {self.email} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:notifications_delivery_change", args=[self.pk])
+
+
+class Suppression(models.Model):
+    """An address that bounced, blocked or reported spam: it gets sign-in links only."""
+
+    class Reason(models.TextChoices):
+        BOUNCE = "bounce", "bounced"
+        BLOCKED = "blocked", "blocked"
+        DROPPED = "dropped", "dropped"
+        SPAMREPORT = "spamreport", "reported as spam"
+        UNSUBSCRIBE = "unsubscribe", "unsubscribed from everything"
+
+    email = models.EmailField(unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:notifications_suppression_change", args=[self.pk])
+
+
+class WebhookEvent(models.Model):
+    """SendGrid event ids already processed, so a redelivered event counts once."""
+
+    sg_event_id = models.CharField(max_length=100, unique=True)
+    event = models.CharField(max_length=30)
+    email = models.EmailField(blank=True)
+    received_at = models.DateTimeField(default=dj_timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.email}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:notifications_webhookevent_change", args=[self.pk])
+
+
+class OptOut(models.Model):
+    """A person does not want one topic from one group. No row: they do."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="opt_outs"
+    )
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, related_name="opt_outs"
+    )
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "group", "topic"], name="optout_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} opted out of {self.topic} from {self.group}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("notifications:preferences")
+
+
+class Mailing(models.Model):
+    """An owner's email to part of a group, composed on the web."""
+
+    class Audience(models.TextChoices):
+        MEMBERS = "members", "all members"
+        ATTENDING = "attending", "attending the event"
+        NOT_ATTENDING = "not_attending", "not attending the event"
+        NOT_REPLIED = "not_replied", "members who have not replied to the event"
+        WAITLISTED = "waitlisted", "on the event's waiting list"
+
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, related_name="mailings"
+    )
+    event = models.ForeignKey(
+        "events.Event", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="mailings",
+    )  # fmt: skip
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.OneToOneField(
+        Message,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mailing",
+    )
+    recipient_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("notifications:history", kwargs={"slug": self.group.slug})
+
+    @property
+    def audience_label(self) -> str:
+        label = self.get_audience_display()
+        if self.event_id and self.audience != self.Audience.MEMBERS:
+            return f"{label}: {self.event.title}"
+        return label

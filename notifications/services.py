@@ -1,0 +1,87 @@
+"""Who receives what: mailing audiences, and queueing owner mailings."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from events.models import Rsvp
+from groups.models import Membership
+
+from . import email
+from .models import Delivery, Mailing
+from .outbox import To
+
+RSVP_AUDIENCES = {
+    Mailing.Audience.ATTENDING: Rsvp.Status.ATTENDING,
+    Mailing.Audience.NOT_ATTENDING: Rsvp.Status.NOT_ATTENDING,
+    Mailing.Audience.WAITLISTED: Rsvp.Status.WAITLISTED,
+}
+
+
+def audience_queryset(*, group, audience: str, event=None):
+    """(email, user id) rows of the group's current members in the audience.
+
+    Only current members: someone who left keeps nothing, not even an old reply.
+    "Not replied" means a member with no reply row for the event.
+    """
+    members = Membership.objects.filter(group=group, user__is_active=True)
+    if audience == Mailing.Audience.MEMBERS:
+        pass
+    elif audience == Mailing.Audience.NOT_REPLIED:
+        members = members.exclude(user__rsvps__event=event)
+    else:
+        members = members.filter(
+            user__rsvps__event=event, user__rsvps__status=RSVP_AUDIENCES[audience]
+        )
+    return members.order_by("user_id").values_list("user__email", "user_id")
+
+
+def audience_count(*, group, audience: str, event=None) -> int:
+    return audience_queryset(group=group, audience=audience, event=event).count()
+
+
+def mailing_queue(*, mailing: Mailing) -> Mailing:
+    """Freeze the recipient list and put the mailing in the outbox.
+
+    Side effects: a Message with one Delivery per recipient; the sender command
+    delivers them.
+    """
+    with transaction.atomic():
+        rows = audience_queryset(
+            group=mailing.group, audience=mailing.audience, event=mailing.event
+        ).iterator(chunk_size=5000)
+        message = email.send_bulk_message(
+            mailing=mailing, recipients=(To(e, uid) for e, uid in rows)
+        )
+        mailing.message = message
+        mailing.recipient_count = message.deliveries.count()
+        mailing.queued_at = timezone.now()
+        mailing.save()
+    return mailing
+
+
+def mailing_history(*, group) -> list[Mailing]:
+    """The group's mailings with delivery counts per status, in one query."""
+    statuses = Delivery.Status
+    counts = {
+        f"n_{status}": Count(
+            "message__deliveries", filter=Q(message__deliveries__status=status)
+        )
+        for status in (
+            statuses.PENDING,
+            statuses.SENT,
+            statuses.FAILED,
+            statuses.SUPPRESSED,
+        )
+    }
+    counts["n_sending"] = Count(
+        "message__deliveries", filter=Q(message__deliveries__status=statuses.SENDING)
+    )
+    return list(
+        Mailing.objects.filter(group=group, queued_at__isnull=False)
+        .select_related("author", "event")
+        .annotate(**counts)
+        .order_by("-queued_at", "-pk")
+    )
