@@ -30,14 +30,17 @@ $(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(VENV)/bin
 run: $(VENV)/.base-installed
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py load_demo --if-empty
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# The mail sender runs beside the server, so every email lands in var/mail/.
+	DEBUG=true $(PY) manage.py send_mail_queue --loop --idle 3 & sender=$$!; \
+		trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+		DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint, migration and deploy checks, then the whole test suite on PostgreSQL.
 test: $(VENV)/.dev-installed
 	@if [ -n "$$DATABASE_URL" ]; then \
 		$(MAKE) --no-print-directory test-here; \
 	else \
-		pg_virtualenv -o fsync=off -o full_page_writes=off -o synchronous_commit=off \
+		pg_virtualenv -t -o fsync=off -o full_page_writes=off -o synchronous_commit=off \
 			-o max_connections=200 \
 			sh -c 'DATABASE_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" $(MAKE) --no-print-directory test-here'; \
 	fi

@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 class EmlFileBackend(BaseEmailBackend):
-    def __init__(self, *, file_path: str, fail_silently: bool = False, **kwargs):
-        super().__init__(fail_silently=fail_silently, **kwargs)
+    def __init__(self, *, file_path: str, **kwargs):
+        super().__init__(**kwargs)
         self.file_path = Path(file_path)
 
     def send_messages(self, email_messages) -> int:
@@ -94,10 +94,9 @@ class SendGridBackend(BaseEmailBackend):
         api_key: str,
         host: str = "https://api.sendgrid.com",
         timeout: float = 10.0,
-        fail_silently: bool = False,
         **kwargs,
     ):
-        super().__init__(fail_silently=fail_silently, **kwargs)
+        super().__init__(**kwargs)
         self.api_key = api_key
         self.host = host
         self.timeout = timeout
@@ -113,7 +112,7 @@ class SendGridBackend(BaseEmailBackend):
                     request_body=message_to_payload(message), timeout=self.timeout
                 )
             except Exception:
-                if not self.fail_silently:
+                if not self._fail_silently:
                     raise
                 logger.exception("SendGrid refused %r", message.subject)
             else:

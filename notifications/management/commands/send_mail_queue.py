@@ -5,7 +5,7 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.models import Count
 
 from notifications import sender
@@ -59,7 +59,10 @@ class Command(BaseCommand):
         total, started = sender.Tally(), time.monotonic()
         tty = self.stdout.isatty()
         while not self.stopping:
-            close_old_connections()
+            if not connection.in_atomic_block:
+                # Between batches, drop connections that went stale (a
+                # caller's transaction, as in tests, must be left alone).
+                close_old_connections()
             sender.recover_stale()
             size = batch_size if not limit else min(batch_size, limit - _handled(total))
             rows = sender.claim(batch_size=size) if size > 0 else []
