@@ -1,19 +1,9 @@
-import zoneinfo
-
 from django import template
 
 from events.models import CalendarFeed
 from groups.models import Membership
 
 register = template.Library()
-
-
-@register.filter
-def in_zone(value, zone_name: str):
-    """A datetime shown in another IANA zone."""
-    if not value or not zone_name:
-        return value
-    return value.astimezone(zoneinfo.ZoneInfo(zone_name))
 
 
 @register.inclusion_tag("events/_profile_sections.html", takes_context=True)

@@ -179,3 +179,28 @@ def test_event_with_5000_replies_renders_without_loading_them(
 
     assert len(response.context["attendees"]) == 20
     assert "5000" in response.content.decode()
+
+
+def test_times_are_shown_in_the_event_zone_not_utc(client, group):
+    from datetime import UTC, datetime
+
+    event = EventFactory(group=group, timezone="Europe/Berlin",
+                         start=datetime(2030, 1, 15, 18, 0, tzinfo=UTC),
+                         end=datetime(2030, 1, 15, 20, 0, tzinfo=UTC))  # fmt: skip
+
+    html = client.get(f"/events/{event.pk}/").content.decode()
+
+    assert (
+        "Tuesday 15 January 2030, 19:00</time> – 21:00 (Europe/Berlin, UTC+0100)"
+        in html
+    )
+
+
+def test_full_event_offers_the_waiting_list(client, group, member):
+    event = EventFactory(group=group, capacity=1)
+    RsvpFactory(event=event)
+    client.force_login(member)
+
+    html = client.get(f"/events/{event.pk}/").content.decode()
+
+    assert ">Join the waiting list</button>" in html
