@@ -9,6 +9,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from core import ratelimit
 from groups.access import get_group_for_owner
 from groups.models import Membership
 
@@ -75,6 +76,9 @@ def mailing_preview(request, slug, pk):
 @require_POST
 def mailing_test(request, slug, pk):
     mailing = _draft_for_owner(request, slug, pk)
+    if not ratelimit.take(f"mailing-test:{request.user.pk}", capacity=10, period=3600):
+        messages.error(request, "Too many test emails. Please wait a while.")
+        return redirect("notifications:preview", slug=slug, pk=mailing.pk)
     email.send_mailing_test(mailing=mailing, to=request.user)
     messages.success(request, f"A test is on its way to {request.user.email}.")
     return redirect("notifications:preview", slug=slug, pk=mailing.pk)
@@ -84,6 +88,11 @@ def mailing_test(request, slug, pk):
 @require_POST
 def mailing_send(request, slug, pk):
     mailing = _draft_for_owner(request, slug, pk)
+    if not ratelimit.take(f"mailing:{mailing.group_id}", capacity=20, period=86400):
+        messages.error(
+            request, "This group has sent 20 messages today. Please send it tomorrow."
+        )
+        return redirect("notifications:preview", slug=slug, pk=mailing.pk)
     services.mailing_queue(mailing=mailing)
     messages.success(
         request,

@@ -213,3 +213,21 @@ def test_not_replied_means_no_reply_row(group, owner, event):
     rows = audience_queryset(group=group, audience="not_replied", event=event)
 
     assert [email for email, _ in rows] == ["olga@example.org"]
+
+
+def test_test_emails_are_rate_limited(client, audience, owner, committing):
+    client.force_login(owner)
+    client.post(
+        "/groups/rust-berlin/mailings/new/",
+        {"audience": "members", "subject": "Hi", "body": "Hello"},
+    )
+    mailing = Mailing.objects.get()
+
+    with committing():
+        for _ in range(11):
+            response = client.post(
+                f"/groups/rust-berlin/mailings/{mailing.pk}/test/", follow=True
+            )
+
+    assert len(mail.outbox) == 10
+    assert "Too many test emails. Please wait a while." in response.content.decode()
