@@ -1,4 +1,3 @@
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from core.csv import csv_response, csv_safe
 from groups.access import get_group_for_owner, membership_of
 from groups.models import Membership
 
@@ -222,16 +222,12 @@ def _attendee_rows(event, which: str):
 @require_safe
 def attendees_csv(request, pk):
     event = get_event_for_owner(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="event-{event.pk}-replies.csv"'
+    response, writer = csv_response(
+        f"event-{event.pk}-replies.csv", ["name", "email", "reply"]
     )
-    writer = csv.writer(response)
-    writer.writerow(["name", "email", "reply"])
     for which, label in ATTENDEE_LISTS.items():
         for name, email, _ in _attendee_rows(event, which).iterator(chunk_size=2000):
-            safe = f"'{name}" if name[:1] in ("=", "+", "-", "@") else name
-            writer.writerow([safe, email, label.lower()])
+            writer.writerow([csv_safe(name), email, label.lower()])
     return response
 
 

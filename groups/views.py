@@ -1,10 +1,7 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Min, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +12,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from core.csv import csv_response, csv_safe
 from core.markdown import render_markdown
 from events.models import Event
 
@@ -106,10 +104,9 @@ def members(request, slug):
 @require_safe
 def members_csv(request, slug):
     group = get_group_for_owner(request, slug)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{group.slug}-members.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["name", "email", "role", "joined"])
+    response, writer = csv_response(
+        f"{group.slug}-members.csv", ["name", "email", "role", "joined"]
+    )
     rows = (
         Membership.objects.filter(group=group)
         .order_by("joined_at", "pk")
@@ -117,13 +114,8 @@ def members_csv(request, slug):
         .iterator(chunk_size=2000)
     )
     for name, email, role, joined in rows:
-        writer.writerow([_csv_safe(name), email, role, joined.date().isoformat()])
+        writer.writerow([csv_safe(name), email, role, joined.date().isoformat()])
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # Spreadsheets run cells that start with these as formulas.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
 
 
 @login_required
