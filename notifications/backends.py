@@ -22,7 +22,10 @@ logger = logging.getLogger(__name__)
 
 class EmlFileBackend(BaseEmailBackend):
     def __init__(self, *, file_path: str, fail_silently: bool = False, **kwargs):
-        super().__init__(fail_silently=fail_silently, **kwargs)
+        # Django 6.1's MAILERS refuses fail_silently passed up to the base class;
+        # a backend that supports it keeps its own attribute.
+        super().__init__(**kwargs)
+        self.fail_silently = fail_silently
         self.file_path = Path(file_path)
 
     def send_messages(self, email_messages) -> int:
@@ -97,7 +100,8 @@ class SendGridBackend(BaseEmailBackend):
         fail_silently: bool = False,
         **kwargs,
     ):
-        super().__init__(fail_silently=fail_silently, **kwargs)
+        super().__init__(**kwargs)
+        self.fail_silently = fail_silently
         self.api_key = api_key
         self.host = host
         self.timeout = timeout
