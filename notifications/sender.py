@@ -40,12 +40,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from . import sendgrid_api
 from .models import Delivery, Message, OptOut, Suppression
-from .unsubscribe import unsubscribe_headers, unsubscribe_url
+from .unsubscribe import unsubscribe_headers, unsubscribe_url, unsubscribe_urls
 
 logger = logging.getLogger(__name__)
 
@@ -231,21 +231,23 @@ def recover_stale() -> int:
 
 
 def _blocked_now(message: Message, rows: list[Delivery]) -> set[int]:
-    """Rows whose address was suppressed, or whose person opted out, since queueing."""
-    emails = {r.email for r in rows}
-    suppressed = set(
-        Suppression.objects.filter(email__in=emails).values_list("email", flat=True)
-    )
-    opted: set[int] = set()
+    """Rows whose address was suppressed, or whose person opted out, since queueing.
+
+    One query, joined in the database: no list of 1,000 addresses to send.
+    """
+    blocked = Q(email__in=Suppression.objects.values("email"))
     if message.group_id and message.topic:
-        opted = set(
-            OptOut.objects.filter(
-                group_id=message.group_id,
-                topic=message.topic,
-                user_id__in={r.user_id for r in rows if r.user_id},
-            ).values_list("user_id", flat=True)
-        )
-    return {r.pk for r in rows if r.email in suppressed or r.user_id in opted}
+        opted_out = OptOut.objects.filter(
+            group_id=message.group_id, topic=message.topic
+        ).values("user_id")
+        blocked |= Q(user_id__in=opted_out)
+    claimed = Delivery.objects.filter(
+        message_id=message.pk,
+        status=Delivery.Status.SENDING,
+        claimed_at__in={r.claimed_at for r in rows},
+    )
+    found = set(claimed.filter(blocked).values_list("pk", flat=True))
+    return found & {r.pk for r in rows}
 
 
 # --- leases -------------------------------------------------------------------
@@ -365,6 +367,7 @@ def _send_sendgrid(message: Message, rows: list[Delivery]) -> Tally:
 
 
 def _payload(message: Message, rows: list[Delivery]) -> dict:
+    urls = {} if message.transactional else unsubscribe_urls(r.pk for r in rows)
     return sendgrid_api.build_payload(
         from_email=_from_address(),
         from_name=_from_name(),
@@ -376,7 +379,7 @@ def _payload(message: Message, rows: list[Delivery]) -> dict:
             sendgrid_api.Recipient(
                 email=row.email,
                 delivery_id=row.pk,
-                unsubscribe_url="" if message.transactional else unsubscribe_url(row),
+                unsubscribe_url=urls.get(row.pk, ""),
             )
             for row in rows
         ],

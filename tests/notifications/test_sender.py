@@ -410,3 +410,16 @@ def test_deliver_now_sends_signin_link_without_unsubscribe(sendgrid, committing)
     assert message.email == "ann@example.org"
     assert "List-Unsubscribe" not in message.headers
     assert Delivery.objects.get().status == "sent"
+
+
+# Unsubscribe links in bulk -------------------------------------------------------------
+
+
+def test_unsubscribe_urls_equal_one_by_one_urls():
+    from notifications.unsubscribe import unsubscribe_url, unsubscribe_urls
+
+    rows = [Delivery(pk=pk) for pk in (1, 42, 10**12)]
+
+    assert unsubscribe_urls(r.pk for r in rows) == {
+        r.pk: unsubscribe_url(r) for r in rows
+    }
