@@ -8,7 +8,8 @@ PYTEST_ARGS ?=
 # Production-like settings for `check --deploy`.
 DEPLOY_ENV := DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=meetings.example.org SITE_URL=https://meetings.example.org \
-	SENDGRID_API_KEY=SG.check-deploy
+	SENDGRID_API_KEY=SG.check-deploy DEFAULT_FROM_EMAIL=noreply@meetings.example.org \
+	SENDGRID_WEBHOOK_PUBLIC_KEY=check-deploy
 
 .PHONY: run test test-here bench-mail demo-server clean
 
