@@ -38,7 +38,7 @@ test: $(VENV)/.dev-installed
 	@if [ -n "$$DATABASE_URL" ]; then \
 		$(MAKE) --no-print-directory test-here; \
 	else \
-		pg_virtualenv -o fsync=off -o full_page_writes=off -o synchronous_commit=off \
+		pg_virtualenv -t -o fsync=off -o full_page_writes=off -o synchronous_commit=off \
 			-o max_connections=200 \
 			sh -c 'DATABASE_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" $(MAKE) --no-print-directory test-here'; \
 	fi
