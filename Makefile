@@ -8,9 +8,10 @@ PYTEST_ARGS ?=
 # Production-like settings for `check --deploy`.
 DEPLOY_ENV := DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=meetings.example.org SITE_URL=https://meetings.example.org \
-	SENDGRID_API_KEY=SG.check-deploy
+	SENDGRID_API_KEY=SG.check-deploy DEFAULT_FROM_EMAIL=noreply@meetings.example.org \
+	SENDGRID_WEBHOOK_PUBLIC_KEY=check-deploy
 
-.PHONY: run test test-here demo-server clean
+.PHONY: run test test-here bench-mail demo-server clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -51,6 +52,14 @@ test-here:
 	SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	SECRET_KEY=test-secret-key-not-for-production $(PY) -m pytest $(PYTEST_ARGS)
+
+## make bench-mail: one mailing to 100,000 members, drained through the fake SendGrid
+## (bench/mail.py, in a throw-away PostgreSQL; MEMBERS=10000 for a quicker run).
+MEMBERS ?= 100000
+bench-mail: $(VENV)/.dev-installed
+	pg_virtualenv -t sh -c 'SECRET_KEY=bench-not-secret \
+		DATABASE_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
+		$(PY) bench/mail.py --members $(MEMBERS)'
 
 clean:
 	rm -rf $(VENV) var staticfiles

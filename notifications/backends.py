@@ -21,8 +21,11 @@ logger = logging.getLogger(__name__)
 
 
 class EmlFileBackend(BaseEmailBackend):
-    def __init__(self, *, file_path: str, **kwargs):
+    def __init__(self, *, file_path: str, fail_silently: bool = False, **kwargs):
+        # Django 6.1's MAILERS refuses fail_silently passed up to the base class;
+        # a backend that supports it keeps its own attribute.
         super().__init__(**kwargs)
+        self.fail_silently = fail_silently
         self.file_path = Path(file_path)
 
     def send_messages(self, email_messages) -> int:
@@ -94,9 +97,11 @@ class SendGridBackend(BaseEmailBackend):
         api_key: str,
         host: str = "https://api.sendgrid.com",
         timeout: float = 10.0,
+        fail_silently: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.fail_silently = fail_silently
         self.api_key = api_key
         self.host = host
         self.timeout = timeout
@@ -112,7 +117,7 @@ class SendGridBackend(BaseEmailBackend):
                     request_body=message_to_payload(message), timeout=self.timeout
                 )
             except Exception:
-                if not self._fail_silently:
+                if not self.fail_silently:
                     raise
                 logger.exception("SendGrid refused %r", message.subject)
             else:

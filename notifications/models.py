@@ -95,7 +95,13 @@ class Delivery(models.Model):
                 name="delivery_pending_idx",
                 condition=models.Q(status="pending"),
             ),
-            models.Index(fields=["status", "claimed_at"], name="delivery_status_idx"),
+            # Rows in flight, for leases and crash recovery. Partial, so the
+            # two UPDATEs every row gets (claim, result) touch it only once.
+            models.Index(
+                fields=["claimed_at"],
+                name="delivery_sending_idx",
+                condition=models.Q(status="sending"),
+            ),
             models.Index(fields=["email"], name="delivery_email_idx"),
         ]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .models import Delivery, Message, OptOut, Suppression
 
@@ -57,41 +57,60 @@ def queue(
     unique: dict[str, To] = {}
     for to in recipients:
         unique.setdefault(to.email.lower(), to)
-    blocked = set() if transactional else _blocked(unique, group=group, topic=topic)
-    rows = [
-        Delivery(
-            message=message,
-            email=email,
-            user_id=to.user_id,
-            status=Delivery.Status.SUPPRESSED
-            if email in blocked
-            else Delivery.Status.PENDING,
-        )
-        for email, to in unique.items()
-    ]
-    Delivery.objects.bulk_create(rows, batch_size=BULK_CHUNK)
+    _insert_deliveries(message, unique)
+    if not transactional:
+        _suppress_blocked(message, group=group, topic=topic)
     if transactional:
         transaction.on_commit(lambda: _deliver_now(message.pk))
     return message
 
 
-def _blocked(unique: dict[str, To], *, group, topic: str) -> set[str]:
-    emails = list(unique)
-    blocked: set[str] = set()
-    for start in range(0, len(emails), BULK_CHUNK):
-        chunk = emails[start : start + BULK_CHUNK]
-        blocked.update(
-            Suppression.objects.filter(email__in=chunk).values_list("email", flat=True)
+def _insert_deliveries(message: Message, unique: dict[str, To]) -> None:
+    """One pending Delivery per address.
+
+    On PostgreSQL through COPY: a 100,000-member mailing is queued inside the
+    owner's web request, and bulk_create spends most of that time building
+    SQL. Every other column gets the model's default, taken from one template
+    row, so a field added later with a default needs no change here.
+    """
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_create(
+            (
+                Delivery(message=message, email=email, user_id=to.user_id)
+                for email, to in unique.items()
+            ),
+            batch_size=BULK_CHUNK,
         )
+        return
+    template = Delivery(message=message)
+    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    defaults = [
+        f.get_db_prep_save(getattr(template, f.attname), connection) for f in fields
+    ]
+    email_at = fields.index(Delivery._meta.get_field("email"))
+    user_at = fields.index(Delivery._meta.get_field("user"))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for email, to in unique.items():
+                row = list(defaults)
+                row[email_at], row[user_at] = email, to.user_id
+                copy.write_row(row)
+
+
+def _suppress_blocked(message: Message, *, group, topic: str) -> None:
+    """Suppressed addresses, and people who opted out of the topic, get no mail.
+
+    Two UPDATEs joined in the database, touching only the rows they block.
+    """
+    rows = Delivery.objects.filter(message=message, status=Delivery.Status.PENDING)
+    rows.filter(email__in=Suppression.objects.values("email")).update(
+        status=Delivery.Status.SUPPRESSED
+    )
     if group is not None and topic:
-        user_ids = {to.user_id for to in unique.values() if to.user_id}
-        opted = set(
-            OptOut.objects.filter(
-                group=group, topic=topic, user_id__in=user_ids
-            ).values_list("user_id", flat=True)
-        )
-        blocked.update(e for e, to in unique.items() if to.user_id in opted)
-    return blocked
+        opted_out = OptOut.objects.filter(group=group, topic=topic).values("user_id")
+        rows.filter(user_id__in=opted_out).update(status=Delivery.Status.SUPPRESSED)
 
 
 def _deliver_now(message_id: int) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhooks
 
 app_name = "notifications"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("groups/<slug:slug>/mailings/<int:pk>/send/", views.mailing_send, name="send"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("accounts/email-preferences/", views.preferences, name="preferences"),
+    path("webhooks/sendgrid/", webhooks.sendgrid_events, name="sendgrid_webhook"),
 ]

@@ -161,6 +161,11 @@ MATRIX = [
     ),
     (
         "get",
+        "/webhooks/sendgrid/",
+        dict(visitor=405, outsider=405, member=405, owner=405, staff=405),
+    ),
+    (
+        "get",
         "/admin/",
         dict(visitor=302, outsider=302, member=302, owner=302, staff=200),
     ),

@@ -1,113 +1,238 @@
-"""Deliver the outbox. Run `--loop` under systemd (meetings-mail.service)."""
+"""Deliver the outbox. Runs `--loop` under systemd (meetings-mail.service).
 
+The command only parses options, loops and reports; claiming, sending and
+recording outcomes live in `notifications.sender`.
+"""
+
+import os
 import signal
-import sys
+import threading
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from notifications import sender
-from notifications.models import Delivery
+from notifications.models import Delivery, Message
+
+# Sleeps are cut into slices this long so SIGTERM is noticed promptly.
+SLEEP_SLICE = 0.25
+PROGRESS_EVERY = 1.0
+MAX_BACKOFF = 300.0
 
 
 class Command(BaseCommand):
-    help = "Send pending emails from the outbox through SendGrid (or .eml files)."
+    help = (
+        "Send pending emails from the outbox through SendGrid, up to 1,000 "
+        "recipients per request (without SENDGRID_API_KEY: through Django's "
+        "mailer, which writes .eml files in the demo). Several can run at once. "
+        "Without --once or --loop it loops under systemd and runs once elsewhere."
+    )
 
     def add_arguments(self, parser):
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument(
-            "--once", action="store_true", help="Send what is due, then exit (default)."
+            "--once",
+            action="store_true",
+            help="Send everything due now, then exit. Rows put off by a retry "
+            "or a rate limit are left for the next run.",
         )
         mode.add_argument(
             "--loop",
             action="store_true",
-            help="Keep running; SIGTERM finishes the batch.",
+            help="Keep running; SIGTERM or Ctrl-C finishes the batch in hand.",
         )
         parser.add_argument(
             "--batch-size",
             type=int,
-            default=1000,
-            help="Recipients per request (1-1000).",
+            default=sender.MAX_BATCH,
+            help=f"Recipients per request, 1 to {sender.MAX_BATCH} (default).",
         )
         parser.add_argument(
-            "--limit", type=int, default=0, help="Stop after this many recipients."
+            "--limit",
+            type=int,
+            default=0,
+            help="Stop after handling this many recipients (0: no limit).",
         )
         parser.add_argument(
-            "--pause", type=float, default=0.0, help="Seconds to wait between batches."
+            "--pause",
+            type=float,
+            default=0.0,
+            help="Seconds to wait between batches (default 0).",
         )
         parser.add_argument(
             "--idle",
             type=float,
             default=2.0,
-            help="With --loop: seconds between checks.",
+            help="With --loop: seconds between looks at an empty queue.",
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="Show what is due; send nothing."
+            "--dry-run",
+            action="store_true",
+            help="Show what is pending per message; send nothing.",
         )
 
     def handle(self, *args, once, loop, batch_size, limit, pause, idle, dry_run, **o):
-        if not 1 <= batch_size <= 1000:
-            self.stderr.write("--batch-size must be between 1 and 1000.")
-            sys.exit(2)
+        if not 1 <= batch_size <= sender.MAX_BATCH:
+            raise CommandError(
+                f"--batch-size must be between 1 and {sender.MAX_BATCH}."
+            )
+        if limit < 0 or pause < 0 or idle <= 0:
+            raise CommandError("--limit and --pause must be >= 0, --idle > 0.")
         if dry_run:
             return self._dry_run()
+        if not once and not loop:
+            # systemd sets INVOCATION_ID for every unit it starts.
+            loop = bool(os.environ.get("INVOCATION_ID"))
         self.stopping = False
-        signal.signal(signal.SIGTERM, self._stop)
-        signal.signal(signal.SIGINT, self._stop)
-        total, started = sender.Tally(), time.monotonic()
-        tty = self.stdout.isatty()
+        previous = self._trap_signals()
+        try:
+            total, stopped_by = self._run(
+                loop=loop, batch_size=batch_size, limit=limit, pause=pause, idle=idle
+            )
+        finally:
+            self._restore_signals(previous)
+        self._summary(total, stopped_by)
+        if total.pause_reason.startswith("API key refused") and not loop:
+            raise CommandError(f"Stopped: SendGrid {total.pause_reason}.")
+
+    def _run(self, *, loop, batch_size, limit, pause, idle):
+        total = sender.Tally()
+        self.started = time.monotonic()
+        self.last_progress = 0.0
+        stopped_by = ""
+        troubles = 0
         while not self.stopping:
+            # Drop connections that broke or aged between batches, unless a
+            # caller's transaction holds this one (call_command in tests).
             if not connection.in_atomic_block:
-                # Between batches, drop connections that went stale (a
-                # caller's transaction, as in tests, must be left alone).
                 close_old_connections()
             sender.recover_stale()
-            size = batch_size if not limit else min(batch_size, limit - _handled(total))
-            rows = sender.claim(batch_size=size) if size > 0 else []
-            if rows:
-                total.add(sender.send_batch(rows))
-                if tty:
-                    self._progress(total, started)
-                if pause:
-                    time.sleep(pause)
-                continue
-            if not loop or (limit and _handled(total) >= limit):
+            if limit and total.handled >= limit:
+                stopped_by = f"limit of {limit} reached"
                 break
-            time.sleep(idle)
-        if tty:
-            self.stdout.write("")
-        self.stdout.write(
-            f"sent {total.sent}, failed {total.failed}, suppressed {total.suppressed}, "
-            f"retrying later {total.retrying}, requests {total.requests}, "
-            f"remaining {sender.pending_count()}"
-        )
+            size = min(batch_size, limit - total.handled) if limit else batch_size
+            rows = sender.claim(batch_size=size)
+            if not rows:
+                if not loop:
+                    break
+                self._sleep(idle)
+                continue
+            result = sender.send_batch(rows)
+            total.add(result)
+            self._progress(total)
+            if result.pause_until is None:
+                troubles = 0
+                self._sleep(pause)
+                continue
+            if not loop:
+                stopped_by = self._until(result)
+                break
+            # Back off further while SendGrid keeps failing, whatever each
+            # answer suggested, so an outage burns few batches.
+            troubles += 1
+            wait = max(
+                (result.pause_until - timezone.now()).total_seconds(),
+                min(MAX_BACKOFF, 2.0**troubles),
+            )
+            self.stderr.write(f"Pausing {wait:.0f} s: {result.pause_reason}.")
+            self._sleep(wait)
+        if self.stopping:
+            stopped_by = "stopped by signal after finishing the batch"
+        return total, stopped_by
+
+    # --- signals and sleeping ---------------------------------------------------
+
+    def _trap_signals(self):
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {}
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, self._stop)
+        return previous
+
+    def _restore_signals(self, previous):
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
     def _stop(self, signum, frame):
         # Finish the batch in hand; the loop checks this flag before the next.
         self.stopping = True
 
-    def _progress(self, total, started):
-        elapsed = max(time.monotonic() - started, 1e-6)
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, SLEEP_SLICE))
+
+    # --- output -------------------------------------------------------------------
+
+    def _progress(self, total) -> None:
+        if not self.stdout.isatty():
+            return
+        now = time.monotonic()
+        if now - self.last_progress < PROGRESS_EVERY:
+            return
+        self.last_progress = now
+        rate = total.sent / max(now - self.started, 1e-6)
         self.stdout.write(
             f"\rsent {total.sent} / remaining {sender.pending_count()} / "
-            f"{total.sent / elapsed:.0f} per second",
+            f"{rate:.0f} per second ",
             ending="",
         )
         self.stdout.flush()
 
-    def _dry_run(self):
-        due = Delivery.objects.filter(status=Delivery.Status.PENDING)
-        for subject, count in (
-            due.values_list("message__subject")
-            .order_by("message_id")
-            .distinct()
-            .annotate(n=Count("pk"))
-        ):
-            self.stdout.write(f"{count}\t{subject}")
-        self.stdout.write(f"{due.count()} pending; nothing sent (dry run).")
+    def _summary(self, total, stopped_by: str) -> None:
+        if self.stdout.isatty() and self.last_progress:
+            self.stdout.write("")
+        elapsed = time.monotonic() - self.started
+        remaining = sender.pending_count()
+        later = ""
+        if remaining:
+            due = sender.next_due()
+            later = f" (next due {timezone.localtime(due):%Y-%m-%d %H:%M:%S})"
+        self.stdout.write(
+            f"sent {total.sent}, failed {total.failed}, "
+            f"suppressed {total.suppressed}, retrying later {total.retrying}, "
+            f"requests {total.requests}, remaining {remaining}{later}, "
+            f"{elapsed:.1f} s, {total.sent / max(elapsed, 1e-6):.0f} per second"
+        )
+        if stopped_by:
+            self.stdout.write(f"Stopped early: {stopped_by}.")
+        for error in dict.fromkeys(total.errors):
+            self.stderr.write(f"Failed: {error}")
 
+    @staticmethod
+    def _until(tally) -> str:
+        when = timezone.localtime(tally.pause_until)
+        return f"{tally.pause_reason}, nothing sent before {when:%H:%M:%S}"
 
-def _handled(tally) -> int:
-    return tally.sent + tally.failed + tally.suppressed + tally.retrying
+    def _dry_run(self) -> None:
+        now = timezone.now()
+        pending = Q(deliveries__status=Delivery.Status.PENDING)
+        messages = (
+            Message.objects.annotate(
+                due=Count(
+                    "deliveries",
+                    filter=pending & Q(deliveries__next_attempt_at__lte=now),
+                ),
+                later=Count(
+                    "deliveries",
+                    filter=pending & Q(deliveries__next_attempt_at__gt=now),
+                ),
+            )
+            .filter(Q(due__gt=0) | Q(later__gt=0))
+            .order_by("pk")
+        )
+        due_total = later_total = 0
+        for message in messages:
+            due_total += message.due
+            later_total += message.later
+            self.stdout.write(
+                f"message {message.pk} ({message.kind}): {message.due} due now, "
+                f"{message.later} later: {message.subject}"
+            )
+        self.stdout.write(
+            f"{due_total} due now, {later_total} later; nothing sent (dry run)."
+        )

@@ -1,0 +1,209 @@
+"""Bulk email benchmark: one mailing to 100,000 members, drained through SendGrid.
+
+Creates a group with N members in an EMPTY PostgreSQL database, queues one owner
+mailing to all of them through the real code path
+(`notifications.services.mailing_queue`), then drains the outbox with the real
+command (`manage.py send_mail_queue --once`, its own process) against the fake
+SendGrid server (`python -m tests.fakes.sendgrid_server`, a third process), and
+prints a table: time to queue, time to drain, API calls, recipients per second
+and the sender's peak memory. Target: 100 API calls, under 60 s.
+
+Run it in a throw-away cluster (Debian's pg_virtualenv), from the repository root:
+
+    make bench-mail
+    # or, by hand:
+    pg_virtualenv -t sh -c 'SECRET_KEY=bench \\
+        DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" \\
+        .venv/bin/python bench/mail.py --members 100000'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+CHUNK = 5000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("bench/mail.py needs DATABASE_URL pointing at an empty PostgreSQL.")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    mailing = _members_and_mailing(args.members)
+    setup_s = time.perf_counter() - started
+
+    from notifications.models import Delivery
+    from notifications.services import mailing_queue
+
+    started = time.perf_counter()
+    mailing_queue(mailing=mailing)
+    queue_s = time.perf_counter() - started
+
+    fake, url = _start_fake()
+    try:
+        load_before = os.getloadavg()[0]
+        db_before = _database_cpu()
+        drain_s, usage, output = _drain(url, args.batch_size)
+        db_s = _database_cpu() - db_before
+        load_after = os.getloadavg()[0]
+        stats = _stats(url)
+    finally:
+        fake.terminate()
+        _, _, fake_usage = os.wait4(fake.pid, 0)
+        fake.returncode = 0
+    sender_s = usage.ru_utime + usage.ru_stime
+    fake_s = fake_usage.ru_utime + fake_usage.ru_stime
+
+    sent = Delivery.objects.filter(status=Delivery.Status.SENT).count()
+    if sent != args.members or stats["accepted_personalizations"] != args.members:
+        sys.exit(f"Not every recipient was sent once: {sent} rows sent, {stats}")
+    rows = [
+        ("members (recipients)", f"{args.members:,}"),
+        ("create members (setup, not timed)", f"{setup_s:.1f} s"),
+        ("queue the mailing (mailing_queue)", f"{queue_s:.1f} s"),
+        ("drain (send_mail_queue --once)", f"{drain_s:.1f} s"),
+        (
+            "API calls (accepted / all)",
+            f"{stats['accepted_requests']} / {stats['attempts']}",
+        ),  # fmt: skip
+        ("recipients per second (drain)", f"{args.members / drain_s:,.0f}"),
+        ("queue + drain", f"{queue_s + drain_s:.1f} s"),
+        (
+            "CPU: sender / PostgreSQL / fake SendGrid",
+            f"{sender_s:.1f} s / {db_s:.1f} s / {fake_s:.1f} s",
+        ),  # fmt: skip
+        ("sender peak memory (max RSS)", f"{usage.ru_maxrss / 1024:.0f} MiB"),
+        ("load average before / after drain", f"{load_before:.1f} / {load_after:.1f}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"| {'measure':<{width}} | value |")
+    print(f"|{'-' * (width + 2)}|-------|")
+    for name, value in rows:
+        print(f"| {name:<{width}} | {value} |")
+    print(f"\nsender said: {output.strip().splitlines()[-1]}")
+    return 0
+
+
+def _members_and_mailing(count: int):
+    from accounts.models import User
+    from groups.models import Group, Membership
+    from notifications.models import Mailing
+
+    if User.objects.exists():
+        sys.exit("bench/mail.py needs an empty database (it creates its own people).")
+    group = Group.objects.create(name="Bench", slug="bench-mail")
+    for start in range(0, count, CHUNK):
+        users = User.objects.bulk_create(
+            User(email=f"member{i:06}@example.org", name=f"Member {i}", password="!")
+            for i in range(start, min(start + CHUNK, count))
+        )
+        Membership.objects.bulk_create(
+            Membership(user=user, group=group, role="member") for user in users
+        )
+    owner = User.objects.get(email="member000000@example.org")
+    Membership.objects.filter(user=owner).update(role="owner")
+    return Mailing.objects.create(
+        group=group,
+        audience=Mailing.Audience.MEMBERS,
+        subject="Our next meetup",
+        body="Hello everyone,\n\nsee you **next Thursday** at the usual place.",
+        author=owner,
+    )
+
+
+def _start_fake() -> tuple[subprocess.Popen, str]:
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.sendgrid_server", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = fake.stdout.readline().strip()
+    if not line.startswith("listening on "):
+        fake.kill()
+        sys.exit(f"The fake SendGrid did not start: {line!r}")
+    return fake, line.removeprefix("listening on ")
+
+
+def _drain(url: str, batch_size: int):
+    """Run the real command in its own process; returns seconds, rusage, output."""
+    env = {
+        **os.environ,
+        "SENDGRID_API_KEY": "SG.bench",
+        "SENDGRID_API_HOST": url,
+        "DEFAULT_FROM_EMAIL": "meetings <noreply@meetings.example.org>",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable, "manage.py", "send_mail_queue", "--once",
+        "--batch-size", str(batch_size),
+    ]  # fmt: skip
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read()
+    if process.returncode:
+        sys.exit(f"send_mail_queue failed ({process.returncode}): {output}")
+    return elapsed, usage, output
+
+
+def _database_cpu() -> float:
+    """CPU seconds used so far by this PostgreSQL server and its finished backends.
+
+    The machine is shared, so wall time alone says little; CPU time does not
+    depend on what else runs. Reads /proc (Linux) for the postmaster and its
+    children; a backend that has exited is counted in the postmaster's cutime.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        data_directory = Path(cursor.fetchone()[0])
+    postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        elif parent == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def _stats(url: str) -> dict:
+    with urllib.request.urlopen(f"{url}/__fake__/stats", timeout=10) as response:
+        return json.load(response)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

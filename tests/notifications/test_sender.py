@@ -1,0 +1,425 @@
+"""The delivery engine against a fake SendGrid, through the real sendgrid client."""
+
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from notifications import sender
+from notifications.models import Delivery, OptOut, Suppression
+from notifications.unsubscribe import read_token
+from tests.fakes.sendgrid_server import Reply
+from tests.notifications.helpers import (
+    addresses,
+    queue_bulk,
+    recipients_per_request,
+    run_sender,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _statuses():
+    return sorted(set(Delivery.objects.values_list("status", flat=True)))
+
+
+def _later(**delta):
+    return time_machine.travel(timezone.now() + timedelta(**delta), tick=True)
+
+
+# Batching ------------------------------------------------------------------------
+
+
+def test_sender_sends_1000_recipients_per_request(sendgrid):
+    emails = addresses(2500)
+    queue_bulk(emails)
+
+    output = run_sender()
+
+    assert recipients_per_request(sendgrid) == [
+        emails[:1000],
+        emails[1000:2000],
+        emails[2000:],
+    ]
+    assert _statuses() == ["sent"]
+    assert output.startswith("sent 2500, failed 0, suppressed 0, retrying later 0, ")
+
+
+def test_sender_gives_each_recipient_own_delivery_id_and_unsubscribe_link(sendgrid):
+    queue_bulk(["ann@example.org", "bob@example.org"])
+
+    run_sender()
+
+    rows = {d.email: d.pk for d in Delivery.objects.all()}
+    for message in sendgrid.accepted_messages():
+        url = message.headers["List-Unsubscribe"].strip("<>")
+        assert message.custom_args == {"delivery_id": str(rows[message.email])}
+        assert read_token(url.rstrip("/").rsplit("/", 1)[1]) == rows[message.email]
+
+
+def test_sender_records_provider_message_id_and_time(sendgrid):
+    queue_bulk(["ann@example.org"])
+
+    run_sender()
+
+    delivery = Delivery.objects.get()
+    assert delivery.provider_message_id == "fake-msg-1"
+    assert delivery.sent_at is not None
+    assert delivery.attempts == 1
+
+
+def test_sender_second_run_sends_nothing(sendgrid):
+    queue_bulk(addresses(3))
+    run_sender()
+
+    output = run_sender()
+
+    assert len(sendgrid.requests) == 1
+    assert output.startswith("sent 0, failed 0, suppressed 0, retrying later 0, ")
+
+
+def test_sender_batch_size_option_sets_recipients_per_request(sendgrid):
+    emails = addresses(5)
+    queue_bulk(emails)
+
+    run_sender("--batch-size", "2")
+
+    assert recipients_per_request(sendgrid) == [emails[:2], emails[2:4], emails[4:]]
+
+
+def test_sender_sends_one_message_per_request(sendgrid):
+    queue_bulk(["ann@example.org"], subject="First")
+    queue_bulk(["bob@example.org"], subject="Second")
+
+    run_sender()
+
+    assert [r["subject"] for r in sendgrid.requests] == ["First", "Second"]
+
+
+def test_claim_takes_due_rows_only(sendgrid):
+    queue_bulk(["ann@example.org"])
+    Delivery.objects.update(next_attempt_at=timezone.now() + timedelta(minutes=1))
+
+    assert sender.claim() == []
+
+
+# Retry classes ---------------------------------------------------------------------
+
+
+def test_sender_429_waits_for_rate_limit_reset(sendgrid):
+    reset = int(time.time()) + 120
+    sendgrid.plan([Reply(429, headers={"X-RateLimit-Reset": str(reset)})])
+    queue_bulk(["ann@example.org"])
+
+    output = run_sender()
+    run_sender()
+
+    delivery = Delivery.objects.get()
+    assert [a.status for a in sendgrid.attempts] == [429]
+    assert delivery.status == "pending"
+    assert abs(delivery.next_attempt_at.timestamp() - reset) < 1
+    assert delivery.attempts == 0  # a rate limit is not the message's attempt
+    assert "Stopped early: rate limited (429)" in output
+
+
+def test_sender_429_is_sent_after_reset(sendgrid):
+    sendgrid.plan(
+        [Reply(429, headers={"X-RateLimit-Reset": str(int(time.time()) + 60)})]
+    )
+    queue_bulk(["ann@example.org"])
+    run_sender()
+
+    with _later(seconds=61):
+        run_sender()
+
+    assert [a.status for a in sendgrid.attempts] == [429, 202]
+    assert _statuses() == ["sent"]
+
+
+def test_sender_429_with_reset_in_past_does_not_spin(sendgrid):
+    sendgrid.plan([Reply(429, headers={"X-RateLimit-Reset": "1"})])
+    queue_bulk(["ann@example.org"])
+
+    run_sender()
+
+    delivery = Delivery.objects.get()
+    assert len(sendgrid.attempts) == 1
+    assert delivery.next_attempt_at >= timezone.now() + timedelta(seconds=0.5)
+
+
+def test_sender_429_stops_once_run_before_other_messages(sendgrid):
+    sendgrid.plan(
+        [Reply(429, headers={"X-RateLimit-Reset": str(int(time.time()) + 60)})]
+    )
+    queue_bulk(["ann@example.org"], subject="First")
+    queue_bulk(["bob@example.org"], subject="Second")
+
+    run_sender()
+
+    assert len(sendgrid.attempts) == 1
+    assert _statuses() == ["pending"]
+
+
+def test_sender_503_retries_after_backoff(sendgrid):
+    sendgrid.plan([503])
+    queue_bulk(["ann@example.org"])
+    before = timezone.now()
+
+    run_sender()
+    delivery = Delivery.objects.get()
+    with _later(seconds=3):
+        run_sender()
+
+    assert before + timedelta(seconds=1) <= delivery.next_attempt_at
+    assert delivery.next_attempt_at <= timezone.now() + timedelta(seconds=2)
+    assert [a.status for a in sendgrid.attempts] == [503, 202]
+    assert Delivery.objects.get().status == "sent"
+
+
+def test_sender_retries_when_connection_refused(sendgrid, settings, unused_port):
+    settings.SENDGRID_API_HOST = f"http://127.0.0.1:{unused_port}"
+    queue_bulk(["ann@example.org"])
+
+    run_sender()
+    failed = Delivery.objects.get()
+    settings.SENDGRID_API_HOST = sendgrid.url
+    with _later(seconds=3):
+        run_sender()
+
+    assert failed.status == "pending"
+    assert failed.last_error.startswith("request not delivered")
+    assert recipients_per_request(sendgrid) == [["ann@example.org"]]
+    assert Delivery.objects.get().status == "sent"
+
+
+def test_sender_gives_up_retrying_a_day_after_queueing(sendgrid):
+    sendgrid.plan([503])
+    queue_bulk(["ann@example.org"])
+
+    with _later(hours=25):
+        run_sender()
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed"
+    assert delivery.last_error == "gave up: Service Unavailable"
+
+
+def test_sender_400_fails_and_is_never_retried(sendgrid):
+    sendgrid.fail_recipient("bad@example.org")
+    queue_bulk(["bad@example.org", "ann@example.org"])
+
+    run_sender()
+    with _later(days=2):
+        run_sender()
+
+    assert len(sendgrid.attempts) == 1
+    assert _statuses() == ["failed"]
+    assert Delivery.objects.first().last_error.startswith(
+        "HTTP 400: personalizations.0.to.0.email: Does not contain a valid address."
+    )
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_sender_rejected_key_fails_batch_and_stops(sendgrid, status):
+    sendgrid.plan([status])
+    queue_bulk(["ann@example.org"], subject="First")
+    queue_bulk(["bob@example.org"], subject="Second")
+
+    with pytest.raises(CommandError, match="SendGrid API key refused"):
+        run_sender()
+    with _later(days=2):
+        run_sender()
+
+    first, second = Delivery.objects.order_by("pk")
+    assert (first.status, second.status) == ("failed", "sent")
+    assert first.last_error.startswith(f"HTTP {status}: ")
+    assert recipients_per_request(sendgrid) == [["bob@example.org"]]
+
+
+def test_sender_413_splits_batch_in_halves(sendgrid):
+    sendgrid.plan([413, 413])
+    emails = addresses(8)
+    queue_bulk(emails)
+
+    run_sender()
+
+    assert [a.status for a in sendgrid.attempts] == [413, 413, 202, 202, 202]
+    assert recipients_per_request(sendgrid) == [emails[:2], emails[2:4], emails[4:]]
+    assert _statuses() == ["sent"]
+
+
+def test_sender_413_for_one_recipient_fails(sendgrid):
+    sendgrid.plan([413])
+    queue_bulk(["ann@example.org"])
+
+    run_sender()
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed"
+    assert delivery.last_error == "HTTP 413: Payload Too Large"
+
+
+@pytest.mark.parametrize("reply", [500, 502, 504, "hang"])
+def test_sender_unknown_outcome_is_retried_once_then_fails(sendgrid, reply):
+    sendgrid.plan([reply, reply])
+    queue_bulk(["ann@example.org"])
+
+    run_sender()
+    first = Delivery.objects.get()
+    with _later(minutes=6):
+        run_sender()
+    with _later(days=2):
+        run_sender()
+
+    assert (first.status, first.unknown_outcome) == ("pending", True)
+    assert first.last_error.startswith("outcome unknown, retrying once: ")
+    assert len(sendgrid.attempts) == 2
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed"
+    assert delivery.last_error.startswith("outcome unknown twice")
+
+
+def test_sender_unknown_outcome_waits_before_its_retry(sendgrid):
+    sendgrid.plan([500])
+    queue_bulk(["ann@example.org"])
+
+    run_sender()
+    with _later(minutes=4):
+        run_sender()
+
+    assert len(sendgrid.attempts) == 1
+    assert Delivery.objects.get().status == "pending"
+
+
+def test_sender_unknown_outcome_then_accepted_is_sent(sendgrid):
+    sendgrid.plan([502])
+    queue_bulk(["ann@example.org"])
+
+    run_sender()
+    with _later(minutes=6):
+        run_sender()
+
+    assert recipients_per_request(sendgrid) == [["ann@example.org"]]
+    assert Delivery.objects.get().status == "sent"
+
+
+# Suppression and opt-out -----------------------------------------------------------
+
+
+def test_sender_skips_address_suppressed_after_queueing(sendgrid):
+    queue_bulk(["ann@example.org", "bob@example.org"])
+    Suppression.objects.create(email="bob@example.org", reason="bounce")
+
+    output = run_sender()
+
+    assert recipients_per_request(sendgrid) == [["ann@example.org"]]
+    assert Delivery.objects.get(email="bob@example.org").status == "suppressed"
+    assert output.startswith("sent 1, failed 0, suppressed 1, ")
+
+
+def test_sender_skips_member_who_opted_out_after_queueing(sendgrid, group, member):
+    queue_bulk(["ann@example.org"], group=group, users=[member])
+    OptOut.objects.create(user=member, group=group, topic="mailings")
+
+    run_sender()
+
+    assert recipients_per_request(sendgrid) == [["ann@example.org"]]
+    assert Delivery.objects.get(email=member.email).status == "suppressed"
+
+
+# Leases ------------------------------------------------------------------------------
+
+
+def test_rows_left_sending_wait_for_their_lease(sendgrid):
+    queue_bulk(["ann@example.org"])
+    sender.claim()  # a worker that died right after claiming
+
+    run_sender()
+
+    assert sendgrid.attempts == []
+    assert Delivery.objects.get().status == "sending"
+
+
+def test_rows_left_sending_are_retried_once_after_lease(sendgrid):
+    queue_bulk(["ann@example.org"])
+    sender.claim()
+
+    with _later(minutes=6):
+        run_sender()
+
+    delivery = Delivery.objects.get()
+    assert recipients_per_request(sendgrid) == [["ann@example.org"]]
+    assert (delivery.status, delivery.unknown_outcome) == ("sent", True)
+
+
+def test_rows_left_sending_twice_fail(sendgrid):
+    queue_bulk(["ann@example.org"])
+    Delivery.objects.update(unknown_outcome=True)
+    sender.claim()
+
+    with _later(minutes=6):
+        run_sender()
+
+    delivery = Delivery.objects.get()
+    assert sendgrid.attempts == []
+    assert delivery.status == "failed"
+
+
+def test_worker_whose_lease_ran_out_sends_nothing(sendgrid):
+    queue_bulk(["ann@example.org"])
+    slow = sender.claim()
+    with _later(minutes=6):
+        run_sender()  # takes the rows back and sends them
+
+        tally = sender.send_batch(slow)  # the slow worker wakes up
+
+    assert tally.requests == 0
+    assert recipients_per_request(sendgrid) == [["ann@example.org"]]
+    assert Delivery.objects.get().status == "sent"
+
+
+# Immediate delivery (sign-in links) ----------------------------------------------------
+
+
+def test_deliver_now_makes_one_pass_when_rate_limited(sendgrid, committing):
+    from notifications import email
+
+    sendgrid.plan([Reply(429, headers={"X-RateLimit-Reset": "1"})] * 3)
+
+    with committing():
+        email.send_signin_link(
+            email="ann@example.org", name="Ann", url="https://x.test/l", minutes=15
+        )
+
+    assert len(sendgrid.attempts) == 1
+    assert Delivery.objects.get().status == "pending"
+
+
+def test_deliver_now_sends_signin_link_without_unsubscribe(sendgrid, committing):
+    from notifications import email
+
+    with committing():
+        email.send_signin_link(
+            email="ann@example.org", name="Ann", url="https://x.test/l", minutes=15
+        )
+
+    (message,) = sendgrid.accepted_messages()
+    assert message.email == "ann@example.org"
+    assert "List-Unsubscribe" not in message.headers
+    assert Delivery.objects.get().status == "sent"
+
+
+# Unsubscribe links in bulk -------------------------------------------------------------
+
+
+def test_unsubscribe_urls_equal_one_by_one_urls():
+    from notifications.unsubscribe import unsubscribe_url, unsubscribe_urls
+
+    rows = [Delivery(pk=pk) for pk in (1, 42, 10**12)]
+
+    assert unsubscribe_urls(r.pk for r in rows) == {
+        r.pk: unsubscribe_url(r) for r in rows
+    }
