@@ -256,7 +256,7 @@ class State:
         self.missed[self.members[T]] = comp.value[self.members[T]]
         # conflicts[s, t]: sessions in slot t sharing a proposer with s.
         self.conflicts = np.zeros((comp.S, T + 1), dtype=np.int64)
-        for t in range(T):
+        for t in range(T + 1):
             if self.members[t]:
                 self.conflicts[:, t] = comp.share[:, self.members[t]].sum(axis=1)
         self.utility = int(self.b1[:, :T].sum(dtype=np.int64))
