@@ -63,6 +63,7 @@ class Instance:
     sessions: dict[int, Session]
     slots: dict[int, Slot]
     rooms: dict[int, Room]
+    keys: dict[tuple[str, int], Key]
 
     def to_assignment(self, cells: dict[int, tuple[int, int]]) -> dict:
         """Stored cells as scheduler keys, dropping rows that no longer exist."""
@@ -76,7 +77,7 @@ class Instance:
         return {str(s.pk): [t.pk, r.pk] for s, (t, r) in assignment.items()}
 
     def _key(self, kind: str, pk: int) -> Key:
-        return Key(kind, pk)
+        return self.keys[(kind, pk)]
 
 
 def build_instance(unconference: Unconference, *, rules: bool = True) -> Instance:
@@ -141,7 +142,13 @@ def build_instance(unconference: Unconference, *, rules: bool = True) -> Instanc
     except ValueError as error:
         message = str(error).replace("Invalid unconference problem: ", "")
         raise UnconferenceError(message) from error
-    return Instance(problem=problem, sessions=sessions, slots=slots, rooms=rooms)
+    keys = {
+        (k.kind, k.pk): k
+        for k in [*slot_key.values(), *room_key.values(), *session_key.values()]
+    }
+    return Instance(
+        problem=problem, sessions=sessions, slots=slots, rooms=rooms, keys=keys
+    )
 
 
 def _attending_interest(unconference: Unconference):
@@ -580,7 +587,7 @@ def schedule_publish(*, run: ScheduleRun, by) -> list[int]:
     """
     with transaction.atomic():
         unconference = (
-            Unconference.objects.select_for_update()
+            Unconference.objects.select_for_update(of=("self",))
             .select_related("event__group", "published_run")
             .get(pk=run.unconference_id)
         )
