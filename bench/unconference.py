@@ -290,6 +290,21 @@ def proposer_conflicts(problem: Problem, assignment: dict) -> int:
     return sum(n - 1 for n in seen.values() if n > 1)
 
 
+def _peak_mb() -> float:
+    """Peak resident memory of this process in MB.
+
+    VmHWM belongs to the process image, so it starts afresh in a spawned
+    child; ru_maxrss would also count the parent's memory at fork time.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _run(name: str, seconds: float, seed: int, queue) -> None:
     problem = build(name)
     result = solve(problem, seconds=seconds, seed=seed)
@@ -305,7 +320,7 @@ def _run(name: str, seconds: float, seed: int, queue) -> None:
             "runtime": result.runtime,
             "time_to_best": result.time_to_best,
             "iterations": result.iterations,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_mb": _peak_mb(),
         }
     )
 

@@ -132,13 +132,6 @@ class Compiled:
         pos = np.repeat(np.arange(len(rows)), lens)
         return pos, self.rated[idx], self.rated_w[idx]
 
-    def slot_array(self, assignment: dict) -> np.ndarray:
-        """Return ``slot_of`` (index ``T`` = unplaced) for a key assignment."""
-        slot_of = np.full(self.S, self.T, dtype=np.int64)
-        for s, (t, _room) in assignment.items():
-            slot_of[self.session_index[s]] = self.slot_index[t]
-        return slot_of
-
 
 def slot_best(
     W: np.ndarray, rows: np.ndarray | slice, members: Sequence[int]
@@ -152,7 +145,7 @@ def slot_best(
     if isinstance(rows, slice):
         sub = W[rows][:, list(members)]
     else:
-        sub = W[np.ix_(rows, list(members))]
+        sub = W[rows[:, None], members]
     top = np.sort(sub, axis=1)
     return top[:, -1].copy(), top[:, -2].copy()
 
@@ -269,7 +262,7 @@ class State:
         self, t: int, rows: np.ndarray, members: list[int]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per-member loss and missed interest over ``rows`` in slot ``t``."""
-        sub = self.comp.W[np.ix_(rows, members)]
+        sub = self.comp.W[rows[:, None], members]
         b1 = self.b1[rows, t][:, None]
         b2 = self.b2[rows, t][:, None]
         best = sub == b1

@@ -277,7 +277,11 @@ def anneal(
         return best, stats
 
     scale = _delta_scale(state, movable, rng)
-    t_hi, t_lo = HOT * scale, COLD * scale
+    # Below about one typical vote the search cannot trade even a single
+    # attendee's interest for a better arrangement; small events need that.
+    vote = float(comp.rated_w.mean()) if comp.rated_w.size else 1.0
+    t_hi = max(HOT * scale, vote)
+    t_lo = min(COLD * scale, t_hi / 10)
     cycle_len = FIRST_CYCLE_PER_SESSION * len(movable)
     cycle_end = cycle_len
     cooling = (t_lo / t_hi) ** (1.0 / cycle_len)

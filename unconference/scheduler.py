@@ -21,6 +21,19 @@ Model
   the room's capacity; it is minimised only among timetables of equal
   utility (a secondary goal).
 * Breaks: do not pass them as slots.
+
+Example::
+
+    problem = Problem(
+        slots=[slot.pk for slot in slots if not slot.is_break],
+        rooms=[Room(key=room.pk, capacity=room.capacity) for room in rooms],
+        sessions=[session.pk for session in sessions],
+        interest={user_pk: {session_pk: INTEREST_WEIGHTS[level], ...}, ...},
+        proposers={session_pk: frozenset({user_pk}), ...},
+        pins={session_pk: (slot_pk, room_pk_or_None), ...},
+    )
+    result = solve(problem, seconds=5, seed=event.pk, previous=published)
+    result.assignment  # {session_pk: (slot_pk, room_pk)}
 """
 
 from __future__ import annotations
