@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from events.models import Event, Rsvp
@@ -32,6 +32,11 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
+#: The form names the clashing session; this is for two submits at once.
+TITLE_TAKEN = (
+    "There is a session with this title in this event already (titles are "
+    "compared ignoring case and spaces). Choose another title."
+)
 #: A queued or running run older than this is taken to be lost (worker gone).
 STALE_AFTER = timedelta(minutes=15)
 
@@ -180,6 +185,15 @@ def unconference_enable(*, event: Event) -> Unconference:
     return unconference
 
 
+def slot_delete(*, slot: Slot) -> None:
+    """Delete a slot; sessions pinned to it lose their pin (room included)."""
+    with transaction.atomic():
+        Session.objects.filter(pinned_slot=slot).update(
+            pinned_slot=None, pinned_room=None
+        )
+        slot.delete()
+
+
 def proposal_limit(unconference: Unconference) -> int:
     """At most as many proposals per person as there are (non-break) slots."""
     return Slot.objects.filter(unconference=unconference, is_break=False).count()
@@ -216,15 +230,19 @@ def session_propose(
                 f"({limit}). Withdraw one to propose another."
             )
         now = timezone.now()
-        session = Session.objects.create(
-            unconference=unconference,
-            proposer=by,
-            title=title,
-            title_key=title_key(title),
-            description=description,
-            created_at=now,
-            updated_at=now,
-        )
+        try:
+            with transaction.atomic():
+                session = Session.objects.create(
+                    unconference=unconference,
+                    proposer=by,
+                    title=title,
+                    title_key=title_key(title),
+                    description=description,
+                    created_at=now,
+                    updated_at=now,
+                )
+        except IntegrityError as error:
+            raise UnconferenceError(TITLE_TAKEN) from error
         session.unavailable_slots.set(unavailable_slots)
     return session
 
@@ -242,7 +260,11 @@ def session_update(
         session.title_key = title_key(title)
         session.description = description
         session.updated_at = timezone.now()
-        session.save()
+        try:
+            with transaction.atomic():
+                session.save()
+        except IntegrityError as error:
+            raise UnconferenceError(TITLE_TAKEN) from error
         session.unavailable_slots.set(unavailable_slots)
     return session
 

@@ -389,7 +389,7 @@ def slot_edit(request, pk, slot_id):
 def slot_delete(request, pk, slot_id):
     unconference = get_unconference_for_owner(request, pk)
     slot = get_object_or_404(Slot, unconference=unconference, pk=slot_id)
-    slot.delete()
+    services.slot_delete(slot=slot)
     messages.success(request, "The slot is deleted.")
     return redirect("unconference:slots", pk=pk)
 

@@ -271,3 +271,17 @@ def test_scheduler_page_query_count(
         response = client.get(_url(unconf.event, "schedule/"))
 
     assert len(response.context["attendance"]) == count
+
+
+def test_deleting_a_slot_drops_pins_to_it(client, unconf, owner):
+    slot = unconf.slots.filter(is_break=False).first()
+    session = SessionFactory(
+        unconference=unconf, pinned_slot=slot, pinned_room=unconf.rooms.first()
+    )
+    client.force_login(owner)
+
+    client.post(_url(unconf.event, f"slots/{slot.pk}/delete/"))
+
+    session.refresh_from_db()
+    assert (session.pinned_slot, session.pinned_room) == (None, None)
+    assert not Slot.objects.filter(pk=slot.pk).exists()

@@ -177,3 +177,18 @@ def test_no_edit_or_withdrawal_after_publication(client, unconf, attendee):
     assert "The timetable is published" in edit.content.decode()
     session.refresh_from_db()
     assert session.title == "Fixed"
+
+
+def test_title_taken_between_form_check_and_save_is_a_clear_error(unconf, attendee):
+    from unconference import services
+
+    SessionFactory(unconference=unconf, title="Race", title_key="race")
+
+    with pytest.raises(services.UnconferenceError, match="There is a session with"):
+        services.session_propose(
+            unconference=unconf,
+            by=attendee,
+            title="RACE",
+            description="",
+            unavailable_slots=[],
+        )
