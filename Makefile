@@ -31,9 +31,11 @@ $(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(VENV)/bin
 run: $(VENV)/.base-installed
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py load_demo --if-empty
-	@# The mail sender runs beside the server, so every email lands in var/mail/.
+	@# The mail sender runs beside the server, so every email lands in var/mail/,
+	@# and so does the task worker, so scheduler runs finish in the background.
 	DEBUG=true $(PY) manage.py send_mail_queue --loop --idle 3 & sender=$$!; \
-		trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+		DEBUG=true $(PY) manage.py db_worker --no-reload --interval 1 -v 0 & worker=$$!; \
+		trap 'kill $$sender $$worker 2>/dev/null' EXIT INT TERM; \
 		DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint, migration and deploy checks, then the whole test suite on PostgreSQL.

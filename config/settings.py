@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "groups",
     "events",
     "notifications",
+    "django_tasks_db",
+    "unconference",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +170,16 @@ else:
             "OPTIONS": {"file_path": MAIL_FILE_DIR},
         }
     }
+
+# Background tasks (the unconference scheduler) are rows in the database that
+# `manage.py db_worker` runs: meetings-tasks.service in production, a worker
+# beside the server in `make run`. Tests use Django's ImmediateBackend.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 # Rate limits key on the client address; behind nginx set NUM_PROXIES=1 so the
 # address nginx saw is used instead of one a client could write itself.

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("events.urls")),
+    path("", include("unconference.urls")),
     path("", include("notifications.urls")),
     path("groups/", include("groups.urls")),
     path("admin/login/", admin_login),

@@ -38,7 +38,7 @@ def event_list(request):
 @require_safe
 def event_detail(request, pk):
     event = get_object_or_404(
-        Event.objects.select_related("group").with_counts(), pk=pk
+        Event.objects.select_related("group", "unconference").with_counts(), pk=pk
     )
     membership = membership_of(request.user, event.group)
     rsvp = None

@@ -207,6 +207,42 @@ def send_reminder(*, event, recipients: Iterable[To]) -> Message:
     )
 
 
+# --- unconference ---------------------------------------------------------------
+
+
+def send_unconference_agenda(
+    *,
+    unconference,
+    recipient: To,
+    name: str,
+    agenda: list,
+    coverage: float | None,
+    changed: bool,
+) -> Message:
+    """A person's agenda from the published timetable (one message per person,
+    since agendas differ); `changed` says the timetable was published before."""
+    event = unconference.event
+    kwargs = {"pk": event.pk}
+    return _bulk(
+        kind="unconference_agenda",
+        name="unconference_agenda",
+        ctx={
+            **_event_ctx(event),
+            "name": name,
+            "agenda": agenda,
+            "coverage": None if coverage is None else round(100 * coverage),
+            "changed": changed,
+            "timetable_url": absolute_url(
+                reverse("unconference:timetable", kwargs=kwargs)
+            ),
+            "agenda_url": absolute_url(reverse("unconference:agenda", kwargs=kwargs)),
+        },
+        recipients=[recipient],
+        group=event.group,
+        topic=Topic.EVENT_UPDATES,
+    )
+
+
 # --- owner mailings --------------------------------------------------------------
 
 

@@ -14,6 +14,10 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "https://meetings.test"
     settings.MAIL_FILE_DIR = str(tmp_path / "mail")
+    # Background tasks run at once, inside the request or command that queues them.
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
 
 
 @pytest.fixture

@@ -56,3 +56,63 @@ class RsvpFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
     user = factory.SubFactory(UserFactory)
     status = "attending"
+
+
+class UnconferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "unconference.Unconference"
+
+    event = factory.SubFactory(EventFactory)
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "unconference.Room"
+
+    unconference = factory.SubFactory(UnconferenceFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+    capacity = 20
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    """Slots of 45 minutes from the event's start; pass `n` for the n-th one."""
+
+    class Meta:
+        model = "unconference.Slot"
+        exclude = ["n"]
+
+    unconference = factory.SubFactory(UnconferenceFactory)
+    n = 0
+    start = factory.LazyAttribute(
+        lambda o: o.unconference.event.start + timedelta(minutes=45 * o.n)
+    )
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=45))
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "unconference.Session"
+
+    unconference = factory.SubFactory(UnconferenceFactory)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    title_key = factory.LazyAttribute(lambda o: "".join(o.title.casefold().split()))
+    proposer = factory.SubFactory(UserFactory)
+
+
+class InterestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "unconference.Interest"
+
+    session = factory.SubFactory(SessionFactory)
+    user = factory.SubFactory(UserFactory)
+    level = "yes"
+
+
+class ScheduleRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "unconference.ScheduleRun"
+
+    unconference = factory.SubFactory(UnconferenceFactory)
+    status = "done"
+    seed = 1
+    seconds = 1.0

@@ -166,6 +166,126 @@ MATRIX = [
     ),
     (
         "get",
+        "/events/{event}/unconference/",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/sessions/{session}/",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/timetable/",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/agenda/",
+        dict(visitor=302, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/agenda.ics",
+        dict(visitor=302, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/propose/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=403),
+    ),
+    (
+        "post",
+        "/events/{event}/unconference/interest/",
+        dict(visitor=302, outsider=403, member=403, owner=302, staff=403),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/sessions/{session}/edit/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=403),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/sessions/{session}/withdraw/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=403),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/sessions/{session}/placement/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/setup/",
+        dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/settings/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/rooms/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/rooms/{room}/edit/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/events/{event}/unconference/rooms/{room}/delete/",
+        dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/slots/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/slots/{slot}/edit/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/events/{event}/unconference/slots/{slot}/delete/",
+        dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/schedule/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/events/{event}/unconference/schedule/run/",
+        dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
+    (
+        "get",
+        "/events/{event}/unconference/schedule/runs/{run}/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/events/{event}/unconference/schedule/runs/{run}/publish/",
+        dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
+    (
+        "post",
+        "/events/{event}/unconference/schedule/runs/{run}/move/",
+        dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
+    (
+        "get",
+        "/events/{plain_event}/unconference/",
+        dict(visitor=404, outsider=404, member=404, owner=404, staff=404),
+    ),
+    (
+        "get",
         "/admin/",
         dict(visitor=302, outsider=302, member=302, owner=302, staff=200),
     ),
@@ -190,12 +310,38 @@ def world(db):
         "staff": UserFactory(name="Stef", is_staff=True, is_superuser=True),
     }
     event = EventFactory(group=group)
+    unconference = _unconference(event, proposer=owner)
     return {
         "people": people,
         "slug": group.slug,
         "event": event.pk,
         "owner_id": owner.pk,
+        "plain_event": EventFactory(group=group).pk,
+        **unconference,
     }
+
+
+def _unconference(event, *, proposer) -> dict:
+    """The event as an unconference, with a session the owner proposed (and
+    attends) and a finished run; pks for the URL templates."""
+    from tests.factories import (
+        RoomFactory,
+        RsvpFactory,
+        ScheduleRunFactory,
+        SessionFactory,
+        SlotFactory,
+        UnconferenceFactory,
+    )
+
+    unconference = UnconferenceFactory(event=event)
+    RsvpFactory(event=event, user=proposer)
+    room = RoomFactory(unconference=unconference)
+    slot = SlotFactory(unconference=unconference)
+    session = SessionFactory(unconference=unconference, proposer=proposer)
+    run = ScheduleRunFactory(
+        unconference=unconference, assignment={str(session.pk): [slot.pk, room.pk]}
+    )
+    return {"room": room.pk, "slot": slot.pk, "session": session.pk, "run": run.pk}
 
 
 @pytest.mark.parametrize("role", ROLES)

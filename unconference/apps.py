@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UnconferenceConfig(AppConfig):
+    name = "unconference"
+    verbose_name = "Unconference"

@@ -1,0 +1,306 @@
+from __future__ import annotations
+
+import secrets
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+
+from events.forms import LocalDateTimeField, localize
+
+from .models import Interest, Room, Session, Slot, Unconference, title_key
+
+MAX_SECONDS = 60
+WEIGHT_MAX = 100
+
+
+class SlotChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = Unconference
+        fields = [
+            "enabled", "proposals_open", "interest_open",
+            "weight_a_little", "weight_yes", "weight_very",
+        ]  # fmt: skip
+        labels = {
+            "enabled": "Unconference mode on",
+            "proposals_open": "Proposals open",
+            "interest_open": "Interest open (attendees can mark their interest)",
+            "weight_a_little": "Weight of “a little”",
+            "weight_yes": "Weight of “yes”",
+            "weight_very": "Weight of “very”",
+        }
+        help_texts = {
+            "enabled": "Off hides the programme from everyone but the owners.",
+            "weight_very": "Also what a proposer counts for their own session. "
+            "“Not interested” always counts 0.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("weight_a_little", "weight_yes", "weight_very"):
+            self.fields[name].validators.append(MaxValueValidator(WEIGHT_MAX))
+            self.fields[name].widget.attrs["max"] = WEIGHT_MAX
+
+    def clean(self):
+        cleaned = super().clean()
+        little, yes, very = (
+            cleaned.get("weight_a_little"),
+            cleaned.get("weight_yes"),
+            cleaned.get("weight_very"),
+        )
+        if None not in (little, yes, very):
+            if not little <= yes <= very:
+                raise ValidationError(
+                    "The weights must grow: “a little” ≤ “yes” ≤ “very”."
+                )
+            if very < 1:
+                self.add_error("weight_very", "“Very” must count at least 1.")
+        return cleaned
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name", "capacity"]
+        labels = {"name": "Room name", "capacity": "Capacity (people)"}
+
+    def __init__(self, *args, unconference: Unconference, **kwargs):
+        self.unconference = unconference
+        super().__init__(*args, **kwargs)
+        self.fields["capacity"].min_value = 1
+        self.fields["capacity"].widget.attrs["min"] = 1
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        if capacity < 1:
+            raise ValidationError("A room holds at least one person.")
+        return capacity
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        clash = Room.objects.filter(
+            unconference=self.unconference, name__iexact=name
+        ).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(f"There is a room called “{name}” already.")
+        return name
+
+
+class SlotForm(forms.ModelForm):
+    start = LocalDateTimeField(label="Starts", help_text="In the event's time zone.")
+    end = LocalDateTimeField(label="Ends", help_text="In the event's time zone.")
+
+    class Meta:
+        model = Slot
+        fields = ["start", "end", "is_break", "label"]
+        labels = {"is_break": "This is a break", "label": "Label (optional)"}
+        help_texts = {"label": "For example “Lunch” or “Day 2 morning”."}
+
+    def __init__(self, *args, unconference: Unconference, **kwargs):
+        self.unconference = unconference
+        super().__init__(*args, **kwargs)
+        zone = unconference.event.zone
+        if self.instance.pk and not self.is_bound:
+            self.initial["start"] = self.instance.start.astimezone(zone).replace(
+                tzinfo=None
+            )
+            self.initial["end"] = self.instance.end.astimezone(zone).replace(
+                tzinfo=None
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        event = self.unconference.event
+        for name in ("start", "end"):
+            if cleaned.get(name) is not None:
+                try:
+                    cleaned[name] = localize(cleaned[name], event.zone)
+                except ValidationError as error:
+                    self.add_error(name, error)
+                    cleaned.pop(name, None)
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start is None or end is None:
+            return cleaned
+        if end <= start:
+            self.add_error("end", "The end must be after the start.")
+        elif start < event.start or end > event.end:
+            raise ValidationError("A slot must lie within the event's start and end.")
+        else:
+            overlap = (
+                Slot.objects.filter(
+                    unconference=self.unconference, start__lt=end, end__gt=start
+                )
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if overlap is not None:
+                raise ValidationError(f"This overlaps the slot {overlap}.")
+        return cleaned
+
+
+class SessionForm(forms.ModelForm):
+    unavailable_slots = SlotChoiceField(
+        queryset=Slot.objects.none(),
+        required=False,
+        label="Slots you cannot make (optional)",
+    )
+
+    class Meta:
+        model = Session
+        fields = ["title", "description", "unavailable_slots"]
+        labels = {"title": "Title", "description": "Description (Markdown)"}
+
+    def __init__(self, *args, unconference: Unconference, **kwargs):
+        self.unconference = unconference
+        super().__init__(*args, **kwargs)
+        self.fields["unavailable_slots"].queryset = Slot.objects.filter(
+            unconference=unconference, is_break=False
+        ).select_related("unconference__event")
+
+    def clean_title(self):
+        title = " ".join(self.cleaned_data["title"].split())
+        key = title_key(title)
+        if not key:
+            raise ValidationError("Give the session a title.")
+        clash = (
+            Session.objects.filter(unconference=self.unconference, title_key=key)
+            .exclude(pk=self.instance.pk)
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                f"There is a session called “{clash.title}” in this event already "
+                "(titles are compared ignoring case and spaces). Choose another "
+                "title, or mark your interest in that session."
+            )
+        return title
+
+
+class PlacementForm(forms.ModelForm):
+    """Owners: pin a session to a slot (and maybe a room), or keep it out of slots."""
+
+    excluded_slots = SlotChoiceField(
+        queryset=Slot.objects.none(),
+        required=False,
+        label="Keep this session out of these slots",
+    )
+
+    class Meta:
+        model = Session
+        fields = ["pinned_slot", "pinned_room", "excluded_slots"]
+        labels = {"pinned_slot": "Pin to slot", "pinned_room": "Pin to room"}
+        help_texts = {
+            "pinned_slot": "Leave empty to let the scheduler choose.",
+            "pinned_room": "Needs a slot. Leave empty to let the scheduler choose.",
+        }
+
+    def __init__(self, *args, unconference: Unconference, **kwargs):
+        self.unconference = unconference
+        super().__init__(*args, **kwargs)
+        slots = Slot.objects.filter(
+            unconference=unconference, is_break=False
+        ).select_related("unconference__event")
+        self.fields["pinned_slot"].queryset = slots
+        self.fields["excluded_slots"].queryset = slots
+        self.fields["pinned_room"].queryset = Room.objects.filter(
+            unconference=unconference
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        slot, room = cleaned.get("pinned_slot"), cleaned.get("pinned_room")
+        if room is not None and slot is None:
+            self.add_error("pinned_room", "Choose a slot too when pinning to a room.")
+            return cleaned
+        if slot is None:
+            return cleaned
+        if slot in (cleaned.get("excluded_slots") or []):
+            self.add_error("pinned_slot", "This slot is also among the excluded ones.")
+        session = self.instance
+        if session.unavailable_slots.filter(pk=slot.pk).exists():
+            self.add_error("pinned_slot", "The proposer cannot make this slot.")
+        others = Session.objects.filter(
+            unconference=self.unconference, pinned_slot=slot
+        ).exclude(pk=session.pk)
+        if room is not None and others.filter(pinned_room=room).exists():
+            self.add_error(
+                "pinned_room", "Another session is pinned to this room then."
+            )
+        rooms = Room.objects.filter(unconference=self.unconference).count()
+        if others.count() >= rooms:
+            self.add_error("pinned_slot", "Every room is taken by pins in this slot.")
+        if session.proposer_id and (
+            others.filter(proposer_id=session.proposer_id).exists()
+        ):
+            self.add_error(
+                "pinned_slot", "The proposer has another session pinned to this slot."
+            )
+        return cleaned
+
+
+class InterestForm(forms.Form):
+    """One radio group per session. Missing answers leave a rating unchanged,
+    so the script can post one choice at a time to the same URL."""
+
+    def __init__(self, *args, sessions, mine: dict[int, str] | None = None, **kw):
+        super().__init__(*args, **kw)
+        mine = mine or {}
+        self.sessions = list(sessions)
+        for session in self.sessions:
+            self.fields[f"s{session.pk}"] = forms.ChoiceField(
+                label=session.title,
+                choices=Interest.Level.choices,
+                required=False,
+                widget=forms.RadioSelect,
+                initial=mine.get(session.pk),
+            )
+
+    def levels(self) -> dict[int, str]:
+        """session pk -> chosen level, for the answers given."""
+        return {
+            int(name[1:]): value
+            for name, value in self.cleaned_data.items()
+            if value and name[1:].isdigit()
+        }
+
+
+class RunForm(forms.Form):
+    seconds = forms.FloatField(
+        label="Seconds to search",
+        min_value=0.5,
+        max_value=MAX_SECONDS,
+        initial=5,
+        help_text=f"Up to {MAX_SECONDS}. More time can find a better timetable.",
+    )
+    seed = forms.IntegerField(
+        label="Random seed (optional)",
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="The same seed and data give the same search. Empty: a random one.",
+    )
+
+    def clean_seed(self):
+        seed = self.cleaned_data["seed"]
+        return secrets.randbelow(2**31) if seed is None else seed
+
+
+class MoveForm(forms.Form):
+    """Owners adjust a finished timetable by hand: one session to another cell."""
+
+    session = forms.TypedChoiceField(label="Session", coerce=int)
+    slot = forms.TypedChoiceField(label="Slot", coerce=int)
+    room = forms.TypedChoiceField(label="Room", coerce=int)
+
+    def __init__(self, *args, sessions, slots, rooms, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].choices = [(s.pk, s.title) for s in sessions]
+        self.fields["slot"].choices = [(t.pk, str(t)) for t in slots]
+        self.fields["room"].choices = [(r.pk, str(r)) for r in rooms]

@@ -1,0 +1,122 @@
+"""Read-only views of a timetable: the slots x rooms grid, attendance, an .ics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+from icalendar import Calendar
+from icalendar import Event as VEvent
+
+from core.links import absolute_url
+from events.calendar import PRODID
+
+from .models import Room, ScheduleRun, Session, Slot
+
+
+@dataclass(frozen=True)
+class Cell:
+    session: Session | None
+    attendance: float | None
+    over: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    slot: Slot
+    cells: list[Cell]
+
+
+def grid(
+    *,
+    slots: list[Slot],
+    rooms: list[Room],
+    sessions: dict[int, Session],
+    run: ScheduleRun,
+) -> list[Row]:
+    """One row per slot (breaks included, with no cells), one cell per room."""
+    at = {(t, r): s for s, (t, r) in run.cells.items() if s in sessions}
+    rows = []
+    for slot in slots:
+        cells = []
+        if not slot.is_break:
+            for room in rooms:
+                s = at.get((slot.pk, room.pk))
+                expected = run.attendance.get(str(s)) if s is not None else None
+                cells.append(
+                    Cell(
+                        session=sessions.get(s),
+                        attendance=expected,
+                        over=expected is not None and expected > room.capacity,
+                    )
+                )
+        rows.append(Row(slot=slot, cells=cells))
+    return rows
+
+
+@dataclass(frozen=True)
+class Attendance:
+    session: Session
+    slot: Slot
+    room: Room
+    expected: float
+
+    @property
+    def over_by(self) -> float:
+        return max(0.0, self.expected - self.room.capacity)
+
+
+def attendance(
+    *, run: ScheduleRun, sessions: dict, slots: dict, rooms: dict
+) -> list[Attendance]:
+    """Expected attendance of each placed session against its room, fullest first."""
+    rows = [
+        Attendance(
+            session=sessions[s],
+            slot=slots[t],
+            room=rooms[r],
+            expected=run.attendance.get(str(s), 0.0),
+        )
+        for s, (t, r) in run.cells.items()
+        if s in sessions and t in slots and r in rooms
+    ]
+    return sorted(rows, key=lambda a: (-a.expected / a.room.capacity, a.session.title))
+
+
+def moved_between(a: ScheduleRun | None, b: ScheduleRun | None) -> int | None:
+    """How many sessions placed in both runs sit in a different cell."""
+    if a is None or b is None:
+        return None
+    cells_a, cells_b = a.cells, b.cells
+    return sum(1 for s, c in cells_b.items() if s in cells_a and cells_a[s] != c)
+
+
+def agenda_ics(*, event, items, name: str) -> bytes:
+    """A person's agenda as an iCalendar file: one event per agenda item."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    url = absolute_url(event.get_absolute_url())
+    for item in items:
+        ve = VEvent()
+        ve.add("uid", f"session-{item.session.pk}-{event.uid}")
+        ve.add("dtstamp", timezone.now())
+        ve.add("dtstart", item.slot.start.astimezone(event.zone))
+        ve.add("dtend", item.slot.end.astimezone(event.zone))
+        ve.add("summary", item.session.title)
+        where = [item.room.name if item.room else "", event.venue]
+        location = ", ".join(p for p in where if p)
+        if location:
+            ve.add("location", location)
+        ve.add("description", f"{event.title}\n\n{url}")
+        ve.add("url", absolute_url(item.session.get_absolute_url()))
+        cal.add_component(ve)
+    if items:
+        cal.add_missing_timezones(
+            first_date=(items[0].slot.start - timedelta(days=1)).date(),
+            last_date=(items[-1].slot.end + timedelta(days=1)).date(),
+        )
+    return cal.to_ical()
