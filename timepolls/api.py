@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -127,7 +127,7 @@ api = NinjaAPI(
     title="meetings API",
     version="1",
     description="Find a time: polls, answers, agreement and the audit log.",
-    urls_namespace="api",
+    urls_namespace="timepolls:api",
     docs_url=None,
     auth=BearerToken(),
     throttle=TokenBucket(),
@@ -547,7 +547,7 @@ def create_poll(request, data: PollIn):
         if data.notify:
             services.poll_notify(poll=poll, actor=actor)
     access = for_user(user, poll.pk, actor=actor)
-    return 201, _poll_out(access)
+    return Status(201, _poll_out(access))
 
 
 @api.get("/polls/{poll_id}", response={200: PollOut, **ERRORS}, tags=["polls"])

@@ -48,6 +48,32 @@ def operations(schema: dict) -> list[dict]:
     return rows
 
 
+def schemas(schema: dict) -> list[dict]:
+    """Each component schema as a name and rows of (field, type, required, about)."""
+    found = []
+    for name, spec in sorted(schema.get("components", {}).get("schemas", {}).items()):
+        required = set(spec.get("required", []))
+        fields = [
+            {
+                "name": field,
+                "type": _type_name(about),
+                "required": field in required,
+                "description": about.get("description", ""),
+            }
+            for field, about in spec.get("properties", {}).items()
+        ]
+        found.append({"name": name, "fields": fields})
+    return found
+
+
+def _type_name(about: dict) -> str:
+    if "anyOf" in about:
+        return " or ".join(_type_name(option) for option in about["anyOf"])
+    if about.get("type") == "array":
+        return f"list of {_type_name(about.get('items', {}))}"
+    return _ref_name(about) or "any"
+
+
 @require_safe
 def docs(request):
     prefix = reverse("timepolls:api:api-root")
@@ -55,7 +81,7 @@ def docs(request):
     ctx = {
         "info": schema.get("info", {}),
         "operations": operations(schema),
-        "schemas": sorted(schema.get("components", {}).get("schemas", {}).items()),
+        "schemas": schemas(schema),
         "openapi_url": reverse("timepolls:api:openapi-json"),
     }
     return render(request, "timepolls/api_docs.html", ctx)
