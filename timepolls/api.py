@@ -507,11 +507,8 @@ def list_polls(request, paging: Query[PageIn]):
     }
 
 
-@api.post("/polls", response={201: PollOut, **ERRORS}, tags=["polls"])
-def create_poll(request, data: PollIn):
-    """Propose a poll. The organiser (you) is its first party."""
-    actor = _person(request)
-    user = actor.user
+def _requested_times(data: PollIn) -> tuple[list[datetime], datetime | None]:
+    """The candidate times (listed and generated) and the deadline, checked."""
     poll_times.get_zone(data.timezone)
     found = _parse_many(data.times, data.timezone)
     if data.slots is not None:
@@ -528,15 +525,21 @@ def create_poll(request, data: PollIn):
             poll_times.parse_time(data.deadline, default_zone=data.timezone),
             what="The deadline",
         )
+    return found, deadline
+
+
+@api.post("/polls", response={201: PollOut, **ERRORS}, tags=["polls"])
+def create_poll(request, data: PollIn):
+    """Propose a poll. The organiser (you) is its first party."""
+    actor = _person(request)
+    user = actor.user
+    found, deadline = _requested_times(data)
     parties = parse_parties("\n".join(data.parties), tz=data.timezone)
     if data.group:
         group = Group.objects.filter(slug=data.group, memberships__user=user).first()
         if group is None:
             raise services.PollError(f"You are not a member of “{data.group}”.")
-        members = group.memberships.filter(user__is_active=True).values_list(
-            "user__email", "user__name", "user__timezone"
-        )
-        parties += [services.PartySpec(e, n, tz) for e, n, tz in members]
+        parties += services.group_parties(group)
     with transaction.atomic():
         poll = services.poll_create(
             organiser=user, actor=actor, title=data.title,

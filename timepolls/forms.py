@@ -12,7 +12,7 @@ from groups.models import Group
 
 from . import times as poll_times
 from .models import Choice
-from .services import MAX_PARTIES, PartySpec
+from .services import MAX_PARTIES, PartySpec, group_parties
 
 TIMES_HELP = (
     "One ISO 8601 time per line, e.g. 2030-05-01T10:00+02:00, "
@@ -90,7 +90,8 @@ class PollForm(_ZoneMixin, forms.Form):
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line, e.g. Ada Lovelace <ada@example.org>. People "
+        # Django does not escape help texts.
+        help_text="One per line, e.g. Ada Lovelace &lt;ada@example.org&gt;. People "
         "without an account answer through their private link.",
     )
     send_now = forms.BooleanField(
@@ -135,10 +136,7 @@ class PollForm(_ZoneMixin, forms.Form):
             return
         group = cleaned.get("group")
         if group is not None:
-            members = group.memberships.filter(user__is_active=True).values_list(
-                "user__email", "user__name", "user__timezone"
-            )
-            parties += [PartySpec(email=e, name=n, timezone=tz) for e, n, tz in members]
+            parties += group_parties(group)
         own = self.user.email.lower()
         distinct = {p.email for p in parties if p.email != own}
         if not distinct:
@@ -196,6 +194,7 @@ class AnswerForm(forms.Form):
     )
 
     def __init__(self, *args, times, labels: dict, **kwargs):
+        kwargs.setdefault("auto_id", "answer_%s")
         super().__init__(*args, **kwargs)
         self.times = times
         for time in times:
@@ -226,6 +225,10 @@ class AddTimesForm(_ZoneMixin, forms.Form):
         max_length=10000,
     )
     timezone = TimeZoneField(label="Time zone of times without one")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "add_%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         cleaned = super().clean()

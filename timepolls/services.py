@@ -71,6 +71,14 @@ class PartySpec:
     timezone: str
 
 
+def group_parties(group) -> list[PartySpec]:
+    """Every active member of a group as a party, in their own time zone."""
+    rows = group.memberships.filter(user__is_active=True).values_list(
+        "user__email", "user__name", "user__timezone"
+    )
+    return [PartySpec(email=e, name=n, timezone=tz) for e, n, tz in rows]
+
+
 def format_time(moment: datetime, zone_name: str) -> str:
     """`Wed 1 May 2030, 10:00 (Europe/Berlin, UTC+02:00)`."""
     local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))

@@ -67,12 +67,18 @@ def poll_create(request):
                 tz=data["timezone"], times=data["times"], deadline=data["deadline"],
                 parties=data["parties"],
             )  # fmt: skip
-            if data["send_now"]:
-                services.poll_notify(poll=poll, actor=web_actor(request))
         except services.PollError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "The poll is created.")
+            if data["send_now"]:
+                # The poll stands even if the links cannot go out yet; the
+                # page then offers to send them.
+                return _done(
+                    request, poll,
+                    lambda: services.poll_notify(poll=poll, actor=web_actor(request)),
+                    "The private links are on their way.",
+                )  # fmt: skip
             return redirect(poll)
     ctx = {"form": form, "slots_form": SlotsForm(initial=initial)}
     status = 400 if form.is_bound else 200
