@@ -22,7 +22,6 @@ from typing import Annotated, Literal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema, Status
@@ -481,8 +480,7 @@ def list_polls(request, paging: Query[PageIn]):
     """Polls you organise or are a party to (a link token sees its one poll)."""
     actor: Actor = request.auth
     if actor.user is not None:
-        mine = Party.objects.filter(email=actor.user.email.lower()).values("poll_id")
-        qs = Poll.objects.filter(Q(organiser=actor.user) | Q(pk__in=mine))
+        qs = Poll.objects.for_person(actor.user)
     else:
         qs = Poll.objects.filter(pk=actor.party.poll_id)
     qs = qs.order_by("-created_at", "-pk")

@@ -38,9 +38,8 @@ class Choice(models.TextChoices):
 class PollQuerySet(models.QuerySet):
     def for_person(self, user):
         """Polls a signed-in person organises or is a party to (by address)."""
-        return self.filter(
-            Q(organiser=user) | Q(parties__email=user.email.lower())
-        ).distinct()
+        invited = Party.objects.filter(email=user.email.lower()).values("poll_id")
+        return self.filter(Q(organiser=user) | Q(pk__in=invited))
 
 
 class Poll(models.Model):

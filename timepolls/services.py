@@ -25,6 +25,7 @@ from notifications import email
 from notifications.outbox import To
 
 from . import tally as tallies
+from . import times as poll_times
 from .audit import SYSTEM, Actor, record
 from .calendar import invitation_ics
 from .models import (
@@ -157,6 +158,8 @@ def poll_create(
     """
     if not times:
         raise PollError("Give at least one candidate time.")
+    if len(times) > poll_times.MAX_TIMES:
+        raise PollError(f"A poll can have at most {poll_times.MAX_TIMES} times.")
     if deadline is not None and deadline <= timezone.now():
         raise PollError("The deadline must be in the future.")
     own = organiser.email.lower()
@@ -467,8 +470,8 @@ def times_add(
         new = [t for t in times if t not in existing]
         if not new:
             raise PollError("Those times are on the poll already.")
-        if len(existing) + len(new) > 100:
-            raise PollError("A poll can have at most 100 times.")
+        if len(existing) + len(new) > poll_times.MAX_TIMES:
+            raise PollError(f"A poll can have at most {poll_times.MAX_TIMES} times.")
         added = PollTime.objects.bulk_create(
             [PollTime(poll=poll, start=start) for start in sorted(new)]
         )

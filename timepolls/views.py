@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import (
     require_http_methods,
@@ -36,9 +36,8 @@ LOG_PER_PAGE = 50
 @login_required
 @require_safe
 def poll_list(request):
-    mine = Party.objects.filter(email=request.user.email.lower()).values("poll_id")
     qs = (
-        Poll.objects.filter(Q(organiser=request.user) | Q(pk__in=mine))
+        Poll.objects.for_person(request.user)
         .select_related("organiser", "agreed_time")
         .annotate(
             n_parties=Count("parties", distinct=True),

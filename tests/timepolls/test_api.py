@@ -327,3 +327,21 @@ def test_party_token_lists_polls_sent_to_their_address(client, poll, bearer):
     assert [(p["title"], p["role"]) for p in data["items"]] == [
         ("Planning call", "party")
     ]
+
+
+def test_create_refuses_more_than_100_times_in_all(client, bearer):
+    from datetime import timedelta
+
+    day = next_week(0).date()
+    listed = [
+        (next_week(0) + timedelta(days=2, minutes=30 * i)).isoformat()
+        for i in range(60)
+    ]
+    body = {**_create_body(), "times": listed, "timezone": "UTC",
+            "slots": {"start": f"{day}T00:00", "end": f"{day}T23:00", "interval_minutes": 30}}  # fmt: skip
+
+    response = call(client, "post", "/api/v1/polls", bearer["organiser"], body)
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == "A poll can have at most 100 times."
+    assert Poll.objects.count() == 1
