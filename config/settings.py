@@ -23,6 +23,8 @@ env = environ.Env(
     SENDGRID_TIMEOUT=(float, 10.0),
     LOGIN_TOKEN_MINUTES=(int, 15),
     NUM_PROXIES=(int, 0),
+    POLL_LINK_DAYS=(int, 14),
+    API_RATE_LIMIT=(int, 120),
 )
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
@@ -73,6 +75,7 @@ INSTALLED_APPS = [
     "notifications",
     "django_tasks_db",
     "unconference",
+    "timepolls",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +129,11 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "core:home"
 LOGIN_TOKEN_MINUTES = env("LOGIN_TOKEN_MINUTES")
+
+# Find a time: days a party's private link works when the poll has no deadline,
+# and API requests allowed per token (or client address) per minute.
+POLL_LINK_DAYS = env("POLL_LINK_DAYS")
+API_RATE_LIMIT = env("API_RATE_LIMIT")
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

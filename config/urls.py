@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("unconference.urls")),
     path("", include("notifications.urls")),
     path("groups/", include("groups.urls")),
+    path("", include("timepolls.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
 ]

@@ -285,3 +285,117 @@ def send_mailing_test(*, mailing, to) -> Message:
         recipients=[To(to.email, to.pk)],
         transactional=True,
     )
+
+
+# --- find a time -------------------------------------------------------------------
+
+
+def _timepoll_ctx(poll) -> dict:
+    return {"poll": poll, "organiser": poll.organiser.name}
+
+
+def send_timepoll_link(
+    *, email: str, name: str, poll, url: str, expires: str, times: list[str]
+) -> Message:
+    """A party's private link to a poll (transactional: it is their only key)."""
+    ctx = {
+        **_timepoll_ctx(poll),
+        "name": name,
+        "url": url,
+        "expires": expires,
+        "times": times,
+    }
+    return _transactional(
+        kind="timepoll_link", to=email, rendered=render_email("timepoll_link", ctx)
+    )
+
+
+def send_timepoll_reminder(
+    *, email: str, name: str, poll, url: str, deadline: str
+) -> Message:
+    """The day before the deadline, to a party who has not answered: a new link."""
+    ctx = {**_timepoll_ctx(poll), "name": name, "url": url, "deadline": deadline}
+    return _transactional(
+        kind="timepoll_reminder",
+        to=email,
+        rendered=render_email("timepoll_reminder", ctx),
+    )
+
+
+def send_timepoll_times_changed(
+    *, poll, added: list[str], removed: list[str], recipients: Iterable[To]
+) -> Message:
+    """The organiser added or removed times: to parties who had answered."""
+    return _bulk(
+        kind="timepoll_times_changed",
+        name="timepoll_times_changed",
+        ctx={**_timepoll_ctx(poll), "added": added, "removed": removed},
+        recipients=recipients,
+        group=None,
+        topic="",
+    )
+
+
+def send_timepoll_invitation(
+    *, poll, when: str, recipients: Iterable[To], calendar: bytes
+) -> Message:
+    """A time is agreed: an invitation (METHOD:REQUEST) listing every party."""
+    return _bulk(
+        kind="timepoll_invitation",
+        name="timepoll_invitation",
+        ctx={**_timepoll_ctx(poll), "when": when},
+        recipients=recipients,
+        group=None,
+        topic="",
+        calendar=calendar,
+        calendar_method="REQUEST",
+    )
+
+
+def send_timepoll_cancelled(
+    *, poll, when: str, recipients: Iterable[To], calendar: bytes = b""
+) -> Message:
+    """The poll is off; when a time was agreed, a METHOD:CANCEL removes it."""
+    return _bulk(
+        kind="timepoll_cancelled",
+        name="timepoll_cancelled",
+        ctx={**_timepoll_ctx(poll), "when": when},
+        recipients=recipients,
+        group=None,
+        topic="",
+        calendar=calendar,
+        calendar_method="CANCEL" if calendar else "",
+    )
+
+
+def send_timepoll_all_answered(*, poll, to: To, best: list[str]) -> Message:
+    """Every party has answered: a note to the organiser."""
+    return _bulk(
+        kind="timepoll_all_answered",
+        name="timepoll_all_answered",
+        ctx={
+            **_timepoll_ctx(poll),
+            "best": best,
+            "poll_url": absolute_url(poll.get_absolute_url()),
+        },
+        recipients=[to],
+        group=None,
+        topic="",
+    )
+
+
+def send_timepoll_link_request(*, poll, party_name: str, note: str, to: To) -> Message:
+    """A party whose link expired or was revoked asks the organiser for a new one."""
+    return _bulk(
+        kind="timepoll_link_request",
+        name="timepoll_link_request",
+        ctx={
+            **_timepoll_ctx(poll),
+            "party_name": party_name,
+            "note": note,
+            "poll_url": absolute_url(poll.get_absolute_url()),
+        },
+        recipients=[to],
+        group=None,
+        topic="",
+    )

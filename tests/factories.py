@@ -116,3 +116,38 @@ class ScheduleRunFactory(factory.django.DjangoModelFactory):
     status = "done"
     seed = 1
     seconds = 1.0
+
+
+class PollFactory(factory.django.DjangoModelFactory):
+    """A bare poll; tests that need parties use timepolls.services.poll_create."""
+
+    class Meta:
+        model = "timepolls.Poll"
+
+    organiser = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Poll {n}")
+    duration_minutes = 60
+    timezone = "Europe/Berlin"
+    uid = factory.Sequence(lambda n: f"poll-{n}@meetings")
+
+
+class PollTimeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "timepolls.PollTime"
+
+    poll = factory.SubFactory(PollFactory)
+    start = factory.Sequence(
+        lambda n: (timezone.now() + timedelta(days=7, hours=n)).replace(
+            minute=0, second=0, microsecond=0
+        )
+    )
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "timepolls.Party"
+
+    poll = factory.SubFactory(PollFactory)
+    email = factory.Sequence(lambda n: f"party{n}@example.net")
+    name = factory.Sequence(lambda n: f"Party {n}")
+    timezone = "Europe/Berlin"

@@ -286,6 +286,81 @@ MATRIX = [
     ),
     (
         "get",
+        "/polls/",
+        dict(visitor=302, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/polls/new/",
+        dict(visitor=302, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/polls/{poll}/",
+        dict(visitor=302, outsider=404, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/polls/{poll}/log/",
+        dict(visitor=302, outsider=404, member=200, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/polls/{poll}/answer/",
+        dict(visitor=302, outsider=404, member=302, owner=302, staff=403),
+    ),
+    (
+        "get",
+        "/polls/{poll}/cancel/",
+        dict(visitor=302, outsider=404, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/polls/{poll}/delete/",
+        dict(visitor=302, outsider=404, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/polls/{poll}/notify/",
+        dict(visitor=302, outsider=404, member=403, owner=302, staff=302),
+    ),
+    (
+        "post",
+        "/polls/{poll}/agree/",
+        dict(visitor=302, outsider=404, member=403, owner=302, staff=302),
+    ),
+    (
+        "get",
+        "/polls/999999/",
+        dict(visitor=302, outsider=404, member=404, owner=404, staff=404),
+    ),
+    (
+        "get",
+        "/p/not-a-token/",
+        dict(visitor=404, outsider=404, member=404, owner=404, staff=404),
+    ),
+    (
+        "get",
+        "/accounts/api-tokens/",
+        dict(visitor=302, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/api/v1/openapi.json",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/api/v1/docs/",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/api/v1/polls",
+        dict(visitor=401, outsider=401, member=401, owner=401, staff=401),
+    ),
+    (
+        "get",
         "/admin/",
         dict(visitor=302, outsider=302, member=302, owner=302, staff=200),
     ),
@@ -317,6 +392,7 @@ def world(db):
         "event": event.pk,
         "owner_id": owner.pk,
         "plain_event": EventFactory(group=group).pk,
+        "poll": _poll(owner, member).pk,
         **unconference,
     }
 
@@ -342,6 +418,25 @@ def _unconference(event, *, proposer) -> dict:
         unconference=unconference, assignment={str(session.pk): [slot.pk, room.pk]}
     )
     return {"room": room.pk, "slot": slot.pk, "session": session.pk, "run": run.pk}
+
+
+def _poll(organiser, party):
+    """A find-a-time poll by the owner with the member as a party."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from timepolls.audit import Actor
+    from timepolls.services import PartySpec, poll_create
+
+    return poll_create(
+        organiser=organiser,
+        actor=Actor(user=organiser),
+        title="When?",
+        duration_minutes=30,
+        times=[timezone.now().replace(microsecond=0) + timedelta(days=5)],
+        parties=[PartySpec(party.email, party.name, "UTC")],
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

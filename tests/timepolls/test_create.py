@@ -1,0 +1,135 @@
+from accounts.models import User
+from tests.factories import MembershipFactory, UserFactory
+from tests.mail import links_in, only_message_to, path_of
+from timepolls.models import AuditEntry, Party, Poll
+
+from .conftest import next_week
+
+
+def _form(**extra):
+    data = {
+        "title": "Board meeting",
+        "duration_minutes": "45",
+        "timezone": "Europe/Berlin",
+        "times": f"{next_week(9).isoformat()}\n{next_week(11):%Y-%m-%dT%H:%M}Z",
+        "emails": "Gus Guest <gus@example.net>\nvera@example.com",
+    }
+    return {**data, **extra}
+
+
+def test_create_poll_stores_times_parties_and_one_entry(client, owner):
+    client.force_login(owner)
+
+    response = client.post("/polls/new/", _form())
+
+    poll = Poll.objects.get()
+    assert response.url == f"/polls/{poll.pk}/"
+    assert [t.start for t in poll.times.all()] == [next_week(9), next_week(11)]
+    assert sorted(poll.parties.values_list("email", "name", "is_organiser")) == [
+        ("gus@example.net", "Gus Guest", False),
+        ("olga@example.org", "Olga Owner", True),
+        ("vera@example.com", "vera", False),
+    ]
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["created"]
+
+
+def test_addresses_without_accounts_do_not_become_accounts(client, owner):
+    client.force_login(owner)
+
+    client.post("/polls/new/", _form())
+
+    assert (
+        User.objects.filter(email__in=["gus@example.net", "vera@example.com"]).exists()
+        is False
+    )
+
+
+def test_send_now_emails_each_party_a_private_link(client, owner, committing):
+    client.force_login(owner)
+
+    with committing():
+        client.post("/polls/new/", _form(send_now="on"))
+
+    poll = Poll.objects.get()
+    message = only_message_to("gus@example.net")
+    assert message.subject == "Olga Owner asks when you can meet: Board meeting"
+    assert "List-Unsubscribe" not in message.extra_headers
+    assert sorted(AuditEntry.objects.values_list("action", flat=True)) == [
+        "created",
+        "notified",
+    ]
+    link = path_of(links_in(message)[0])
+    assert client.get(link).status_code == 200
+    assert poll.parties.filter(notified_at__isnull=True).count() == 1  # the organiser
+
+
+def test_group_members_become_parties_in_their_own_zone(client, owner, member, group):
+    member.timezone = "Asia/Tokyo"
+    member.save()
+    client.force_login(owner)
+
+    client.post("/polls/new/", _form(emails="", group=str(group.pk)))
+
+    party = Party.objects.get(email="mo@example.org")
+    assert (party.name, party.timezone) == ("Mo Member", "Asia/Tokyo")
+
+
+def test_cannot_invite_members_of_a_group_one_is_not_in(client, charlie, group, member):
+    client.force_login(charlie)
+
+    response = client.post("/polls/new/", _form(emails="", group=str(group.pk)))
+
+    assert response.status_code == 400
+    assert Poll.objects.exists() is False
+
+
+def test_bad_times_and_addresses_are_explained(client, owner):
+    client.force_login(owner)
+
+    response = client.post(
+        "/polls/new/",
+        _form(times="tomorrow at ten\n2001-01-01T10:00Z", emails="not-an-address"),
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "“tomorrow at ten” is not an ISO 8601 time" in html
+    assert "must be in the future" in html
+    assert "Not an email address: not-an-address." in html
+    assert Poll.objects.exists() is False
+
+
+def test_generate_fills_the_times_box_and_creates_nothing(client, owner):
+    client.force_login(owner)
+    day = next_week(0).date()
+
+    response = client.post(
+        "/polls/new/",
+        _form(
+            times="",
+            generate="1",
+            window_start=f"{day}T09:00",
+            window_end=f"{day}T12:00",
+            interval="60",
+            duration_minutes="60",
+        ),
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"{day}T09:00+0" in html and f"{day}T11:00+0" in html
+    assert f"{day}T12:00+0" not in html
+    assert Poll.objects.exists() is False
+
+
+def test_poll_list_shows_organised_and_invited_polls(client, poll, member, charlie):
+    other = UserFactory(email="someone@example.org")
+    MembershipFactory(user=other)
+    client.force_login(member)
+
+    html = client.get("/polls/").content.decode()
+    client.force_login(charlie)
+    outsider = client.get("/polls/").content.decode()
+
+    assert "Planning call" in html and "party (invited by Olga Owner)" in html
+    assert "Planning call" not in outsider

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TimepollsConfig(AppConfig):
+    name = "timepolls"
+    verbose_name = "Find a time"

@@ -1,0 +1,306 @@
+from __future__ import annotations
+
+from email.utils import parseaddr
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from accounts.forms import TimeZoneField
+from accounts.models import normalize_email
+from groups.models import Group
+
+from . import times as poll_times
+from .models import Choice
+from .services import MAX_PARTIES, PartySpec, group_parties
+
+TIMES_HELP = (
+    "One ISO 8601 time per line, e.g. 2030-05-01T10:00+02:00, "
+    "2030-05-01T10:00[Europe/Berlin] or 2030-05-01T10:00 (read in the time zone "
+    "below)."
+)
+
+
+class _ZoneMixin:
+    def _zone(self) -> str:
+        return self.cleaned_data.get("timezone") or "UTC"
+
+    def _parse_times(self, text: str) -> list:
+        return poll_times.parse_times(text.splitlines(), default_zone=self._zone())
+
+
+def parse_parties(text: str, *, tz: str) -> list[PartySpec]:
+    """`Name <address>` or a bare address per line (commas work too)."""
+    found: dict[str, PartySpec] = {}
+    bad: list[str] = []
+    for chunk in text.replace(",", "\n").splitlines():
+        if not chunk.strip():
+            continue
+        name, address = parseaddr(chunk.strip())
+        address = normalize_email(address)
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(chunk.strip()[:60])
+            continue
+        name = " ".join(name.split())[:100] or address.split("@")[0]
+        found.setdefault(address, PartySpec(email=address, name=name, timezone=tz))
+    if bad:
+        raise ValidationError(
+            "Not an email address: %(bad)s.", params={"bad": ", ".join(bad)}
+        )
+    return list(found.values())
+
+
+class PollForm(_ZoneMixin, forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    description = forms.CharField(
+        label="Description (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    location = forms.CharField(
+        label="Location (optional)", max_length=300, required=False
+    )
+    duration_minutes = forms.IntegerField(
+        label="Duration in minutes", min_value=5, max_value=1440, initial=60
+    )
+    timezone = TimeZoneField(label="Time zone")
+    times = forms.CharField(
+        label="Candidate times",
+        help_text=TIMES_HELP,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10000,
+    )
+    deadline = forms.CharField(
+        label="Deadline (optional)",
+        required=False,
+        max_length=60,
+        help_text="When answers close, e.g. 2030-04-25T18:00; in the time zone above.",
+    )
+    group = forms.ModelChoiceField(
+        label="Invite the members of (optional)",
+        queryset=Group.objects.none(),
+        required=False,
+        empty_label="No group",
+    )
+    emails = forms.CharField(
+        label="Email addresses (optional)",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        # Django does not escape help texts.
+        help_text="One per line, e.g. Ada Lovelace &lt;ada@example.org&gt;. People "
+        "without an account answer through their private link.",
+    )
+    send_now = forms.BooleanField(
+        label="Email the private links now", required=False, initial=True
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = Group.objects.filter(
+            memberships__user=user
+        ).order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        if "timezone" not in cleaned:
+            return cleaned
+        try:
+            cleaned["times"] = self._parse_times(cleaned.get("times", ""))
+        except ValidationError as error:
+            self.add_error("times", error)
+        if cleaned.get("deadline"):
+            try:
+                moment = poll_times.parse_time(
+                    cleaned["deadline"], default_zone=self._zone()
+                )
+                cleaned["deadline"] = poll_times.check_range(
+                    moment, what="The deadline"
+                )
+            except ValidationError as error:
+                self.add_error("deadline", error)
+        else:
+            cleaned["deadline"] = None
+        self._clean_parties(cleaned)
+        return cleaned
+
+    def _clean_parties(self, cleaned) -> None:
+        try:
+            parties = parse_parties(cleaned.get("emails", ""), tz=self._zone())
+        except ValidationError as error:
+            self.add_error("emails", error)
+            return
+        group = cleaned.get("group")
+        if group is not None:
+            parties += group_parties(group)
+        own = self.user.email.lower()
+        distinct = {p.email for p in parties if p.email != own}
+        if not distinct:
+            self.add_error("emails", "Invite at least one other party.")
+        elif len(distinct) > MAX_PARTIES:
+            self.add_error("emails", f"A poll can have at most {MAX_PARTIES} parties.")
+        cleaned["parties"] = parties
+
+
+class SlotsForm(_ZoneMixin, forms.Form):
+    """The slot helper on the new-poll page: a window and an interval."""
+
+    timezone = TimeZoneField(label="Time zone")
+    duration_minutes = forms.IntegerField(min_value=5, max_value=1440)
+    window_start = forms.CharField(
+        label="Window starts", max_length=60, help_text="e.g. 2030-05-01T09:00"
+    )
+    window_end = forms.CharField(
+        label="Window ends", max_length=60, help_text="e.g. 2030-05-01T17:00"
+    )
+    interval = forms.IntegerField(
+        label="Every (minutes)", min_value=5, max_value=10080, initial=60
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            start = poll_times.parse_time(
+                cleaned["window_start"], default_zone=self._zone()
+            )
+            end = poll_times.parse_time(
+                cleaned["window_end"], default_zone=self._zone()
+            )
+            poll_times.check_range(start, what="The window")
+            cleaned["slots"] = poll_times.generate_slots(
+                start=start, end=end, interval_minutes=cleaned["interval"],
+                duration_minutes=cleaned["duration_minutes"],
+            )  # fmt: skip
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        return cleaned
+
+
+class AnswerForm(forms.Form):
+    """One yes / if need be / no choice per time, and a comment."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, times, labels: dict, **kwargs):
+        kwargs.setdefault("auto_id", "answer_%s")
+        super().__init__(*args, **kwargs)
+        self.times = times
+        for time in times:
+            self.fields[f"time_{time.pk}"] = forms.ChoiceField(
+                label=labels[time.pk],
+                choices=Choice.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose yes, if need be or no."},
+            )
+
+    def time_fields(self):
+        return [self[f"time_{t.pk}"] for t in self.times]
+
+    def choices(self) -> dict[int, str]:
+        return {t.pk: self.cleaned_data[f"time_{t.pk}"] for t in self.times}
+
+
+class ZoneForm(forms.Form):
+    timezone = TimeZoneField(label="Show times in")
+
+
+class AddTimesForm(_ZoneMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    times = forms.CharField(
+        label="Times to add",
+        help_text=TIMES_HELP,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10000,
+    )
+    timezone = TimeZoneField(label="Time zone of times without one")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "add_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "timezone" in cleaned and "times" in cleaned:
+            try:
+                cleaned["times"] = self._parse_times(cleaned["times"])
+            except ValidationError as error:
+                self.add_error("times", error)
+            else:
+                if not cleaned["times"]:
+                    self.add_error("times", "Give at least one time.")
+        return cleaned
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AgreeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    time = forms.ModelChoiceField(
+        queryset=None, widget=forms.HiddenInput, error_messages={
+            "invalid_choice": "That time is not on the poll any more.",
+        },
+    )  # fmt: skip
+    confirm = forms.BooleanField(
+        label="I know some parties said no to this time; agree it anyway.",
+        required=False,
+    )
+
+    def __init__(self, *args, poll, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time"].queryset = poll.times.all()
+
+
+class CancelForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    message = forms.CharField(
+        label="Message to the parties (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class EventFromPollForm(forms.Form):
+    group = forms.ModelChoiceField(
+        label="Group", queryset=Group.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = Group.objects.order_by("name")
+        if not user.is_staff:
+            groups = groups.filter(
+                memberships__user=user, memberships__role="owner"
+            ).distinct()
+        self.fields["group"].queryset = groups
+
+
+class LinkRequestForm(forms.Form):
+    note = forms.CharField(
+        label="Note to the organiser (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=60,
+        help_text="What the token is for, e.g. “calendar script”.",
+    )

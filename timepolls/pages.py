@@ -1,0 +1,167 @@
+"""What the poll page shows, shared by the signed-in page and the private link."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from accounts.forms import TimeZoneField
+
+from . import services
+from . import tally as tallies
+from .access import PollAccess
+from .forms import (
+    AddTimesForm,
+    AnswerForm,
+    CancelForm,
+    EventFromPollForm,
+    VersionForm,
+    ZoneForm,
+)
+from .models import PartyLink, Poll
+
+
+def viewer_zone(access: PollAccess, user) -> str:
+    if access.party is not None:
+        return access.party.timezone
+    return getattr(user, "timezone", None) or access.poll.timezone
+
+
+def answer_form(access: PollAccess, current: tallies.Tally, zone: str, data=None):
+    labels = {t.pk: services.format_time(t.start, zone) for t in current.times}
+    initial = {"version": access.poll.version}
+    if access.party is not None:
+        mine = current.answers.get(access.party.pk, {})
+        initial.update({f"time_{pk}": choice for pk, choice in mine.items()})
+        initial["comment"] = access.party.comment
+    return AnswerForm(data, times=current.times, labels=labels, initial=initial)
+
+
+def poll_context(access: PollAccess, *, user, link_token: str = "", **forms) -> dict:
+    poll = access.poll
+    zone = viewer_zone(access, user)
+    current = tallies.build(poll)
+    for time in current.times:
+        time.label = services.format_time(time.start, zone)
+    ctx = {
+        "poll": poll,
+        "access": access,
+        "zone": zone,
+        "tally": current,
+        "rows": current.rows,
+        "agreed_label": services.format_time(poll.agreed_time.start, zone)
+        if poll.agreed_time
+        else "",
+        "deadline_label": services.format_time(poll.deadline, zone)
+        if poll.deadline
+        else "",
+        "comments": [p for p in current.parties if p.comment],
+        "urls": _urls(poll, link_token),
+        "link_token": link_token,
+        "timezones": TimeZoneField.choices(),
+    }
+    if access.party is not None and poll.accepts_answers:
+        ctx["answer_form"] = forms.get("answer_form") or answer_form(
+            access, current, zone
+        )
+    if access.party is not None:
+        ctx["zone_form"] = ZoneForm(initial={"timezone": zone})
+    if access.is_organiser:
+        ctx.update(_organiser_context(poll, current, user, forms))
+    return ctx
+
+
+def _urls(poll: Poll, token: str) -> dict:
+    if token:
+        return {
+            "answer": reverse("timepolls:link_answer", kwargs={"token": token}),
+            "zone": reverse("timepolls:link_zone", kwargs={"token": token}),
+            "log": reverse("timepolls:link_log", kwargs={"token": token}),
+        }
+    return {
+        "answer": reverse("timepolls:answer", kwargs={"pk": poll.pk}),
+        "zone": reverse("timepolls:zone", kwargs={"pk": poll.pk}),
+        "log": reverse("timepolls:log", kwargs={"pk": poll.pk}),
+    }
+
+
+def _organiser_context(poll: Poll, current, user, forms: dict) -> dict:
+    latest: dict[int, PartyLink] = {}
+    for link in PartyLink.objects.filter(party__poll=poll).order_by("-created_at"):
+        latest.setdefault(link.party_id, link)
+    for party in current.parties:
+        party.latest_link = latest.get(party.pk)
+        party.has_answered = current.answered(party)
+    version = {"version": poll.version}
+    ctx = {
+        "parties": current.parties,
+        "unnotified": sum(
+            1 for p in current.parties if not p.is_organiser and not p.notified_at
+        ),
+        "cancel_form": forms.get("cancel_form") or CancelForm(initial=version),
+    }
+    if poll.is_open:
+        ctx["add_form"] = forms.get("add_form") or AddTimesForm(
+            initial={**version, "timezone": poll.timezone}
+        )
+    if poll.status == Poll.Status.AGREED and not poll.event_id:
+        event_form = EventFromPollForm(user=user)
+        if event_form.fields["group"].queryset.exists():
+            ctx["event_form"] = event_form
+    return ctx
+
+
+def _back(access: PollAccess, link_token: str) -> str:
+    if link_token:
+        return reverse("timepolls:link", kwargs={"token": link_token})
+    return access.poll.get_absolute_url()
+
+
+def answer_response(request, access: PollAccess, *, link_token: str = ""):
+    """Save a party's answers from the poll page (signed in or by link)."""
+    if access.party is None:
+        raise PermissionDenied("Only the poll's parties answer it.")
+    poll = access.poll
+    seen = VersionForm(request.POST)
+    if not seen.is_valid() or seen.cleaned_data["version"] != poll.version:
+        messages.error(
+            request,
+            "The times changed while you were answering. Check them and save again.",
+        )
+        return redirect(_back(access, link_token))
+    current = tallies.build(poll)
+    form = answer_form(access, current, viewer_zone(access, request.user), request.POST)
+    if not form.is_valid():
+        ctx = poll_context(
+            access, user=request.user, link_token=link_token, answer_form=form
+        )
+        return render(request, "timepolls/detail.html", ctx, status=400)
+    try:
+        changed = services.answers_set(
+            poll=poll, party=access.party, actor=access.actor, choices=form.choices(),
+            comment=form.cleaned_data["comment"], expected_version=poll.version,
+        )  # fmt: skip
+    except services.PollError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, "Your answers are saved." if changed else "Nothing changed."
+        )
+    return redirect(_back(access, link_token))
+
+
+def zone_response(request, access: PollAccess, *, link_token: str = ""):
+    """Remember the zone a party sees the times in."""
+    if access.party is None:
+        raise PermissionDenied("Only the poll's parties choose a zone for it.")
+    form = ZoneForm(request.POST)
+    if form.is_valid():
+        services.party_zone_set(
+            party=access.party, tz=form.cleaned_data["timezone"], actor=access.actor
+        )
+        messages.success(request, f"Times are shown in {access.party.timezone}.")
+    else:
+        messages.error(request, " ".join(form.errors["timezone"]))
+    return redirect(_back(access, link_token))

@@ -1,0 +1,338 @@
+"""Pages for signed-in people: my polls, a poll, the organiser's actions, tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from accounts.forms import TimeZoneField
+
+from . import pages, services
+from .access import poll_for_organiser, poll_for_person, web_actor
+from .forms import (
+    AddTimesForm,
+    AgreeForm,
+    ApiTokenForm,
+    CancelForm,
+    EventFromPollForm,
+    PollForm,
+    SlotsForm,
+    VersionForm,
+)
+from .models import ApiToken, AuditEntry, Party, Poll, PollTime
+
+POLLS_PER_PAGE = 20
+LOG_PER_PAGE = 50
+
+
+@login_required
+@require_safe
+def poll_list(request):
+    qs = (
+        Poll.objects.for_person(request.user)
+        .select_related("organiser", "agreed_time")
+        .annotate(
+            n_parties=Count("parties", distinct=True),
+            n_times=Count("times", distinct=True),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(qs, POLLS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "timepolls/list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def poll_create(request):
+    initial = {"timezone": request.user.timezone, "duration_minutes": 60}
+    if request.method == "POST" and "generate" in request.POST:
+        return _generate(request)
+    form = PollForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            poll = services.poll_create(
+                organiser=request.user, actor=web_actor(request),
+                title=data["title"], description=data["description"],
+                location=data["location"], duration_minutes=data["duration_minutes"],
+                tz=data["timezone"], times=data["times"], deadline=data["deadline"],
+                parties=data["parties"],
+            )  # fmt: skip
+        except services.PollError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The poll is created.")
+            if data["send_now"]:
+                # The poll stands even if the links cannot go out yet; the
+                # page then offers to send them.
+                return _done(
+                    request, poll,
+                    lambda: services.poll_notify(poll=poll, actor=web_actor(request)),
+                    "The private links are on their way.",
+                )  # fmt: skip
+            return redirect(poll)
+    ctx = {"form": form, "slots_form": SlotsForm(initial=initial)}
+    status = 400 if form.is_bound else 200
+    return render(request, "timepolls/create.html", _with_zones(ctx), status=status)
+
+
+def _generate(request):
+    """The slot helper: fill the times box from a window and an interval."""
+    slots = SlotsForm(request.POST)
+    data = {k: request.POST.get(k, "") for k in PollForm.base_fields}
+    data["send_now"] = "send_now" in request.POST
+    if slots.is_valid():
+        zone = slots.cleaned_data["timezone"]
+        lines = [line for line in data["times"].splitlines() if line.strip()]
+        lines += [
+            services.format_iso(slot, zone) for slot in slots.cleaned_data["slots"]
+        ]
+        data["times"] = "\n".join(lines)
+    form = PollForm(initial=data, user=request.user)
+    ctx = {"form": form, "slots_form": slots, "generated": slots.is_valid()}
+    status = 200 if slots.is_valid() else 400
+    return render(request, "timepolls/create.html", _with_zones(ctx), status=status)
+
+
+def _with_zones(ctx: dict) -> dict:
+    return {**ctx, "timezones": TimeZoneField.choices()}
+
+
+@login_required
+@require_safe
+def poll_detail(request, pk):
+    access = poll_for_person(request, pk)
+    services.poll_view(poll=access.poll, actor=access.actor)
+    ctx = pages.poll_context(access, user=request.user)
+    return render(request, "timepolls/detail.html", ctx)
+
+
+@login_required
+@require_POST
+def answer(request, pk):
+    return pages.answer_response(request, poll_for_person(request, pk))
+
+
+@login_required
+@require_POST
+def zone(request, pk):
+    return pages.zone_response(request, poll_for_person(request, pk))
+
+
+def _done(request, poll, action, success: str):
+    """Run a service call; show its refusal or `success` on the poll page."""
+    try:
+        action()
+    except services.PollError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect(poll)
+
+
+@login_required
+@require_POST
+def times_add(request, pk):
+    access = poll_for_organiser(request, pk)
+    form = AddTimesForm(request.POST)
+    if not form.is_valid():
+        ctx = pages.poll_context(access, user=request.user, add_form=form)
+        return render(request, "timepolls/detail.html", ctx, status=400)
+    data = form.cleaned_data
+    return _done(
+        request,
+        access.poll,
+        lambda: services.times_add(
+            poll=access.poll,
+            actor=access.actor,
+            times=data["times"],
+            expected_version=data["version"],
+        ),  # fmt: skip
+        "The times are added; parties who had answered are told.",
+    )
+
+
+@login_required
+@require_POST
+def time_remove(request, pk, time_id):
+    access = poll_for_organiser(request, pk)
+    time = get_object_or_404(PollTime, pk=time_id, poll=access.poll)
+    form = VersionForm(request.POST)
+    version = form.cleaned_data["version"] if form.is_valid() else -1
+    return _done(
+        request,
+        access.poll,
+        lambda: services.time_remove(
+            poll=access.poll, time=time, actor=access.actor, expected_version=version
+        ),
+        "The time is removed.",
+    )
+
+
+@login_required
+@require_POST
+def notify(request, pk):
+    access = poll_for_organiser(request, pk)
+    return _done(
+        request,
+        access.poll,
+        lambda: services.poll_notify(poll=access.poll, actor=access.actor),
+        "The private links are on their way.",
+    )
+
+
+def _party(access, party_id) -> Party:
+    return get_object_or_404(Party, pk=party_id, poll=access.poll)
+
+
+@login_required
+@require_POST
+def link_resend(request, pk, party_id):
+    access = poll_for_organiser(request, pk)
+    party = _party(access, party_id)
+    party.poll = access.poll
+    return _done(
+        request,
+        access.poll,
+        lambda: services.party_link_reissue(party=party, actor=access.actor),
+        f"A new link is on its way to {party.name}; the old one no longer works.",
+    )
+
+
+@login_required
+@require_POST
+def link_revoke(request, pk, party_id):
+    access = poll_for_organiser(request, pk)
+    party = _party(access, party_id)
+    party.poll = access.poll
+    return _done(
+        request,
+        access.poll,
+        lambda: services.party_link_revoke(party=party, actor=access.actor),
+        f"{party.name}'s link no longer works.",
+    )
+
+
+@login_required
+@require_POST
+def agree(request, pk):
+    access = poll_for_organiser(request, pk)
+    form = AgreeForm(request.POST, poll=access.poll)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("time", ["Choose a time."])))
+        return redirect(access.poll)
+    data = form.cleaned_data
+    try:
+        services.poll_agree(
+            poll=access.poll, time=data["time"], actor=access.actor,
+            confirm=data["confirm"], expected_version=data["version"],
+        )  # fmt: skip
+    except services.NeedsConfirmationError as error:
+        label = services.format_time(data["time"].start, access.poll.timezone)
+        ctx = {"poll": access.poll, "form": form, "reason": str(error), "label": label}
+        return render(request, "timepolls/agree_confirm.html", ctx, status=409)
+    except services.PollError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The time is agreed; every party gets an invitation.")
+    return redirect(access.poll)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request, pk):
+    access = poll_for_organiser(request, pk)
+    form = CancelForm(request.POST or None, initial={"version": access.poll.version})
+    if request.method == "POST" and form.is_valid():
+        return _done(
+            request,
+            access.poll,
+            lambda: services.poll_cancel(
+                poll=access.poll,
+                actor=access.actor,
+                message=form.cleaned_data["message"],
+                expected_version=form.cleaned_data["version"],
+            ),  # fmt: skip
+            "The poll is cancelled; the parties are told.",
+        )
+    ctx = {"poll": access.poll, "form": form}
+    return render(request, "timepolls/cancel.html", ctx)
+
+
+@login_required
+@require_POST
+def event_create(request, pk):
+    access = poll_for_organiser(request, pk)
+    form = EventFromPollForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the groups you own.")
+        return redirect(access.poll)
+    try:
+        event = services.poll_event_create(
+            poll=access.poll, group=form.cleaned_data["group"], actor=access.actor
+        )
+    except services.PollError as error:
+        messages.error(request, str(error))
+        return redirect(access.poll)
+    messages.success(request, "The event is created from the poll.")
+    return redirect(event)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def poll_delete(request, pk):
+    access = poll_for_organiser(request, pk)
+    if request.method == "POST":
+        services.poll_delete(poll=access.poll, actor=access.actor)
+        messages.success(request, "The poll is deleted; its log is kept.")
+        return redirect("timepolls:list")
+    return render(request, "timepolls/delete.html", {"poll": access.poll})
+
+
+@login_required
+@require_safe
+def log(request, pk):
+    access = poll_for_person(request, pk)
+    return render(request, "timepolls/log.html", log_context(request, access.poll))
+
+
+def log_context(request, poll, *, link_token: str = "") -> dict:
+    entries = AuditEntry.objects.filter(poll_id=poll.pk).order_by("-at", "-pk")
+    page = Paginator(entries, LOG_PER_PAGE).get_page(request.GET.get("page"))
+    return {"poll": poll, "page": page, "link_token": link_token}
+
+
+# --- personal API tokens ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    form = ApiTokenForm(request.POST or None)
+    raw = None
+    if request.method == "POST" and form.is_valid():
+        _, raw = services.api_token_create(
+            user=request.user, name=form.cleaned_data["name"]
+        )
+        form = ApiTokenForm()
+    tokens = list(ApiToken.objects.filter(user=request.user).order_by("-created_at"))
+    ctx = {"form": form, "tokens": tokens, "raw": raw}
+    status = 400 if request.method == "POST" and raw is None else 200
+    return render(request, "timepolls/tokens.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"The token “{token.name}” no longer works.")
+    return redirect("timepolls:tokens")
