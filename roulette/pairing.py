@@ -78,7 +78,7 @@ DEFAULT_CANDIDATES_PER_MEMBER = 12
 #: eligible pairs when they have at most this many (about a second in rustworkx).
 EXACT_EDGE_LIMIT = 200_000
 #: Largest group solved in one piece (see ``_EligibleGraph.match``).
-CHUNK_SIZE = 1_500
+CHUNK_SIZE = 1_000
 #: Repair: partners sampled per unmatched member, and rounds at most.
 REPAIR_NEIGHBOURS = 16
 REPAIR_ROUNDS = 3
@@ -238,6 +238,20 @@ def common_slots(
     origin = week_start_utc(iso_week)
     starts = _run_starts(_shared_mask(members, iso_week), length)
     return [origin + q * QUARTER for q in _bits(starts)]
+
+
+def meeting_uid(
+    *, group_key: Hashable, iso_week: str, members: Collection[Hashable], domain: str
+) -> str:
+    """Return a stable iCalendar UID for one group's roulette meeting in a week.
+
+    The same group, week and people always give the same UID, whatever order
+    the keys come in, so "pick another time" re-sends the invitation with the
+    same UID and a higher SEQUENCE instead of creating a second event. Keys are
+    database ids; never put email addresses in a UID.
+    """
+    people = "-".join(sorted(str(key) for key in members))
+    return f"roulette-{group_key}-{iso_week}-{people}@{domain}"
 
 
 def pair_weight(*, sat_out_count: int, met_before: bool, shared_quarters: int) -> int:

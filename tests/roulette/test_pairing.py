@@ -16,6 +16,7 @@ from roulette.pairing import (
     block_index,
     common_slots,
     iso_week_of,
+    meeting_uid,
     pair_members,
     pair_weight,
     shared_blocks,
@@ -302,6 +303,15 @@ def test_pair_members_is_deterministic_for_a_seed():
 
     assert first == again
     assert len({frozenset(pairs_of(result)) for result in seeds}) > 1
+
+
+def test_meeting_uid_ignores_member_order():
+    uid = meeting_uid(group_key=3, iso_week="2026-W49", members=(12, 7), domain="x.org")
+
+    assert uid == "roulette-3-2026-W49-12-7@x.org"
+    assert uid == meeting_uid(
+        group_key=3, iso_week="2026-W49", members=(7, 12), domain="x.org"
+    )
 
 
 def test_pair_members_rejects_duplicate_keys():
