@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "groups",
     "events",
     "notifications",
+    "roulette",
 ]
 
 MIDDLEWARE = [

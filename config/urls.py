@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("notifications.urls")),
     path("groups/", include("groups.urls")),
+    path("groups/<slug:slug>/roulette/", include("roulette.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
 ]
