@@ -301,7 +301,9 @@ def send_roulette_pairing(*, pairing, recipient, people, tz: str) -> Message:
     )
 
 
-def send_roulette_sat_out(*, group, recipient, iso_week: str, reason) -> Message:
+def send_roulette_sat_out(
+    *, group, recipient, iso_week: str, reason, minutes: int
+) -> Message:
     """No partner this week, why, and the promise of priority next week."""
     from roulette.schedule import week_dates
 
@@ -313,6 +315,7 @@ def send_roulette_sat_out(*, group, recipient, iso_week: str, reason) -> Message
         "monday": monday,
         "sunday": sunday,
         "reason": reason,
+        "minutes": minutes,
         "roulette_url": absolute_url(
             reverse("roulette:home", kwargs={"slug": group.slug})
         ),

@@ -17,10 +17,9 @@ def block_label(block: int) -> str:
 
 class RouletteSettingsForm(forms.ModelForm):
     announce_hour = forms.TypedChoiceField(
-        label="At",
+        label="Hour of the announcement",
         coerce=int,
         choices=[(h, f"{h:02d}:00") for h in range(24)],
-        help_text="In the group's time zone.",
     )
 
     class Meta:

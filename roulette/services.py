@@ -256,6 +256,7 @@ def _store_round(config: RouletteSettings, report: RoundReport, zones) -> None:
             recipient=user,
             iso_week=report.iso_week,
             reason=SatOut.Reason(reason),
+            minutes=config.minutes,
         )
 
 

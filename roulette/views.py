@@ -247,7 +247,9 @@ def pairing_detail(request, slug, pk):
 
 def _refuse_change(request, pairing, mine):
     """A redirect when the meeting can no longer be changed by this person."""
-    if not pairing.is_active or mine.declined_at is not None:
+    if mine.declined_at is not None:
+        messages.error(request, "You said you cannot make it to this meeting.")
+    elif not pairing.is_active:
         messages.error(request, "This meeting is cancelled.")
     elif pairing.start <= timezone.now():
         messages.error(request, "This meeting has started or is over.")

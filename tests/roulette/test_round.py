@@ -53,11 +53,19 @@ def test_same_grids_in_winter_are_an_hour_apart(roulette, join):
     join("Bert", "Europe/Berlin", (MON, "17:00", "17:30"))
 
     pair("--week", "2026-W02")
+    drain()
 
     assert meetings("2026-W02") == []
     assert sat_out("2026-W02") == [
         ("Bert", "no_common_time"), ("Nia", "no_common_time"),
     ]  # fmt: skip
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "bert@example.org", "nia@example.org",
+    ]  # fmt: skip
+    assert (
+        "found no partner for you: nobody you could meet shares 30 free minutes "
+        "with you that week." in " ".join(mail.outbox[0].body.split())
+    )
 
 
 @time_machine.travel("2026-11-27 12:00Z")
