@@ -11,6 +11,7 @@ is migrated and filled), e.g. inside Debian's pg_virtualenv as `make test` does:
 For each size it creates one group whose members all take part (seeded grids
 in 12 zones, lunch and evening habits), then measures:
 
+* the matching alone (``pair_members`` on the same members);
 * ``round_run``: reading participants and history, ``pair_members``, writing
   the Round, Pairings and SatOut rows and queueing one email (with its calendar
   invitation) per person, in one transaction;
@@ -80,9 +81,19 @@ def run(size: int, seed: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from notifications.models import Message
-    from roulette.services import round_run
+    from roulette.models import Participant
+    from roulette.pairing import pair_members
+    from roulette.services import as_member, round_run
 
     group, first = _fill(size, seed)
+
+    # The pure matching alone, to tell it apart from the database and email work.
+    members = [
+        as_member(p) for p in Participant.objects.taking_part(group, iso_week=WEEK)
+    ]
+    start = time.perf_counter()
+    pair_members(members, iso_week=WEEK, seed=seed)
+    matching = time.perf_counter() - start
 
     start = time.perf_counter()
     report = round_run(group=group, iso_week=WEEK, seed=seed)
@@ -109,6 +120,7 @@ def run(size: int, seed: int) -> dict:
         "trios": report.trios,
         "sat out": len(report.sat_out),
         "emails": messages,
+        "matching s": f"{matching:.1f}",
         "run s": f"{first_run:.1f}",
         "re-run s": f"{second_run:.2f}",
         "page s": f"{page:.2f}",
