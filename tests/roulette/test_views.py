@@ -458,3 +458,18 @@ def test_links_in_the_pairing_email_open_for_the_recipient(client, roulette, joi
     assert (
         message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     )
+
+
+@pytest.mark.parametrize("size", [2, 3])
+def test_pairing_page_query_count_is_fixed(
+    client, roulette, member, size, django_assert_num_queries
+):
+    others = [MembershipFactory(group=roulette.group).user for _ in range(size - 1)]
+    pairing = PairingFactory(round=RoundFactory(group=roulette.group),
+                             people=[member, *others])  # fmt: skip
+    client.force_login(member)
+
+    with django_assert_num_queries(5):
+        response = client.get(pairing.get_absolute_url())
+
+    assert response.content.decode().count(" in UTC</li>") == size
