@@ -57,13 +57,25 @@ def _grid(blocks) -> list[tuple[str, list]]:
     return rows
 
 
-def _pairings_of(user, group) -> list[Pairing]:
-    return list(
+def _pairings_ctx(user, group) -> dict:
+    """The viewer's pairings in the group, and whom they asked not to meet."""
+    pairings = list(
         Pairing.objects.filter(round__group=group, seats__user=user)
         .select_related("round__group")
         .prefetch_related("seats__user")
         .order_by("-start", "-pk")
     )
+    blocked = list(
+        PartnerBlock.objects.filter(group=group, blocker=user)
+        .select_related("blocked")
+        .order_by("blocked__name")
+    )
+    return {
+        "upcoming_pairings": [p for p in pairings if not p.is_past],
+        "past_pairings": [p for p in pairings if p.is_past],
+        "blocked": blocked,
+        "blocked_ids": {b.blocked_id for b in blocked},
+    }
 
 
 def _home_ctx(request, group, membership, config, form=None) -> dict:
@@ -76,12 +88,6 @@ def _home_ctx(request, group, membership, config, form=None) -> dict:
     chosen = participant.blocks if participant else frozenset()
     if form is not None and form.is_bound:
         chosen = {int(b) for b in form.data.getlist("blocks") if b.isdigit()}
-    pairings = _pairings_of(request.user, group)
-    blocked = list(
-        PartnerBlock.objects.filter(group=group, blocker=request.user)
-        .select_related("blocked")
-        .order_by("blocked__name")
-    )
     return {
         "group": group,
         "config": config,
@@ -101,10 +107,7 @@ def _home_ctx(request, group, membership, config, form=None) -> dict:
         "days": DAYS,
         "grid": _grid(chosen),
         "tz": tz,
-        "upcoming_pairings": [p for p in pairings if not p.is_past],
-        "past_pairings": [p for p in pairings if p.is_past],
-        "blocked": blocked,
-        "blocked_ids": {b.blocked_id for b in blocked},
+        **_pairings_ctx(request.user, group),
         "timezones": TimeZoneField.choices() if participant is not None else [],
         "topic_label": Topic.EVENT_UPDATES.label,
         "no_emails": OptOut.objects.filter(
