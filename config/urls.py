@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("groups/", include("groups.urls")),
     path("", include("timepolls.urls")),
+    path("groups/<slug:slug>/roulette/", include("roulette.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
 ]

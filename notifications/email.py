@@ -399,3 +399,129 @@ def send_timepoll_link_request(*, poll, party_name: str, note: str, to: To) -> M
         group=None,
         topic="",
     )
+
+
+# --- coffee roulette ---------------------------------------------------------------
+
+
+def _roulette_ctx(*, pairing, recipient, people, tz: str) -> dict:
+    group = pairing.round.group
+    kwargs = {"slug": group.slug, "pk": pairing.pk}
+    return {
+        "group": group,
+        "pairing": pairing,
+        "recipient": recipient,
+        "partners": [p for p in people if p.pk != recipient.pk],
+        "tz": tz,
+        "pairing_url": absolute_url(pairing.get_absolute_url()),
+        "decline_url": absolute_url(reverse("roulette:decline", kwargs=kwargs)),
+        "reschedule_url": absolute_url(reverse("roulette:reschedule", kwargs=kwargs)),
+        "roulette_url": absolute_url(
+            reverse("roulette:home", kwargs={"slug": group.slug})
+        ),
+    }
+
+
+def _roulette_mail(*, name: str, ctx: dict, recipient, calendar: bytes, method: str):
+    return _bulk(
+        kind=name,
+        name=name,
+        ctx=ctx,
+        recipients=[To(recipient.email, recipient.pk)],
+        group=ctx["group"],
+        topic=Topic.EVENT_UPDATES,
+        calendar=calendar,
+        calendar_method=method,
+    )
+
+
+def send_roulette_pairing(*, pairing, recipient, people, tz: str) -> Message:
+    """This week's partner(s), the time in the recipient's zone and the video link.
+
+    Carries an invitation (METHOD:REQUEST) listing everyone meeting as ATTENDEE.
+    """
+    from roulette.calendar import pairing_ics
+
+    return _roulette_mail(
+        name="roulette_pairing",
+        ctx=_roulette_ctx(pairing=pairing, recipient=recipient, people=people, tz=tz),
+        recipient=recipient,
+        calendar=pairing_ics(pairing=pairing, people=people, tz=tz, method="REQUEST"),
+        method="REQUEST",
+    )
+
+
+def send_roulette_sat_out(
+    *, group, recipient, iso_week: str, reason, minutes: int
+) -> Message:
+    """No partner this week, why, and the promise of priority next week."""
+    from roulette.schedule import week_dates
+
+    monday, sunday = week_dates(iso_week)
+    ctx = {
+        "group": group,
+        "recipient": recipient,
+        "iso_week": iso_week,
+        "monday": monday,
+        "sunday": sunday,
+        "reason": reason,
+        "minutes": minutes,
+        "roulette_url": absolute_url(
+            reverse("roulette:home", kwargs={"slug": group.slug})
+        ),
+    }
+    return _bulk(
+        kind="roulette_sat_out",
+        name="roulette_sat_out",
+        ctx=ctx,
+        recipients=[To(recipient.email, recipient.pk)],
+        group=group,
+        topic=Topic.EVENT_UPDATES,
+    )
+
+
+def send_roulette_cancelled(
+    *, pairing, recipient, declined_by, staying, tz: str
+) -> Message:
+    """Someone cannot make it.
+
+    The person who declined, and a partner whose meeting is off, get a
+    METHOD:CANCEL; in a trio the two still meeting get an updated REQUEST.
+    """
+    from roulette.calendar import pairing_ics
+
+    still_on = pairing.is_active and recipient.pk != declined_by.pk
+    people = staying if still_on else [recipient]
+    ctx = {
+        **_roulette_ctx(pairing=pairing, recipient=recipient, people=staying, tz=tz),
+        "declined_by": declined_by,
+        "you_declined": recipient.pk == declined_by.pk,
+        "still_on": still_on,
+    }
+    method = "REQUEST" if still_on else "CANCEL"
+    return _roulette_mail(
+        name="roulette_cancelled",
+        ctx=ctx,
+        recipient=recipient,
+        calendar=pairing_ics(pairing=pairing, people=people, tz=tz, method=method),
+        method=method,
+    )
+
+
+def send_roulette_rescheduled(
+    *, pairing, recipient, changed_by, people, tz: str
+) -> Message:
+    """A new time for the meeting: an update (same UID, SEQUENCE raised)."""
+    from roulette.calendar import pairing_ics
+
+    ctx = {
+        **_roulette_ctx(pairing=pairing, recipient=recipient, people=people, tz=tz),
+        "changed_by": changed_by,
+    }
+    return _roulette_mail(
+        name="roulette_rescheduled",
+        ctx=ctx,
+        recipient=recipient,
+        calendar=pairing_ics(pairing=pairing, people=people, tz=tz, method="REQUEST"),
+        method="REQUEST",
+    )

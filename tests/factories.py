@@ -151,3 +151,66 @@ class PartyFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"party{n}@example.net")
     name = factory.Sequence(lambda n: f"Party {n}")
     timezone = "Europe/Berlin"
+
+
+def free_blocks(*spans) -> str:
+    """A roulette availability string: spans of (day, "HH:MM", "HH:MM"), local time."""
+    bits = ["0"] * (7 * 48)
+    for day, start, end in spans:
+        first = int(start[:2]) * 2 + int(start[3:]) // 30
+        last = int(end[:2]) * 2 + int(end[3:]) // 30 if end != "24:00" else 48
+        for half in range(first, last):
+            bits[day * 48 + half] = "1"
+    return "".join(bits)
+
+
+class RouletteSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roulette.RouletteSettings"
+
+    group = factory.SubFactory(GroupFactory)
+    enabled = True
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roulette.Participant"
+
+    membership = factory.SubFactory(MembershipFactory)
+    opted_in = True
+    timezone = "Europe/Berlin"
+    availability = "0" * (7 * 48)
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roulette.Round"
+
+    group = factory.SubFactory(GroupFactory)
+    iso_week = "2026-W40"
+    seed = 1
+
+
+class PairingFactory(factory.django.DjangoModelFactory):
+    """A pairing of `people` (a list of users); start defaults to a week ahead."""
+
+    class Meta:
+        model = "roulette.Pairing"
+        skip_postgeneration_save = True
+
+    round = factory.SubFactory(RoundFactory)
+    start = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=7)).replace(
+            minute=0, second=0, microsecond=0
+        )
+    )
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
+    video_link = "https://meet.jit.si/test-room"
+    uid = factory.Sequence(lambda n: f"roulette-test-{n}@meetings")
+
+    @factory.post_generation
+    def people(self, create, extracted, **kwargs):
+        from roulette.models import PairingMember
+
+        for person in extracted or []:
+            PairingMember.objects.create(pairing=self, user=person)

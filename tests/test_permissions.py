@@ -7,7 +7,13 @@ codes; 302 for a visitor means "sent to sign in".
 
 import pytest
 
-from tests.factories import EventFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    EventFactory,
+    MembershipFactory,
+    PairingFactory,
+    RoundFactory,
+    UserFactory,
+)
 
 ROLES = ["visitor", "outsider", "member", "owner", "staff"]
 
@@ -364,6 +370,70 @@ MATRIX = [
         "/admin/",
         dict(visitor=302, outsider=302, member=302, owner=302, staff=200),
     ),
+    # Coffee roulette (roulette/): member pages, owner settings, one meeting.
+    (
+        "get",
+        "/groups/{slug}/roulette/",
+        dict(visitor=302, outsider=403, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/groups/{slug}/roulette/settings/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/groups/{slug}/roulette/settings/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    *[
+        (
+            "post",
+            f"/groups/{{slug}}/roulette/{action}/",
+            dict(visitor=302, outsider=403, member=302, owner=302, staff=403),
+        )
+        for action in ["join", "leave", "skip", "unskip", "blocks"]
+    ],
+    (
+        "post",
+        "/groups/{slug}/roulette/availability/",
+        dict(visitor=302, outsider=403, member=400, owner=400, staff=403),
+    ),
+    (
+        "post",
+        "/groups/{slug}/roulette/blocks/{owner_id}/remove/",
+        dict(visitor=302, outsider=403, member=302, owner=302, staff=403),
+    ),
+    (
+        "get",
+        "/groups/{slug}/roulette/pairings/{pairing}/",
+        dict(visitor=302, outsider=404, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/groups/{slug}/roulette/pairings/999999/",
+        dict(visitor=302, outsider=404, member=404, owner=404, staff=404),
+    ),
+    (
+        "get",
+        "/groups/{slug}/roulette/pairings/{pairing}/decline/",
+        dict(visitor=302, outsider=404, member=200, owner=200, staff=403),
+    ),
+    (
+        "post",
+        "/groups/{slug}/roulette/pairings/{pairing}/decline/",
+        dict(visitor=302, outsider=404, member=302, owner=302, staff=403),
+    ),
+    (
+        "get",
+        "/groups/{slug}/roulette/pairings/{pairing}/reschedule/",
+        dict(visitor=302, outsider=404, member=200, owner=200, staff=403),
+    ),
+    (
+        "post",
+        "/groups/{slug}/roulette/pairings/{pairing}/reschedule/",
+        dict(visitor=302, outsider=404, member=400, owner=400, staff=403),
+    ),
 ]
 
 
@@ -386,6 +456,7 @@ def world(db):
     }
     event = EventFactory(group=group)
     unconference = _unconference(event, proposer=owner)
+    pairing = PairingFactory(round=RoundFactory(group=group), people=[member, owner])
     return {
         "people": people,
         "slug": group.slug,
@@ -394,6 +465,7 @@ def world(db):
         "plain_event": EventFactory(group=group).pk,
         "poll": _poll(owner, member).pk,
         **unconference,
+        "pairing": pairing.pk,
     }
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RouletteConfig(AppConfig):
+    name = "roulette"
+    verbose_name = "Coffee roulette"

@@ -1,0 +1,87 @@
+import zoneinfo
+
+from django import forms
+
+from accounts.forms import TimeZoneField
+
+from .models import BLOCKS_PER_WEEK, RouletteSettings, Weekday
+
+DAYS = [label for _, label in Weekday.choices]
+
+
+def block_label(block: int) -> str:
+    """The accessible name of one grid checkbox, e.g. "Monday 09:30"."""
+    day, rest = divmod(block, 48)
+    return f"{DAYS[day]} {rest // 2:02d}:{30 * (rest % 2):02d}"
+
+
+class RouletteSettingsForm(forms.ModelForm):
+    announce_hour = forms.TypedChoiceField(
+        label="Hour of the announcement",
+        coerce=int,
+        choices=[(h, f"{h:02d}:00") for h in range(24)],
+    )
+
+    class Meta:
+        model = RouletteSettings
+        fields = [
+            "enabled", "minutes", "announce_weekday", "announce_hour", "repeat_weeks",
+            "video_link_template",
+        ]  # fmt: skip
+        labels = {
+            "enabled": "Coffee roulette is on",
+            "minutes": "Meeting length",
+            "announce_weekday": "Pairs are announced on",
+            "repeat_weeks": "Weeks before two people may be paired again",
+            "video_link_template": "Video link",
+        }
+        help_texts = {
+            "announce_weekday": "Each announcement pairs people for the week after.",
+            "video_link_template": "{room} becomes a random name, different for "
+            "every pair, e.g. https://meet.jit.si/{room}.",
+        }
+        widgets = {"repeat_weeks": forms.NumberInput(attrs={"min": 1, "max": 52})}
+
+
+class AvailabilityForm(forms.Form):
+    """A member's zone and their free half-hours in a typical week (local time)."""
+
+    timezone = TimeZoneField(label="Your time zone")
+    blocks = forms.TypedMultipleChoiceField(
+        label="Free times",
+        coerce=int,
+        required=False,
+        choices=[(i, block_label(i)) for i in range(BLOCKS_PER_WEEK)],
+        # The page draws its own grid of these checkboxes.
+        widget=forms.MultipleHiddenInput,
+        error_messages={"invalid_choice": "Choose times from the grid only."},
+    )
+
+
+class RescheduleForm(forms.Form):
+    start = forms.TypedChoiceField(
+        label="New time",
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "That time is no longer free for everyone. "
+            "Choose another one.",
+            "required": "Choose a time.",
+        },
+    )
+
+    def __init__(self, *args, options, tz: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = zoneinfo.ZoneInfo(tz)
+        by_value = {moment.isoformat(): moment for moment in options}
+        field = self.fields["start"]
+        field.choices = [
+            (value, moment.astimezone(zone).strftime("%A %-d %B, %H:%M"))
+            for value, moment in by_value.items()
+        ]
+        field.coerce = by_value.__getitem__
+
+
+class PartnerForm(forms.Form):
+    """Names a past partner by id; the service checks they really were one."""
+
+    user = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
