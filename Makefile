@@ -38,8 +38,14 @@ run: $(VENV)/.base-installed
 		trap 'kill $$sender $$worker 2>/dev/null' EXIT INT TERM; \
 		DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The HTML and accessibility checkers of the browser tests (vnu.jar, axe-core),
+# exact versions from package-lock.json. --ignore-scripts: vnu-jar's install
+# script would download a JRE, and the machine has one.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+
 ## make test: lint, migration and deploy checks, then the whole test suite on PostgreSQL.
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed node_modules/.package-lock.json
 	@if [ -n "$$DATABASE_URL" ]; then \
 		$(MAKE) --no-print-directory test-here; \
 	else \
@@ -64,4 +70,4 @@ bench-mail: $(VENV)/.dev-installed
 		$(PY) bench/mail.py --members $(MEMBERS)'
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles node_modules

@@ -5,6 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
+from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
@@ -96,11 +97,17 @@ class Event(models.Model):
 
     @property
     def local_start(self):
-        return self.start.astimezone(self.zone)
+        """The start in the event's zone, shown as such by templates.
+
+        Django's `date` filter converts an aware datetime to the current zone
+        (UTC here), which printed UTC times next to the event's zone name; a
+        value marked like the output of its `timezone` filter is shown as is.
+        """
+        return do_timezone(self.start, self.zone)
 
     @property
     def local_end(self):
-        return self.end.astimezone(self.zone)
+        return do_timezone(self.end, self.zone)
 
     @property
     def is_cancelled(self) -> bool:

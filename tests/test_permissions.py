@@ -367,6 +367,21 @@ MATRIX = [
     ),
     (
         "get",
+        "/groups/{slug}/mailings/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/groups/{slug}/mailings/new/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/accounts/email-preferences/",
+        dict(visitor=302, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
         "/admin/",
         dict(visitor=302, outsider=302, member=302, owner=302, staff=200),
     ),

@@ -1,8 +1,9 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
+from notifications import email
 from tests.factories import EventFactory, MembershipFactory, RsvpFactory, UserFactory
 
 
@@ -181,12 +182,14 @@ def test_event_with_5000_replies_renders_without_loading_them(
     assert "5000" in response.content.decode()
 
 
-def test_times_are_shown_in_the_event_zone_not_utc(client, group):
-    from datetime import UTC, datetime
-
-    event = EventFactory(group=group, timezone="Europe/Berlin",
-                         start=datetime(2030, 1, 15, 18, 0, tzinfo=UTC),
-                         end=datetime(2030, 1, 15, 20, 0, tzinfo=UTC))  # fmt: skip
+def test_event_page_shows_wall_clock_times_of_event_and_viewer_zones(
+    client, group, member
+):
+    start = datetime(2030, 1, 15, 18, 0, tzinfo=UTC)
+    event = EventFactory(group=group, start=start, end=start + timedelta(hours=2))
+    member.timezone = "America/New_York"
+    member.save()
+    client.force_login(member)
 
     html = client.get(f"/events/{event.pk}/").content.decode()
 
@@ -194,6 +197,22 @@ def test_times_are_shown_in_the_event_zone_not_utc(client, group):
         "Tuesday 15 January 2030, 19:00</time> – 21:00 (Europe/Berlin, UTC+0100)"
         in html
     )
+    assert (
+        "Your time: Tuesday 15 January 2030, 13:00 – 15:00 (America/New_York)" in html
+    )
+
+
+def test_event_cards_and_emails_show_the_event_zone_time(client, group, member):
+    start = datetime(2030, 7, 15, 16, 30, tzinfo=UTC)
+    event = EventFactory(group=group, start=start, end=start + timedelta(hours=2))
+
+    html = client.get(f"/groups/{group.slug}/").content.decode()
+    rendered = email.render_email(
+        "event_announcement", {"event": event, "group": group}
+    )
+
+    assert "Mon 15 Jul 2030, 18:30</time>" in html
+    assert "Monday 15 July 2030, 18:30 – 20:30 (Europe/Berlin)" in rendered.text
 
 
 def test_full_event_offers_the_waiting_list(client, group, member):

@@ -1,0 +1,177 @@
+"""Whole journeys in a real browser, each from a blank one, with and without JS.
+
+The product is server-rendered and must work without JavaScript, so every
+journey runs twice: `js` is True, then False.
+"""
+
+import re
+from datetime import datetime, timedelta
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from accounts.models import User
+from events.models import Event, Rsvp
+from events.services import rsvp_set
+from groups.models import Membership
+from tests.e2e.steps import last_link_to, message, nav, sign_in, tab_to
+from tests.factories import EventFactory, MembershipFactory, RsvpFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"]),
+]
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_visitor_signs_up_joins_and_replies(page, event):
+    page.goto("/")
+    nav(page, "Sign up")
+    page.get_by_label("Your name").fill("Vera Visitor")
+    page.get_by_label("Email address").fill("Vera@Example.org")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    page.goto(last_link_to("vera@example.org"))
+    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    message(page, "You are signed in as vera@example.org.")
+    vera = User.objects.get(email="vera@example.org")
+    assert vera.is_verified is True
+
+    nav(page, "Groups")
+    page.get_by_role("link", name="Rust Berlin").click()
+    page.get_by_role("button", name="Join this group").click()
+    message(page, "Welcome to Rust Berlin!")
+    assert Membership.objects.filter(user=vera, group=event.group).exists()
+
+    page.get_by_role("link", name="Async Rust night").click()
+    for button, reply in [
+        ("Attending", "attending"),
+        ("Not attending", "not_attending"),
+    ]:
+        page.get_by_role("button", name=button, exact=True).click()
+        message(page, f"Your reply: {reply.replace('_', ' ')}.")
+        assert Rsvp.objects.get(event=event, user=vera).status == reply
+    page.get_by_role("button", name="Withdraw my reply").click()
+    message(page, "Your reply is withdrawn.")
+    expect(page.get_by_text("You have not replied.")).to_be_visible()
+    assert Rsvp.objects.filter(event=event, user=vera).exists() is False
+
+
+def _wall(dt: datetime) -> str:
+    return dt.astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_owner_creates_edits_and_emails_members_who_have_not_replied(
+    page, group, owner, member
+):
+    ann = UserFactory(email="ann@example.org", name="Ann")
+    MembershipFactory(user=ann, group=group)
+    start = (datetime.now(BERLIN) + timedelta(days=10)).replace(
+        hour=19, minute=0, second=0, microsecond=0
+    )
+    sign_in(page, owner.email)
+
+    nav(page, "Groups")
+    page.get_by_role("link", name="Rust Berlin").click()
+    page.get_by_role("link", name="Create an event").click()
+    page.get_by_label("Title").fill("Rust and WebAssembly")
+    page.get_by_label("Starts").fill(_wall(start))
+    page.get_by_label("Ends").fill(_wall(start + timedelta(hours=2)))
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+    page.get_by_label("Venue").fill("c-base")
+    page.get_by_role("button", name="Create event").click()
+    message(page, "The event is created.")
+    event = Event.objects.get(title="Rust and WebAssembly")
+    assert event.start == start
+
+    page.get_by_role("link", name="Edit this event").click()
+    page.get_by_label("Starts").fill(_wall(start + timedelta(hours=1)))
+    page.get_by_label("Ends").fill(_wall(start + timedelta(hours=3)))
+    page.get_by_role("button", name="Save event").click()
+    message(page, "The event is saved.")
+    expect(page.get_by_role("main")).to_contain_text("20:00 – 22:00")
+    event.refresh_from_db()
+    assert (event.start, event.sequence) == (start + timedelta(hours=1), 1)
+
+    rsvp_set(event=event, user=member, choice="attending")
+    page.get_by_role("link", name="Email members who have not replied").click()
+    expect(page.get_by_label("Send to")).to_have_value("not_replied")
+    page.get_by_label("Subject").fill("Are you coming?")
+    page.get_by_label("Message (Markdown)").fill("Please **reply** by Friday.")
+    page.get_by_role("button", name="Preview the message").click()
+    expect(page.locator("#recipient-count")).to_have_text("2 recipients")
+    page.get_by_role("button", name="Send to 2 recipients").click()
+    message(page, "Your message is queued for 2 recipients.")
+    assert [m.subject for m in mail.outbox if m.subject == "Are you coming?"] == []
+
+    call_command("send_mail_queue", "--once", stdout=StringIO())
+
+    sent = sorted(m.to[0] for m in mail.outbox if m.subject == "Are you coming?")
+    assert sent == ["ann@example.org", "olga@example.org"]
+
+
+def test_member_leaves_and_disappears_from_future_events(
+    page, new_page, live_server, event, member
+):
+    past = EventFactory(
+        group=event.group,
+        title="Last year's party",
+        start=event.start - timedelta(days=365),
+        end=event.end - timedelta(days=365),
+    )
+    RsvpFactory(event=event, user=member)
+    RsvpFactory(event=past, user=member)
+    sign_in(page, member.email)
+
+    page.goto(event.get_absolute_url())
+    expect(page.get_by_role("complementary", name="Your reply")).to_contain_text(
+        "Mo Member"
+    )
+    page.get_by_role("link", name="Rust Berlin").click()
+    page.get_by_role("link", name="Leave this group").click()
+    page.get_by_role("button", name="Leave Rust Berlin").click()
+    message(page, "You left Rust Berlin.")
+    expect(page.get_by_role("button", name="Join this group")).to_be_visible()
+
+    assert list(Rsvp.objects.filter(user=member).values_list("event", flat=True)) == [
+        past.pk
+    ]
+    page.goto(event.get_absolute_url())
+    expect(page.get_by_text("You have not replied.")).to_be_visible()
+    owner_page = new_page(base_url=live_server.url)
+    sign_in(owner_page, "olga@example.org")
+    owner_page.goto(f"/events/{event.pk}/attendees/")
+    expect(owner_page.get_by_role("heading", name="Attending (0)")).to_be_visible()
+    expect(owner_page.get_by_role("main")).not_to_contain_text("Mo Member")
+
+
+def test_keyboard_alone_signs_in_and_replies(page, event, member):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    tab_to(page, page.get_by_role("navigation").get_by_role("link", name="Sign in"))
+    page.keyboard.press("Enter")
+    tab_to(page, page.get_by_label("Email address"))
+    page.keyboard.type(member.email)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+
+    page.goto(last_link_to(member.email))
+    tab_to(page, page.get_by_role("main").get_by_role("button", name="Sign in"))
+    page.keyboard.press("Space")
+    message(page, f"You are signed in as {member.email}.")
+    tab_to(page, page.get_by_role("link", name="Async Rust night"))
+    page.keyboard.press("Enter")
+    tab_to(page, page.get_by_role("button", name="Attending", exact=True))
+    page.keyboard.press("Space")
+
+    message(page, "Your reply: attending.")
+    assert Rsvp.objects.get(event=event, user=member).status == "attending"
+    expect(page).to_have_url(re.compile(rf"/events/{event.pk}/$"))

@@ -1,0 +1,261 @@
+"""Every page and email is valid HTML (Nu Html Checker) and passes axe-core.
+
+The pages are every GET row of the permission matrix, as every role that can
+open it (error pages included), plus the pages the matrix cannot reach: private
+links, forms showing errors, the results of POSTs. Rows added to the matrix by
+later features are checked without changes here.
+"""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+from django.test import RequestFactory
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from accounts.models import LoginToken
+from core.errors import server_error
+from events import services as event_services
+from events.models import Event, Rsvp
+from groups.models import Group
+from notifications import email as emails
+from notifications import services as mail_services
+from notifications.models import Delivery, Mailing, Message
+from notifications.unsubscribe import make_token
+from tests.e2e.checkers import Viewer, axe_violations, nu_errors, parts
+from tests.factories import EventFactory, RsvpFactory
+from tests.test_permissions import MATRIX, ROLES, world  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.e2e
+
+
+def _matrix_pages(client, world):  # noqa: F811
+    params = {k: v for k, v in world.items() if k != "people"}
+    for role in ROLES:
+        client.logout()
+        if world["people"][role] is not None:
+            client.force_login(world["people"][role])
+        for method, url, expected in MATRIX:
+            if method != "get" or expected[role] in (301, 302, 405):
+                continue
+            path = url.format(**params)
+            yield f"{role} GET {path}", path, client.get(path), expected[role]
+
+
+def _extra_pages(client, world):  # noqa: F811
+    """Pages behind private links, forms with errors and POST results."""
+    people, slug, pk = world["people"], world["slug"], world["event"]
+    member, owner = people["member"], people["owner"]
+    group = Group.objects.get(slug=slug)
+    event = EventFactory(group=group, title="Full house", capacity=1)
+    RsvpFactory(event=event, user=owner)
+    RsvpFactory(event=event, user=member, status="waitlisted")
+    cancelled = EventFactory(
+        group=event.group, status="cancelled", cancel_message="Ill"
+    )
+    past = EventFactory(
+        group=event.group,
+        start=timezone.now() - timedelta(days=30),
+        end=timezone.now() - timedelta(days=30, hours=-2),
+    )
+    RsvpFactory(event=past, user=member)
+    signin = LoginToken.issue(
+        user=member, purpose="signin", minutes=15, intent=f"rsvp:{pk}:attending"
+    )
+    change = LoginToken.issue(
+        user=member, purpose="email_change", minutes=15, new_email="new@example.org"
+    )
+    draft = Mailing.objects.create(
+        group=event.group,
+        event=event,
+        audience="attending",
+        subject="See you *soon*",
+        body="# Agenda\n\n- talks\n- [pizza](https://example.org)",
+        author=owner,
+    )
+    queued = Mailing.objects.create(
+        group=event.group, audience="members", subject="News", body="Hi", author=owner
+    )
+    mail_services.mailing_queue(mailing=queued)
+    delivery = Delivery.objects.filter(message=queued.message, user=member).get()
+    unsubscribe = f"/unsubscribe/{make_token(delivery.pk)}/"
+
+    pages = [
+        (None, "get", f"/accounts/link/{signin}/", {}, 200),
+        (None, "get", "/accounts/link/not-a-token/", {}, 400),
+        (None, "post", "/accounts/signup/", {"name": "", "email": "x"}, 200),
+        (None, "post", "/accounts/signin/", {"email": "not an address"}, 200),
+        (None, "get", unsubscribe, {}, 200),
+        (None, "post", unsubscribe, {}, 200),
+        (None, "get", "/unsubscribe/forged/", {}, 400),
+        (member, "get", f"/accounts/profile/email/{change}/", {}, 200),
+        (member, "post", "/accounts/profile/", {"name": "", "timezone": "Mars"}, 200),
+        (member, "post", "/accounts/profile/email/", {"email": "nope"}, 400),
+        (member, "post", "/accounts/profile/delete/", {}, 400),
+        (member, "post", "/calendar/regenerate/", {}, 200),
+        (member, "get", event.get_absolute_url(), {}, 200),
+        (member, "get", cancelled.get_absolute_url(), {}, 200),
+        (member, "get", past.get_absolute_url(), {}, 200),
+        (member, "post", f"/groups/{slug}/leave/", {}, 200),
+        (owner, "get", f"/events/{event.pk}/attendees/?list=waitlisted", {}, 200),
+        (owner, "get", f"/events/{pk}/attendees/?list=not_replied", {}, 200),
+        (owner, "post", f"/groups/{slug}/events/new/", {"title": ""}, 200),
+        (owner, "post", f"/events/{event.pk}/cancel/", {"message": "x" * 2001}, 200),
+        (owner, "post", f"/groups/{slug}/owners/add/", {"email": "a@b.org"}, 400),
+        (
+            owner,
+            "post",
+            f"/groups/{slug}/settings/",
+            {"name": "Rust", "description": "**Hi**", "timezone": "UTC", "preview": 1},
+            200,
+        ),
+        (owner, "post", f"/groups/{slug}/mailings/new/", {"audience": "x"}, 200),
+        (owner, "get", f"/groups/{slug}/mailings/{draft.pk}/", {}, 200),
+        (owner, "get", f"/groups/{slug}/mailings/{draft.pk}/edit/", {}, 200),
+    ]
+    for person, method, path, data, status in pages:
+        client.logout()
+        if person is not None:
+            client.force_login(person)
+        response = getattr(client, method)(path, data, follow=method == "post")
+        name = person.name if person else "visitor"
+        yield f"{name} {method.upper()} {path}", path, response, status
+    yield "500 page", "/", server_error(RequestFactory().get("/")), 500
+
+
+def _axe_problems(viewer, label: str, path: str, response) -> list[str]:
+    viewer.show(path, response)
+    problems = [f"{label}: axe: {v}" for v in axe_violations(viewer.page)]
+    if path.startswith("/admin/"):  # Django's own dark theme, not ours
+        return problems
+    viewer.page.emulate_media(color_scheme="dark")
+    dark = axe_violations(viewer.page, rules=["color-contrast"])
+    viewer.page.emulate_media(color_scheme="light")
+    return problems + [f"{label}: axe (dark theme): {v}" for v in dark]
+
+
+def test_every_page_is_valid_html_without_serious_axe_violations(
+    client,
+    world,  # noqa: F811
+    new_page,
+    tmp_path,
+):
+    viewer, seen, saved, problems = Viewer(new_page()), set(), {}, []
+    for label, path, response, expected in [
+        *_matrix_pages(client, world),
+        *_extra_pages(client, world),
+    ]:
+        assert response.status_code == expected, label
+        html = response.content.decode()
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        if seen.issuperset(parts(html)):
+            continue
+        seen.update(parts(html))
+        problems += _axe_problems(viewer, label, path, response)
+        saved[f"page-{len(saved):03}.html"] = label
+        (tmp_path / f"page-{len(saved) - 1:03}.html").write_text(html)
+
+    for name, errors in nu_errors(sorted(tmp_path.glob("*.html"))).items():
+        problems += [f"{saved.get(name, name)}: nu: {error}" for error in errors]
+
+    assert problems == [], "\n".join(problems)
+    assert len(saved) > len(MATRIX)
+
+
+def _send_every_email(world):  # noqa: F811
+    """Cause each kind of email the product sends, the way the product does."""
+    people = world["people"]
+    member, owner = people["member"], people["owner"]
+    event = Event.objects.get(pk=world["event"])
+    soon = timezone.now() + timedelta(hours=20)
+    with transaction.atomic():
+        accounts_services.signin_request(email=member.email)
+        accounts_services.signin_request(email="nobody@example.org")
+        accounts_services.signup_request(name="Nora New", email="nora@example.org")
+        accounts_services.email_change_request(user=member, new_email="mo@new.org")
+        created = event_services.event_create(
+            group=event.group,
+            by=owner,
+            title="Rust & <WebAssembly>",
+            description="Bring a *laptop*.\n\n1. talk\n2. [pizza](https://x.org)",
+            start=soon,
+            end=soon + timedelta(hours=2),
+            timezone="Europe/Berlin",
+            venue="c-base",
+            online_url="https://meet.example.org/rust",
+            capacity=None,
+        )
+        event_services.rsvp_set(event=created, user=member, choice="attending")
+        event_services.event_update(
+            event=created, by=owner, start=soon + timedelta(hours=1)
+        )
+        call_command("send_reminders", stdout=StringIO())
+        mailing = Mailing.objects.create(
+            group=event.group,
+            audience="members",
+            subject="News",
+            body="**Hi**",
+            author=owner,
+        )
+        emails.send_mailing_test(mailing=mailing, to=owner)
+        mail_services.mailing_queue(mailing=mailing)
+        event_services.event_cancel(event=created, by=owner, message="Sorry")
+    call_command("send_mail_queue", "--once", stdout=StringIO())
+
+
+def _sample_context(world) -> dict:  # noqa: F811
+    event = Event.objects.select_related("group").get(pk=world["event"])
+    member = world["people"]["member"]
+    return {
+        "event": event,
+        "group": event.group,
+        "rsvp": Rsvp(event=event, user=member, status="attending"),
+        "mailing": Mailing.objects.filter(group=event.group).first(),
+        "user": member,
+        "name": member.name,
+        "url": "https://meetings.test/link",
+        "event_url": f"https://meetings.test{event.get_absolute_url()}",
+        "minutes": 15,
+        "tz": member.timezone,
+    }
+
+
+# The sender command closes stale connections, which would close the test's
+# own transaction: this test commits for real instead.
+@pytest.mark.django_db(transaction=True)
+def test_every_email_has_valid_html_and_a_text_part(
+    world,  # noqa: F811
+    tmp_path,
+):
+    from django.conf import settings
+
+    _send_every_email(world)
+
+    kinds = {}
+    for sent in mail.outbox:
+        kind = sent.extra_headers["X-Meetings-Kind"]
+        html = [body for body, mime in sent.alternatives if mime == "text/html"]
+        assert sent.body.strip() and len(html) == 1, kind
+        assert "-unsubscribe_url-" not in sent.body + html[0], kind
+        kinds.setdefault(kind, html[0])
+    templates = {
+        path.name.removesuffix("_body.html")
+        for path in (settings.BASE_DIR / "templates" / "emails").glob("*_body.html")
+    }
+    assert set(kinds) == set(Message.objects.values_list("kind", flat=True))
+    # Email types added later that nothing above sends are still rendered, with
+    # every object of the world in the context.
+    for name in sorted(templates - set(kinds)):
+        rendered = emails.render_email(name, _sample_context(world), unsubscribe=True)
+        assert rendered.subject and rendered.text.strip(), name
+        kinds[name] = rendered.html
+    assert len(kinds) >= 11
+    for kind, html in kinds.items():
+        (tmp_path / f"{kind}.html").write_text(html)
+
+    assert nu_errors(sorted(tmp_path.glob("*.html"))) == {}
