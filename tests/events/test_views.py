@@ -213,3 +213,17 @@ def test_event_cards_and_emails_show_the_event_zone_time(client, group, member):
 
     assert "Mon 15 Jul 2030, 18:30</time>" in html
     assert "Monday 15 July 2030, 18:30 – 20:30 (Europe/Berlin)" in rendered.text
+
+
+def test_cached_event_cards_follow_replies_and_renames(client, event, member, owner):
+    from events.services import event_update, rsvp_set
+
+    before = client.get("/groups/rust-berlin/").content.decode()
+    rsvp_set(event=event, user=member, choice="attending")
+    event_update(event=event, by=owner, title="Renamed night")
+
+    after = client.get("/groups/rust-berlin/").content.decode()
+
+    assert "0 attending" in before and "Async Rust night" in before
+    assert "1 attending" in after and "Renamed night" in after
+    assert "Async Rust night" not in after
