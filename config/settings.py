@@ -120,6 +120,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env("CONN_MAX_AGE")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rendered fragments (event cards, calendar feeds), per process. Their keys hold
+# everything they show, so no entry is ever stale and processes need not share
+# them: PostgreSQL stays the only state.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.EmailTokenBackend",

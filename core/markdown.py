@@ -30,7 +30,9 @@ def _renderer() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
+@lru_cache(maxsize=256)
 def render_markdown(text: str) -> SafeString:
+    """Sanitised HTML for `text`; cached per process, as it depends on nothing else."""
     html = _renderer().render(text or "")
     clean = nh3.clean(
         html,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
@@ -27,10 +29,12 @@ def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
     return cal
 
 
-def _vevent(event, *, attendee=None, organizer_email: str | None = None) -> VEvent:
+def _vevent(
+    event, *, attendee=None, organizer_email: str | None = None, stamp=None
+) -> VEvent:
     ve = VEvent()
     ve.add("uid", event.uid)
-    ve.add("dtstamp", timezone.now())
+    ve.add("dtstamp", stamp or timezone.now())
     ve.add("sequence", event.sequence)
     ve.add("dtstart", event.local_start)
     ve.add("dtend", event.local_end)
@@ -76,11 +80,38 @@ def event_ics(event) -> bytes:
     return _finish(cal, [event])
 
 
+FEED_CACHE_SECONDS = 3600
+
+
 def feed_ics(events, *, name: str) -> bytes:
-    cal = _calendar(name=name)
-    for event in events:
-        cal.add_component(_vevent(event))
-    return _finish(cal, list(events))
+    """A published feed (no METHOD): DTSTAMP is when each event last changed.
+
+    That makes the body a function of the rows alone, so it is cached under a
+    fingerprint of every field it shows (per process; a changed event, name or
+    site address is a different key, never a stale body).
+    """
+    events = list(events)
+    key = _feed_key(events, name)
+    body = cache.get(key)
+    if body is None:
+        cal = _calendar(name=name)
+        for event in events:
+            cal.add_component(_vevent(event, stamp=event.updated_at))
+        body = _finish(cal, events)
+        cache.set(key, body, FEED_CACHE_SECONDS)
+    return body
+
+
+def _feed_key(events, name: str) -> str:
+    shown = [
+        (
+            e.pk, e.uid, e.sequence, e.updated_at, e.title, e.description, e.start,
+            e.end, e.timezone, e.venue, e.online_url, e.status, e.cancel_message,
+        )
+        for e in events
+    ]  # fmt: skip
+    digest = hashlib.sha256(repr((settings.SITE_URL, name, shown)).encode())
+    return f"ics-feed:{digest.hexdigest()}"
 
 
 def invitation_ics(event, *, attendee, method: str) -> bytes:

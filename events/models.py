@@ -4,7 +4,8 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
@@ -21,14 +22,27 @@ class EventQuerySet(models.QuerySet):
         return self.filter(end__lt=dj_timezone.now()).order_by("-start", "-pk")
 
     def with_counts(self):
+        """Annotate how many attend and wait, as one subquery per count.
+
+        Correlated subqueries let PostgreSQL count only the events that survive
+        the LIMIT (from the (event, status) index); a JOIN with GROUP BY would
+        aggregate the replies of every matching event first.
+        """
         return self.annotate(
-            attending_count=Count(
-                "rsvps", filter=Q(rsvps__status=Rsvp.Status.ATTENDING)
-            ),
-            waitlist_count=Count(
-                "rsvps", filter=Q(rsvps__status=Rsvp.Status.WAITLISTED)
-            ),
+            attending_count=_reply_count(Rsvp.Status.ATTENDING),
+            waitlist_count=_reply_count(Rsvp.Status.WAITLISTED),
         )
+
+
+def _reply_count(status: str):
+    replies = (
+        Rsvp.objects.filter(event=OuterRef("pk"), status=status)
+        .order_by()
+        .values("event")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(replies), 0)
 
 
 class Event(models.Model):

@@ -128,3 +128,21 @@ def test_invitation_has_method_organizer_and_attendee(event, member, method):
     attendee = vevent["attendee"]
     assert str(attendee) == "mailto:mo@example.org"
     assert attendee.params["RSVP"] == "TRUE"
+
+
+def test_group_feed_stamps_each_event_with_its_last_change(client, event, owner):
+    from events.services import event_update
+
+    first = _parse(client.get("/groups/rust-berlin/calendar.ics").content)
+    event_update(event=event, by=owner, title="Async Rust night, moved", venue="Pub")
+
+    second = _parse(client.get("/groups/rust-berlin/calendar.ics").content)
+
+    [before], [after] = first.walk("VEVENT"), second.walk("VEVENT")
+    event.refresh_from_db()
+    assert (str(before["summary"]), str(after["summary"])) == (
+        "Async Rust night",
+        "Async Rust night, moved",
+    )
+    assert after["dtstamp"].dt == event.updated_at.replace(microsecond=0)
+    assert (after["sequence"], str(after["location"])) == (1, "Pub")

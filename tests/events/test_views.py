@@ -223,3 +223,17 @@ def test_full_event_offers_the_waiting_list(client, group, member):
     html = client.get(f"/events/{event.pk}/").content.decode()
 
     assert ">Join the waiting list</button>" in html
+
+
+def test_cached_event_cards_follow_replies_and_renames(client, event, member, owner):
+    from events.services import event_update, rsvp_set
+
+    before = client.get("/groups/rust-berlin/").content.decode()
+    rsvp_set(event=event, user=member, choice="attending")
+    event_update(event=event, by=owner, title="Renamed night")
+
+    after = client.get("/groups/rust-berlin/").content.decode()
+
+    assert "0 attending" in before and "Async Rust night" in before
+    assert "1 attending" in after and "Renamed night" in after
+    assert "Async Rust night" not in after
