@@ -327,18 +327,25 @@ def rooms(request, pk):
     return render(request, "unconference/rooms.html", ctx)
 
 
+def _part_edit(request, pk, *, model, part_id, form_class, noun: str):
+    """Edit one room or slot of an unconference (owners only)."""
+    unconference = get_unconference_for_owner(request, pk)
+    part = get_object_or_404(model, unconference=unconference, pk=part_id)
+    form = form_class(request.POST or None, instance=part, unconference=unconference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"The {noun} is saved.")
+        return redirect(f"unconference:{noun}s", pk=pk)
+    ctx = {"unconference": unconference, "event": unconference.event, "form": form}
+    return render(request, f"unconference/{noun}_edit.html", ctx)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_edit(request, pk, room_id):
-    unconference = get_unconference_for_owner(request, pk)
-    room = get_object_or_404(Room, unconference=unconference, pk=room_id)
-    form = RoomForm(request.POST or None, instance=room, unconference=unconference)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "The room is saved.")
-        return redirect("unconference:rooms", pk=pk)
-    ctx = {"unconference": unconference, "event": unconference.event, "form": form}
-    return render(request, "unconference/room_edit.html", ctx)
+    return _part_edit(
+        request, pk, model=Room, part_id=room_id, form_class=RoomForm, noun="room"
+    )
 
 
 @login_required
@@ -373,15 +380,9 @@ def slots(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def slot_edit(request, pk, slot_id):
-    unconference = get_unconference_for_owner(request, pk)
-    slot = get_object_or_404(Slot, unconference=unconference, pk=slot_id)
-    form = SlotForm(request.POST or None, instance=slot, unconference=unconference)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "The slot is saved.")
-        return redirect("unconference:slots", pk=pk)
-    ctx = {"unconference": unconference, "event": unconference.event, "form": form}
-    return render(request, "unconference/slot_edit.html", ctx)
+    return _part_edit(
+        request, pk, model=Slot, part_id=slot_id, form_class=SlotForm, noun="slot"
+    )
 
 
 @login_required
