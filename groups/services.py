@@ -122,12 +122,16 @@ def _owner_count(group: Group) -> int:
 
 
 def _forget_future_replies(*, user: User, group: Group) -> None:
-    # Events depend on groups, not the other way round, so look the model up
-    # by name: leaving must drop the person from every future event.
+    # Events and roulette depend on groups, not the other way round, so they
+    # are looked up by name: leaving must drop the person from every future
+    # event and cancel their upcoming coffee meetings.
     from django.apps import apps
 
-    if not apps.is_installed("events"):
-        return
-    from events.services import rsvps_forget_future
+    if apps.is_installed("events"):
+        from events.services import rsvps_forget_future
 
-    rsvps_forget_future(user=user, group=group)
+        rsvps_forget_future(user=user, group=group)
+    if apps.is_installed("roulette"):
+        from roulette.services import pairings_forget_future
+
+        pairings_forget_future(user=user, group=group)

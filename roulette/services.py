@@ -468,3 +468,25 @@ def partner_unblock(*, group: Group, blocker, blocked_id: int) -> bool:
         group=group, blocker=blocker, blocked_id=blocked_id
     ).delete()
     return deleted > 0
+
+
+def pairings_forget_future(*, user, group: Group | None = None) -> int:
+    """Decline every upcoming meeting of `user` (in `group`, or everywhere).
+
+    Called when someone leaves a group or deletes their account, so a partner
+    is never left waiting. Side effects: as `pairing_decline`, for each meeting.
+    Returns how many meetings were declined.
+    """
+    upcoming = Pairing.objects.filter(
+        status=Pairing.Status.ACTIVE,
+        start__gt=timezone.now(),
+        seats__user=user,
+        seats__declined_at__isnull=True,
+    )
+    if group is not None:
+        upcoming = upcoming.filter(round__group=group)
+    declined = 0
+    for pairing in upcoming.distinct().order_by("start"):
+        pairing_decline(pairing=pairing, user=user)
+        declined += 1
+    return declined
