@@ -141,38 +141,41 @@ def send_event_announcement(*, event, recipients: Iterable[To]) -> Message:
     )
 
 
+def _event_calendar_mail(
+    *, name: str, event, ctx: dict, recipients: Iterable[To], method: str
+) -> Message:
+    """An event email to the people holding it in a calendar, with an iTIP part."""
+    from events.calendar import invitation_ics
+
+    return _bulk(
+        kind=name,
+        name=name,
+        ctx=ctx,
+        recipients=recipients,
+        group=event.group,
+        topic=Topic.EVENT_UPDATES,
+        calendar=invitation_ics(event, attendee=None, method=method),
+        calendar_method=method,
+    )
+
+
 def send_event_changed(
     *, event, changes: list[str], recipients: Iterable[To]
 ) -> Message:
     """Time or place changed: an updated invitation (same UID, higher SEQUENCE)."""
-    from events.calendar import invitation_ics
-
-    return _bulk(
-        kind="event_changed",
-        name="event_changed",
-        ctx={**_event_ctx(event), "changes": changes},
-        recipients=recipients,
-        group=event.group,
-        topic=Topic.EVENT_UPDATES,
-        calendar=invitation_ics(event, attendee=None, method="REQUEST"),
-        calendar_method="REQUEST",
-    )
+    ctx = {**_event_ctx(event), "changes": changes}
+    return _event_calendar_mail(
+        name="event_changed", event=event, ctx=ctx, recipients=recipients,
+        method="REQUEST",
+    )  # fmt: skip
 
 
 def send_event_cancelled(*, event, recipients: Iterable[To]) -> Message:
     """The event is off: a METHOD:CANCEL removes it from calendars."""
-    from events.calendar import invitation_ics
-
-    return _bulk(
-        kind="event_cancelled",
-        name="event_cancelled",
-        ctx=_event_ctx(event),
-        recipients=recipients,
-        group=event.group,
-        topic=Topic.EVENT_UPDATES,
-        calendar=invitation_ics(event, attendee=None, method="CANCEL"),
-        calendar_method="CANCEL",
-    )
+    return _event_calendar_mail(
+        name="event_cancelled", event=event, ctx=_event_ctx(event),
+        recipients=recipients, method="CANCEL",
+    )  # fmt: skip
 
 
 def send_rsvp_confirmation(*, rsvp) -> Message:
