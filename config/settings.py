@@ -118,6 +118,19 @@ if not env("DATABASE_URL", default=""):
 DATABASES = {"default": env.db("DATABASE_URL", default=_default_db)}
 DATABASES["default"]["CONN_MAX_AGE"] = env("CONN_MAX_AGE")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo runs three writing processes on one file (runserver, the mail
+    # sender, the task worker). WAL lets readers and one writer work at once,
+    # IMMEDIATE takes the write lock at BEGIN (so a transaction never has to
+    # upgrade a read lock and fail with "database is locked"), and the busy
+    # timeout makes a writer wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rendered fragments (event cards, calendar feeds), per process. Their keys hold
@@ -140,6 +153,11 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "core:home"
 LOGIN_TOKEN_MINUTES = env("LOGIN_TOKEN_MINUTES")
+# Sign-in and sign-up link emails allowed per hour, per address and per client
+# address. The demo (DEBUG) lets one person try every persona in turn; the
+# production limits are fixed.
+LINK_REQUESTS_PER_ADDRESS = 100 if DEBUG else 5
+LINK_REQUESTS_PER_CLIENT = 1000 if DEBUG else 30
 
 # Find a time: days a party's private link works when the poll has no deadline,
 # and API requests allowed per token (or client address) per minute.

@@ -10,7 +10,12 @@ import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections, connection
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+)
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -21,6 +26,9 @@ from notifications.models import Delivery, Message
 SLEEP_SLICE = 0.25
 PROGRESS_EVERY = 1.0
 MAX_BACKOFF = 300.0
+MAX_DB_BACKOFF = 30.0
+# With --once, give up (non-zero exit) after this many database errors in a row.
+ONCE_DB_TRIES = 4
 
 
 class Command(BaseCommand):
@@ -104,25 +112,43 @@ class Command(BaseCommand):
         self.last_progress = 0.0
         stopped_by = ""
         troubles = 0
+        db_troubles = 0
         while not self.stopping:
             # Drop connections that broke or aged between batches, unless a
             # caller's transaction holds this one (call_command in tests).
             if not connection.in_atomic_block:
                 close_old_connections()
-            sender.recover_stale()
-            if limit and total.handled >= limit:
-                stopped_by = f"limit of {limit} reached"
+            try:
+                step = self._step(total, batch_size=batch_size, limit=limit, loop=loop)
+            except (OperationalError, InterfaceError) as error:
+                # A database restart, a failover or a busy SQLite file: log
+                # one line, back off and go on. Claims are leased, so nothing
+                # half-done is lost; --once gives up after a few tries.
+                db_troubles += 1
+                wait = min(MAX_DB_BACKOFF, 2.0**db_troubles)
+                first_line = str(error).strip().splitlines()[:1] or [""]
+                self.stderr.write(
+                    f"Database error ({type(error).__name__}: {first_line[0]}); "
+                    f"trying again in {wait:.0f} s."
+                )
+                connection.close_if_unusable_or_obsolete()
+                if not loop and db_troubles >= ONCE_DB_TRIES:
+                    raise CommandError(
+                        f"Database unavailable: {first_line[0]}"
+                    ) from error
+                self._sleep(wait)
+                continue
+            db_troubles = 0
+            kind, value = step
+            if kind == "stop":
+                stopped_by = value
                 break
-            size = min(batch_size, limit - total.handled) if limit else batch_size
-            rows = sender.claim(batch_size=size)
-            if not rows:
-                if not loop:
-                    break
+            if kind == "idle":
                 self._sleep(idle)
                 continue
-            result = sender.send_batch(rows)
-            total.add(result)
-            self._progress(total)
+            if kind == "done":
+                break
+            result = value
             if result.pause_until is None:
                 troubles = 0
                 self._sleep(pause)
@@ -142,6 +168,20 @@ class Command(BaseCommand):
         if self.stopping:
             stopped_by = "stopped by signal after finishing the batch"
         return total, stopped_by
+
+    def _step(self, total, *, batch_size, limit, loop):
+        """Claim and send one batch: ("batch", tally), or why there was none."""
+        sender.recover_stale()
+        if limit and total.handled >= limit:
+            return ("stop", f"limit of {limit} reached")
+        size = min(batch_size, limit - total.handled) if limit else batch_size
+        rows = sender.claim(batch_size=size)
+        if not rows:
+            return ("idle", None) if loop else ("done", None)
+        result = sender.send_batch(rows)
+        total.add(result)
+        self._progress(total)
+        return ("batch", result)
 
     # --- signals and sleeping ---------------------------------------------------
 

@@ -1,0 +1,54 @@
+"""django-tasks-db's `db_worker`, made to survive transient database errors.
+
+The library's worker only tolerates a locked SQLite file while claiming; any
+other database error (PostgreSQL restarting, a failover, a lock while saving a
+result) ends the process, and with it every background task until someone
+restarts it. This command keeps the library's options and loop, and restarts
+the loop after logging one line and backing off. core comes before
+django_tasks_db in INSTALLED_APPS, so `manage.py db_worker` is this command.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import InterfaceError, OperationalError, connections
+from django_tasks_db.management.commands import db_worker
+
+logger = logging.getLogger("django_tasks_db")
+
+MAX_BACKOFF = 30.0
+
+
+class ResilientWorker(db_worker.Worker):
+    def run(self) -> None:
+        troubles = 0
+        while self.running:
+            try:
+                super().run()
+                return
+            except (OperationalError, InterfaceError) as error:
+                troubles += 1
+                wait = min(MAX_BACKOFF, 2.0**troubles)
+                first_line = (str(error).strip().splitlines() or [""])[0]
+                logger.warning(
+                    "Database error (%s: %s); trying again in %.0f s.",
+                    type(error).__name__,
+                    first_line,
+                    wait,
+                )
+                connections.close_all()
+                deadline = time.monotonic() + wait
+                while self.running and time.monotonic() < deadline:
+                    time.sleep(0.25)
+
+
+class Command(db_worker.Command):
+    def handle(self, *args, **options) -> None:
+        original = db_worker.Worker
+        db_worker.Worker = ResilientWorker
+        try:
+            super().handle(*args, **options)
+        finally:
+            db_worker.Worker = original
