@@ -28,6 +28,8 @@ $(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(VENV)/bin
 	@touch $@ $(VENV)/.base-installed
 
 ## make run: the demo on http://127.0.0.1:$(PORT), DEBUG on, SQLite unless DATABASE_URL is set.
+# Every process gets SITE_URL from PORT, so emailed links point at this server.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.base-installed
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py load_demo --if-empty

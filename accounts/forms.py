@@ -79,10 +79,12 @@ class _LinkRequestForm(forms.Form):
         email = cleaned.get("email")
         if email and not self.errors:
             ip_key = ratelimit.hashed_key("ip", ratelimit.client_ip(self.request))
-            if not ratelimit.take(ip_key, capacity=30, period=3600):
+            per_client = settings.LINK_REQUESTS_PER_CLIENT
+            if not ratelimit.take(ip_key, capacity=per_client, period=3600):
                 raise ValidationError(TOO_MANY, code="rate_limited")
             email_key = ratelimit.hashed_key("email", email)
-            if not ratelimit.take(email_key, capacity=5, period=3600):
+            per_address = settings.LINK_REQUESTS_PER_ADDRESS
+            if not ratelimit.take(email_key, capacity=per_address, period=3600):
                 raise ValidationError(TOO_MANY, code="rate_limited")
         return cleaned
 

@@ -1,11 +1,13 @@
+from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from . import devmail
 from .redirects import safe_next
 
 HOME_EVENTS = 10
@@ -32,6 +34,17 @@ def healthz(request):
             "database unavailable\n", status=503, content_type="text/plain"
         )
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+@require_safe
+def dev_mailbox(request):
+    """The demo's outgoing email, with clickable links; absent without DEBUG."""
+    if not settings.DEBUG:
+        raise Http404("There is no mailbox page outside the demo.")
+    mails, count = devmail.newest()
+    ctx = {"mails": mails, "count": count, "folder": settings.MAIL_FILE_DIR}
+    return render(request, "core/dev_mailbox.html", ctx)
 
 
 @require_safe
