@@ -7,14 +7,18 @@ written, so two requests at once cannot both take the last token.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import RateLimitBucket
+
+logger = logging.getLogger(__name__)
 
 
 def hashed_key(prefix: str, value: str) -> str:
@@ -62,6 +66,8 @@ def client_ip(request) -> str:
     were written by the client and prove nothing.
     """
     proxies = settings.NUM_PROXIES
+    if not proxies and "HTTP_X_FORWARDED_FOR" in request.META:
+        _warn_unused_forwarded_for()
     if proxies:
         hops = [
             h.strip()
@@ -71,3 +77,13 @@ def client_ip(request) -> str:
         if len(hops) >= proxies:
             return hops[-proxies]
     return request.META.get("REMOTE_ADDR", "")
+
+
+@functools.cache
+def _warn_unused_forwarded_for() -> None:
+    # Once per process: behind a proxy with NUM_PROXIES=0 every client has the
+    # proxy's address, so one busy client rate-limits everyone.
+    logger.warning(
+        "Requests carry X-Forwarded-For but NUM_PROXIES is 0: every client "
+        "looks like the proxy. Behind nginx set NUM_PROXIES=1 (docs/deploy.md)."
+    )
