@@ -25,6 +25,12 @@ MATRIX = [
         "/healthz",
         dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
     ),
+    # The demo's mailbox exists only with DEBUG on (tests run with it off).
+    (
+        "get",
+        "/dev/mail/",
+        dict(visitor=404, outsider=404, member=404, owner=404, staff=404),
+    ),
     (
         "get",
         "/accounts/signin/",
