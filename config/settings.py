@@ -25,6 +25,7 @@ env = environ.Env(
     NUM_PROXIES=(int, 0),
     POLL_LINK_DAYS=(int, 14),
     API_RATE_LIMIT=(int, 120),
+    RETENTION_DAYS=(int, 90),
 )
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
@@ -145,6 +146,10 @@ LOGIN_TOKEN_MINUTES = env("LOGIN_TOKEN_MINUTES")
 # and API requests allowed per token (or client address) per minute.
 POLL_LINK_DAYS = env("POLL_LINK_DAYS")
 API_RATE_LIMIT = env("API_RATE_LIMIT")
+
+# Days `manage.py housekeeping` keeps finished task results and the bodies of
+# delivered emails (the message and delivery rows themselves are kept).
+RETENTION_DAYS = env("RETENTION_DAYS")
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
