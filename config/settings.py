@@ -6,6 +6,7 @@ secure cookies, HSTS and the HTTPS redirect are on unless DEBUG is on.
 """
 
 import secrets
+from email.utils import formataddr, getaddresses
 from pathlib import Path
 
 import environ
@@ -169,7 +170,14 @@ STORAGES = {
 # Email. Without an API key every message is written as an .eml file under
 # var/mail/ (and logged), so the demo shows each email; with one, SendGrid sends.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="meetings <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Error reports (500s, via mail_admins) go to ADMINS: comma-separated
+# "Name <addr>" or plain addresses. Django wants a list of address strings.
+ADMINS = [
+    formataddr((name, addr))
+    for name, addr in getaddresses([env("ADMINS", default="")])
+    if addr
+]
+SERVER_EMAIL = env("SERVER_EMAIL", default="") or DEFAULT_FROM_EMAIL
 REPLY_TO_EMAIL = env("REPLY_TO_EMAIL", default="")
 SENDGRID_API_KEY = env("SENDGRID_API_KEY", default="")
 SENDGRID_API_HOST = env("SENDGRID_API_HOST", default="https://api.sendgrid.com")
