@@ -6,6 +6,7 @@ secure cookies, HSTS and the HTTPS redirect are on unless DEBUG is on.
 """
 
 import secrets
+from email.utils import formataddr, getaddresses
 from pathlib import Path
 
 import environ
@@ -25,6 +26,7 @@ env = environ.Env(
     NUM_PROXIES=(int, 0),
     POLL_LINK_DAYS=(int, 14),
     API_RATE_LIMIT=(int, 120),
+    RETENTION_DAYS=(int, 90),
 )
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
@@ -164,6 +166,10 @@ LINK_REQUESTS_PER_CLIENT = 1000 if DEBUG else 30
 POLL_LINK_DAYS = env("POLL_LINK_DAYS")
 API_RATE_LIMIT = env("API_RATE_LIMIT")
 
+# Days `manage.py housekeeping` keeps finished task results and the bodies of
+# delivered emails (the message and delivery rows themselves are kept).
+RETENTION_DAYS = env("RETENTION_DAYS")
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -182,7 +188,14 @@ STORAGES = {
 # Email. Without an API key every message is written as an .eml file under
 # var/mail/ (and logged), so the demo shows each email; with one, SendGrid sends.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="meetings <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Error reports (500s, via mail_admins) go to ADMINS: comma-separated
+# "Name <addr>" or plain addresses. Django wants a list of address strings.
+ADMINS = [
+    formataddr((name, addr))
+    for name, addr in getaddresses([env("ADMINS", default="")])
+    if addr
+]
+SERVER_EMAIL = env("SERVER_EMAIL", default="") or DEFAULT_FROM_EMAIL
 REPLY_TO_EMAIL = env("REPLY_TO_EMAIL", default="")
 SENDGRID_API_KEY = env("SENDGRID_API_KEY", default="")
 SENDGRID_API_HOST = env("SENDGRID_API_HOST", default="https://api.sendgrid.com")

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -33,3 +34,45 @@ def test_settings_start_with_a_secret_key():
 def test_debug_defaults_to_off(settings):
     # The test run sets no DEBUG, so this is the default.
     assert settings.DEBUG is False
+
+
+def _settings_values(names, **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "ADMINS", "SERVER_EMAIL"}
+    }
+    code = "import json, config.settings as s; print(json.dumps([getattr(s, n) for n in %r]))"
+    result = subprocess.run(
+        [sys.executable, "-c", code % (names,)],
+        cwd=ROOT,
+        env={**clean, "SECRET_KEY": "x" * 50, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_admins_and_server_email_come_from_the_environment():
+    admins, server_email = _settings_values(
+        ["ADMINS", "SERVER_EMAIL"],
+        ADMINS='Ann Ops <ann@example.org>, bob@example.org, "Doe, Jo" <jo@example.org>',
+        SERVER_EMAIL="errors@example.org",
+    )
+
+    assert admins == [
+        "Ann Ops <ann@example.org>",
+        "bob@example.org",
+        '"Doe, Jo" <jo@example.org>',
+    ]
+    assert server_email == "errors@example.org"
+
+
+def test_admins_default_to_nobody_and_server_email_to_the_sender():
+    admins, server_email, sender = _settings_values(
+        ["ADMINS", "SERVER_EMAIL", "DEFAULT_FROM_EMAIL"], ADMINS="", SERVER_EMAIL=""
+    )
+
+    assert admins == []
+    assert server_email == sender
