@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.sendgrid_server import FakeSendGrid
+from tests.scratch import needs_postgresql, scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "meetings.example.org"
@@ -41,10 +42,7 @@ TOO_MANY = "Too many attempts"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not shutil.which("nginx"), reason="needs Debian's nginx"),
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="needs PostgreSQL",
-    ),
+    needs_postgresql,
 ]
 
 
@@ -294,28 +292,16 @@ def calendars_sent_to(fake: FakeSendGrid, address: str) -> list[tuple[str, str]]
 
 @pytest.fixture
 def topology():
-    import psycopg
-
     folder = Path(tempfile.mkdtemp(prefix="meetings-topology-"))
     folder.chmod(0o755)  # nginx's workers run as nobody when started by root.
-    admin_url = os.environ["DATABASE_URL"]
-    database = f"topology_{secrets.token_hex(4)}"
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, folder, ignore_errors=True)
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f"CREATE DATABASE {database}")
-
-        def drop_database():
-            with psycopg.connect(admin_url, autocommit=True) as connection:
-                connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-
-        stack.callback(drop_database)
+        database_url = stack.enter_context(scratch_database())
         fake = stack.enter_context(FakeSendGrid())
         web_port, second_port, nginx_port = free_port(), free_port(), free_port()
-        database_url = urllib.parse.urlsplit(admin_url)._replace(path=f"/{database}")
         env = env_example(
             SECRET_KEY=secrets.token_urlsafe(50),
-            DATABASE_URL=urllib.parse.urlunsplit(database_url),
+            DATABASE_URL=database_url,
             SENDGRID_API_KEY=fake.api_key,
             SENDGRID_API_HOST=fake.url,
             SENDGRID_WEBHOOK_PUBLIC_KEY="",

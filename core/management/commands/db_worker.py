@@ -25,11 +25,13 @@ class ResilientWorker(db_worker.Worker):
     def run(self) -> None:
         troubles = 0
         while self.running:
+            started = time.monotonic()
             try:
                 super().run()
                 return
             except (OperationalError, InterfaceError) as error:
-                troubles += 1
+                # A loop that ran well for a minute starts the backoff afresh.
+                troubles = 1 if time.monotonic() - started > 60 else troubles + 1
                 wait = min(MAX_BACKOFF, 2.0**troubles)
                 first_line = (str(error).strip().splitlines() or [""])[0]
                 logger.warning(

@@ -1,0 +1,80 @@
+"""The task worker as its unit runs it, through database outages."""
+
+import os
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+from tests.scratch import ROOT, manage, needs_postgresql, scratch_database
+
+pytestmark = [pytest.mark.slow, needs_postgresql]
+
+ENQUEUE = (
+    "from unconference.tasks import run_schedule; "
+    "print(run_schedule.enqueue(run_id=2**31 - 1).id)"
+)
+
+
+def _status(env, result_id):
+    return manage(
+        env, "shell", "-v", "0", "-c",
+        "from django_tasks_db.models import DBTaskResult; "
+        f"print(DBTaskResult.objects.get(id='{result_id}').status)",
+    ).strip()  # fmt: skip
+
+
+def _kill_connections(database_url, *, allow: bool):
+    """End every connection to the database; with allow=False, refuse new ones."""
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
+        connection.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}")
+        return connection.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        ).fetchone()[0]
+
+
+def test_worker_survives_lost_connections_and_runs_tasks_after(tmp_path):
+    with scratch_database() as database_url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "CONN_MAX_AGE": "60",
+            "DEBUG": "false",
+        }
+        manage(env, "migrate", "--noinput")
+        log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
+        worker = subprocess.Popen(
+            # The ExecStart of meetings-tasks.service.
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "2"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            time.sleep(3)
+            killed = 0
+            deadline = time.monotonic() + 6
+            while time.monotonic() < deadline:  # An outage: no connections at all.
+                killed += _kill_connections(database_url, allow=False)
+                time.sleep(0.3)
+            _kill_connections(database_url, allow=True)
+            assert killed > 0, "the worker never held a connection"
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+
+            result_id = manage(env, "shell", "-v", "0", "-c", ENQUEUE).strip()
+            deadline = time.monotonic() + 60
+            while _status(env, result_id) != "SUCCESSFUL":
+                assert time.monotonic() < deadline, (
+                    tmp_path / "worker.log"
+                ).read_text()
+                time.sleep(1)
+        finally:
+            worker.terminate()
+            worker.wait(30)
+            log.close()
+    output = (tmp_path / "worker.log").read_text()
+    assert "Database error (OperationalError" in output or "InterfaceError" in output
+    assert "Traceback" not in output
