@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist workers, each with its own test database; 0 runs in one process.
+TEST_WORKERS ?= auto
 # Production-like settings for `check --deploy`.
 DEPLOY_ENV := DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=meetings.example.org SITE_URL=https://meetings.example.org \
@@ -61,7 +63,7 @@ test-here:
 	$(VENV)/bin/ruff format --check .
 	SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
-	SECRET_KEY=test-secret-key-not-for-production $(PY) -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=test-secret-key-not-for-production $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## make bench-mail: one mailing to 100,000 members, drained through the fake SendGrid
 ## (bench/mail.py, in a throw-away PostgreSQL; MEMBERS=10000 for a quicker run).

@@ -138,33 +138,49 @@ def _axe_problems(viewer, label: str, path: str, response) -> list[str]:
     return problems + [f"{label}: axe (dark theme): {v}" for v in dark]
 
 
-def test_every_page_is_valid_html_without_serious_axe_violations(
-    client,
-    world,  # noqa: F811
-    new_page,
-    tmp_path,
-):
-    viewer, seen, saved, problems = Viewer(new_page()), set(), {}, []
+def _pages_to_check(client, world):  # noqa: F811
+    """(label, path, response) of every page with something not seen before."""
+    seen, pages = set(), []
     for label, path, response, expected in [
         *_matrix_pages(client, world),
         *_extra_pages(client, world),
     ]:
         assert response.status_code == expected, label
-        html = response.content.decode()
         if not response["Content-Type"].startswith("text/html"):
             continue
+        html = response.content.decode()
         if seen.issuperset(parts(html)):
             continue
         seen.update(parts(html))
+        pages.append((label, path, response))
+    return pages
+
+
+SHARDS = 2  # Halves of the same list, so that two test workers share the work.
+
+
+@pytest.mark.parametrize("shard", range(SHARDS), ids=["first half", "second half"])
+def test_every_page_is_valid_html_without_serious_axe_violations(
+    client,
+    world,  # noqa: F811
+    new_page,
+    tmp_path,
+    shard,
+):
+    pages = _pages_to_check(client, world)
+    assert len(pages) > len(MATRIX)
+    viewer, saved, problems = Viewer(new_page()), {}, []
+    for label, path, response in pages[shard::SHARDS]:
         problems += _axe_problems(viewer, label, path, response)
         saved[f"page-{len(saved):03}.html"] = label
-        (tmp_path / f"page-{len(saved) - 1:03}.html").write_text(html)
+        (tmp_path / f"page-{len(saved) - 1:03}.html").write_text(
+            response.content.decode()
+        )
 
     for name, errors in nu_errors(sorted(tmp_path.glob("*.html"))).items():
         problems += [f"{saved.get(name, name)}: nu: {error}" for error in errors]
 
     assert problems == [], "\n".join(problems)
-    assert len(saved) > len(MATRIX)
 
 
 def _send_every_email(world):  # noqa: F811
