@@ -1,8 +1,9 @@
 """The systemd units in the repository root match the README and the commands.
 
 Every command the README says runs periodically has a timer whose service runs
-it; every service runs a command that exists; and, where systemd-analyze is
-installed, every unit passes `systemd-analyze verify`.
+it; every service runs a command that exists; docs/deploy.md enables every
+timer, on installing and on upgrading; and, where systemd-analyze is installed,
+every unit passes `systemd-analyze verify`.
 """
 
 import configparser
@@ -21,6 +22,8 @@ PERIODIC = re.compile(
 MANAGE_PY = re.compile(r"manage\.py ([a-z_]+)")
 # Units whose ExecStart is not a manage.py command.
 NOT_MANAGE_PY = {"meetings.service"}
+# Programs of Exec*= lines under the checkout (any of systemd's prefixes: +-@!:).
+EXEC_IN_CHECKOUT = re.compile(r"(?m)^Exec\w+=[-+@!:]*(/srv/meetings/\S+)")
 
 
 def _unit(path: Path) -> configparser.ConfigParser:
@@ -55,6 +58,18 @@ def _periodic_commands_in_readme() -> set[str]:
         if PERIODIC.search(line):
             found.update(MANAGE_PY.findall(line))
     return found
+
+
+def _enabled_in_deploy_md(section: str) -> set[str]:
+    """Timers that the `systemctl enable` lines of a deploy.md section enable."""
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    text = docs.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    text = re.sub(r"\\\n\s*", " ", text)  # Join continued lines.
+    enabled = set()
+    for line in text.splitlines():
+        if "systemctl enable" in line:
+            enabled.update(re.findall(r"\bmeetings[\w-]*\.timer\b", line))
+    return enabled
 
 
 def _timer_commands() -> dict[str, str]:
@@ -111,19 +126,29 @@ def test_services_that_migrated_now_require_the_migrate_unit():
         assert "migrate" not in service
 
 
+@pytest.mark.parametrize("section", ["2. Run under systemd", "5. Upgrading"])
+def test_deploy_md_enables_every_timer(section):
+    timers = {p.name for p in ROOT.glob("meetings-*.timer")}
+
+    missing = timers - _enabled_in_deploy_md(section)
+
+    assert missing == set(), f"deploy.md's {section!r} never enables {missing}"
+
+
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze")
 def test_units_pass_systemd_analyze_verify(tmp_path):
     # The units expect /srv/meetings and a `meetings` user; point them at a copy
     # of the layout with stand-in executables so only real mistakes are reported.
-    (tmp_path / ".venv" / "bin").mkdir(parents=True)
-    for exe in ("python", "gunicorn"):
-        path = tmp_path / ".venv" / "bin" / exe
-        path.write_text("#!/bin/sh\n")
-        path.chmod(0o755)
+    units = sorted([*ROOT.glob("meetings*.service"), *ROOT.glob("meetings*.timer")])
+    for unit in units:
+        for program in EXEC_IN_CHECKOUT.findall(unit.read_text()):
+            path = tmp_path / program.removeprefix("/srv/meetings/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("#!/bin/sh\n")
+            path.chmod(0o755)
     for directory in ("var", "staticfiles"):
         (tmp_path / directory).mkdir()
     (tmp_path / ".env").write_text("")
-    units = sorted([*ROOT.glob("meetings*.service"), *ROOT.glob("meetings*.timer")])
     for unit in units:
         text = unit.read_text().replace("/srv/meetings", str(tmp_path))
         text = re.sub(r"(?m)^(User|Group)=.*\n", "", text)
