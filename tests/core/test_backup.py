@@ -1,19 +1,25 @@
-"""deploy/backup.sh, run as a process on the test server.
+"""deploy/backup.sh and deploy/restore-drill.sh, run as processes on the test server.
 
 The tests commit their data (transactional tests), so pg_dump, a process of its
-own, sees it in the test database.
+own, sees it in the test database; the drill restores the dump into a scratch
+database of its own and serves it with gunicorn.
 """
 
 import os
 import re
+import socket
 import subprocess
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 
-from tests.factories import UserFactory
+from accounts.models import User
+from events.models import Event, Rsvp
+from groups.models import Group
+from tests.factories import RsvpFactory, UserFactory
 from tests.scratch import ROOT, needs_postgresql
 
 pytestmark = [
@@ -48,11 +54,30 @@ def _files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
+def _drill_databases() -> list[str]:
+    with psycopg.connect(os.environ["DATABASE_URL"]) as admin:
+        rows = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'meetings_drill_%'"
+        ).fetchall()
+    return [name for (name,) in rows]
+
+
 @pytest.fixture
 def backups(tmp_path):
     folder = tmp_path / "backups"
     folder.mkdir(mode=0o700)
     return folder
+
+
+@pytest.fixture
+def dump(backups):
+    """A nightly dump of committed data: 4 people, 3 groups, events and replies."""
+    RsvpFactory.create_batch(3)
+    UserFactory()
+    result = _backup(backups)
+    assert result.returncode == 0, result.stderr
+    (path,) = backups.glob("meetings-*.dump")
+    return path
 
 
 def test_backup_writes_a_dump_only_its_owner_reads(backups):
@@ -102,3 +127,74 @@ def test_failed_backup_keeps_every_old_dump_and_leaves_no_partial_file(backups):
     assert _files(backups) == ["meetings-old.dump", "meetings-recent.dump"]
     assert result.stderr.startswith("backup failed: pg_dump no_such_database: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_restore_drill_serves_the_dump_and_counts_its_rows(dump):
+    counts = tuple(m.objects.count() for m in (User, Group, Event, Rsvp))
+    assert counts == (4, 3, 3, 3)
+    report = re.compile(
+        rf"""restore drill passed: {re.escape(str(dump))}
+  dump of      {connection.settings_dict["NAME"]}, created .+ UTC, \S+
+  restored     into scratch database meetings_drill_\d+_\d+ in \d+\.\d s
+  migrate      --check: no unapplied migrations
+  gunicorn     127\.0\.0\.1:(\d+), /healthz 200
+  rows         users 4, groups 3, events 3, replies 3 \(as in the dump\)
+  cleaned up   gunicorn stopped, scratch database dropped
+"""
+    )
+
+    result = _run("restore-drill.sh", str(dump))
+
+    assert result.returncode == 0, result.stderr
+    match = report.fullmatch(result.stdout)
+    assert match, result.stdout
+    with pytest.raises(ConnectionRefusedError):  # It stopped gunicorn...
+        socket.create_connection(("127.0.0.1", int(match[1])), timeout=5)
+    assert _drill_databases() == []  # ...and dropped its database.
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(os.urandom(4096))
+
+
+def _half(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _last_byte_missing(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-1])
+
+
+@pytest.mark.parametrize("damage", [_garbage, _half, _last_byte_missing])
+def test_restore_drill_fails_in_one_line_on_a_damaged_dump(dump, damage):
+    damage(dump)
+
+    result = _run("restore-drill.sh", str(dump))
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("restore drill failed: ")
+    assert result.stderr.count("\n") == 1
+    assert _drill_databases() == []
+
+
+def test_restore_drill_fails_when_the_dump_lacks_this_codes_migrations(backups):
+    # A database that has the tables but no record of the migrations, as a
+    # dump taken before an upgrade looks to the upgraded code.
+    path = backups / "no-migrations.dump"
+    database = connection.settings_dict["NAME"]
+    subprocess.run(
+        ["pg_dump", "--format=custom", "--exclude-table-data=django_migrations",
+         f"--file={path}", database],
+        check=True,
+    )  # fmt: skip
+
+    result = _run("restore-drill.sh", str(path))
+
+    assert result.returncode == 1
+    assert re.fullmatch(
+        r"restore drill failed: migrate --check: \d+ migrations of this code are"
+        r" not applied in the dump \(first: \w+\.0001_\w+\)\n",
+        result.stderr,
+    )
+    assert _drill_databases() == []
