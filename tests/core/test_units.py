@@ -1,11 +1,13 @@
 """The systemd units in the repository root match the README and the commands.
 
-Every command the README says runs periodically has a timer whose service runs
-it; every service runs a command that exists; and, where systemd-analyze is
-installed, every unit passes `systemd-analyze verify`.
+Every command (or deploy/ script) the README says runs periodically has a timer
+whose service runs it; every service runs a command that exists; docs/deploy.md
+enables every timer, on installing and on upgrading; and, where systemd-analyze
+is installed, every unit passes `systemd-analyze verify`.
 """
 
 import configparser
+import os
 import re
 import shutil
 import subprocess
@@ -19,8 +21,14 @@ PERIODIC = re.compile(
     r"\b(hourly|daily|nightly|weekly|every (hour|day|night|week|\d+ \w+))\b", re.I
 )
 MANAGE_PY = re.compile(r"manage\.py ([a-z_]+)")
-# Units whose ExecStart is not a manage.py command.
-NOT_MANAGE_PY = {"meetings.service"}
+SCRIPT = re.compile(r"\b(deploy/[\w-]+\.sh)\b")
+# Units whose ExecStart is not a manage.py command, and the program they run.
+NOT_MANAGE_PY = {
+    "meetings.service": "/srv/meetings/.venv/bin/gunicorn",
+    "meetings-backup.service": "/srv/meetings/deploy/backup.sh",
+}
+# Programs of Exec*= lines under the checkout (any of systemd's prefixes: +-@!:).
+EXEC_IN_CHECKOUT = re.compile(r"(?m)^Exec\w+=[-+@!:]*(/srv/meetings/\S+)")
 
 
 def _unit(path: Path) -> configparser.ConfigParser:
@@ -45,16 +53,33 @@ def _unit(path: Path) -> configparser.ConfigParser:
     return parser
 
 
+def _exec_start(service: Path) -> str:
+    return _unit(service).get("Service", "ExecStart", fallback="")
+
+
 def _exec_commands(service: Path) -> list[str]:
-    return MANAGE_PY.findall(_unit(service).get("Service", "ExecStart", fallback=""))
+    return MANAGE_PY.findall(_exec_start(service))
 
 
 def _periodic_commands_in_readme() -> set[str]:
+    """manage.py commands and deploy/ scripts the README says run periodically."""
     found = set()
     for line in (ROOT / "README.md").read_text().splitlines():
         if PERIODIC.search(line):
-            found.update(MANAGE_PY.findall(line))
+            found.update(MANAGE_PY.findall(line), SCRIPT.findall(line))
     return found
+
+
+def _enabled_in_deploy_md(section: str) -> set[str]:
+    """Timers that the `systemctl enable` lines of a deploy.md section enable."""
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    text = docs.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    text = re.sub(r"\\\n\s*", " ", text)  # Join continued lines.
+    enabled = set()
+    for line in text.splitlines():
+        if "systemctl enable" in line:
+            enabled.update(re.findall(r"\bmeetings[\w-]*\.timer\b", line))
+    return enabled
 
 
 def _timer_commands() -> dict[str, str]:
@@ -66,7 +91,10 @@ def _timer_commands() -> dict[str, str]:
         service = unit.get("Timer", "Unit", fallback=timer.stem + ".service")
         service_path = ROOT / service
         assert service_path.is_file(), f"{timer.name} starts missing {service}"
-        for command in _exec_commands(service_path):
+        for command in [
+            *_exec_commands(service_path),
+            *SCRIPT.findall(_exec_start(service_path)),
+        ]:
             commands[command] = timer.name
     return commands
 
@@ -77,13 +105,14 @@ def test_readme_lists_the_known_periodic_commands():
         "send_poll_reminders",
         "pair_members",
         "housekeeping",
+        "deploy/backup.sh",
     } <= _periodic_commands_in_readme()
 
 
 @pytest.mark.parametrize("command", sorted(_periodic_commands_in_readme()))
 def test_every_periodic_command_has_a_timer(command):
     assert command in _timer_commands(), (
-        f"README says `manage.py {command}` runs periodically, but no "
+        f"README says `{command}` runs periodically, but no "
         "meetings-*.timer starts a service that runs it"
     )
 
@@ -94,7 +123,12 @@ def test_every_periodic_command_has_a_timer(command):
 def test_every_service_runs_an_existing_command(service):
     commands = _exec_commands(ROOT / service)
     if service in NOT_MANAGE_PY:
+        program = _exec_start(ROOT / service).split()[0]
         assert not commands
+        assert program == NOT_MANAGE_PY[service]
+        if "/.venv/" not in program:
+            script = ROOT / program.removeprefix("/srv/meetings/")
+            assert os.access(script, os.X_OK), f"{service} runs {program}"
         return
     assert commands, f"{service} has no `manage.py` ExecStart"
     known = get_commands()
@@ -111,19 +145,30 @@ def test_services_that_migrated_now_require_the_migrate_unit():
         assert "migrate" not in service
 
 
+@pytest.mark.parametrize("section", ["2. Run under systemd", "5. Upgrading"])
+def test_deploy_md_enables_every_timer(section):
+    timers = {p.name for p in ROOT.glob("meetings-*.timer")}
+
+    missing = timers - _enabled_in_deploy_md(section)
+
+    assert missing == set(), f"deploy.md's {section!r} never enables {missing}"
+
+
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze")
 def test_units_pass_systemd_analyze_verify(tmp_path):
-    # The units expect /srv/meetings and a `meetings` user; point them at a copy
-    # of the layout with stand-in executables so only real mistakes are reported.
-    (tmp_path / ".venv" / "bin").mkdir(parents=True)
-    for exe in ("python", "gunicorn"):
-        path = tmp_path / ".venv" / "bin" / exe
-        path.write_text("#!/bin/sh\n")
-        path.chmod(0o755)
+    # The units expect /srv/meetings and `meetings`/`postgres` users; point them
+    # at a copy of the layout with stand-in executables so only real mistakes
+    # are reported.
+    units = sorted([*ROOT.glob("meetings*.service"), *ROOT.glob("meetings*.timer")])
+    for unit in units:
+        for program in EXEC_IN_CHECKOUT.findall(unit.read_text()):
+            path = tmp_path / program.removeprefix("/srv/meetings/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("#!/bin/sh\n")
+            path.chmod(0o755)
     for directory in ("var", "staticfiles"):
         (tmp_path / directory).mkdir()
     (tmp_path / ".env").write_text("")
-    units = sorted([*ROOT.glob("meetings*.service"), *ROOT.glob("meetings*.timer")])
     for unit in units:
         text = unit.read_text().replace("/srv/meetings", str(tmp_path))
         text = re.sub(r"(?m)^(User|Group)=.*\n", "", text)
