@@ -18,7 +18,9 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = ["subject", "kind", "group", "transactional", "created_at"]
     list_filter = ["kind", "transactional"]
     search_fields = ["subject"]
-    readonly_fields = [f.name for f in Message._meta.fields]
+    # The sealed link is never shown, not even sealed.
+    exclude = ["secret"]
+    readonly_fields = [f.name for f in Message._meta.fields if f.name != "secret"]
 
 
 @admin.register(Delivery)

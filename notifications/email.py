@@ -21,6 +21,7 @@ from core.markdown import markdown_to_text, render_markdown
 
 from .models import Message, Topic
 from .outbox import To, queue
+from .sealing import PLACEHOLDER
 from .sendgrid_api import UNSUBSCRIBE_TOKEN
 
 
@@ -49,14 +50,28 @@ def render_email(name: str, ctx: dict, *, unsubscribe: bool = False) -> Rendered
     )
 
 
-def _transactional(*, kind: str, to: str, user_id=None, rendered: Rendered) -> Message:
+def _transactional(
+    *, kind: str, to: str, user_id=None, rendered: Rendered, secret: str = ""
+) -> Message:
+    """Mail to one person, sent at once; `secret` is a link only they may read.
+
+    The stored bodies get a placeholder where the secret link was rendered,
+    and the outbox keeps the link sealed (notifications.sealing).
+    """
+    text, html = rendered.text, rendered.html
+    if secret:
+        if secret not in text or secret not in html:
+            raise ValueError(f"{kind}: the secret link is missing from a body")
+        text = text.replace(secret, PLACEHOLDER)
+        html = html.replace(secret, PLACEHOLDER)
     return queue(
         kind=kind,
         subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
+        text=text,
+        html=html,
         recipients=[To(to, user_id)],
         transactional=True,
+        secret=secret,
     )
 
 
@@ -92,14 +107,19 @@ def send_signin_link(*, email: str, name: str, url: str, minutes: int) -> None:
     """A one-time sign-in link to an existing account."""
     ctx = {"name": name, "url": url, "minutes": minutes}
     _transactional(
-        kind="signin_link", to=email, rendered=render_email("signin_link", ctx)
+        kind="signin_link",
+        to=email,
+        rendered=render_email("signin_link", ctx),
+        secret=url,
     )
 
 
 def send_verification_link(*, email: str, name: str, url: str, minutes: int) -> None:
     """The link that confirms a new account's address and signs the person in."""
     ctx = {"name": name, "url": url, "minutes": minutes}
-    _transactional(kind="verify", to=email, rendered=render_email("verify", ctx))
+    _transactional(
+        kind="verify", to=email, rendered=render_email("verify", ctx), secret=url
+    )
 
 
 def send_no_account(*, email: str, signup_url: str) -> None:
@@ -112,7 +132,10 @@ def send_email_change_link(*, email: str, name: str, url: str, minutes: int) -> 
     """Confirms a new address before an account switches to it."""
     ctx = {"name": name, "url": url, "minutes": minutes, "new_email": email}
     _transactional(
-        kind="email_change", to=email, rendered=render_email("email_change", ctx)
+        kind="email_change",
+        to=email,
+        rendered=render_email("email_change", ctx),
+        secret=url,
     )
 
 
@@ -309,7 +332,10 @@ def send_timepoll_link(
         "times": times,
     }
     return _transactional(
-        kind="timepoll_link", to=email, rendered=render_email("timepoll_link", ctx)
+        kind="timepoll_link",
+        to=email,
+        rendered=render_email("timepoll_link", ctx),
+        secret=url,
     )
 
 
@@ -322,6 +348,7 @@ def send_timepoll_reminder(
         kind="timepoll_reminder",
         to=email,
         rendered=render_email("timepoll_reminder", ctx),
+        secret=url,
     )
 
 

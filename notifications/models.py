@@ -40,6 +40,9 @@ class Message(models.Model):
     # and as an invite.ics attachment.
     calendar = models.TextField(blank=True)
     calendar_method = models.CharField(max_length=10, blank=True)
+    # The link the bodies' placeholder stands for, sealed until it is sent and
+    # blanked once the delivery is settled (notifications.sealing).
+    secret = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:

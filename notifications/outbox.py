@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from . import sealing
 from .models import Delivery, Message, OptOut, Suppression
 
 BULK_CHUNK = 5000
@@ -37,8 +38,12 @@ def queue(
     transactional: bool = False,
     calendar: str = "",
     calendar_method: str = "",
+    secret: str = "",
 ) -> Message:
     """Store one message for many recipients; returns the Message.
+
+    `secret` is the link that the bodies' `sealing.PLACEHOLDER` stands for
+    (transactional mail to one person); it is stored sealed, never in clear.
 
     Side effects: Message and Delivery rows; for transactional mail, a delivery
     attempt once the surrounding transaction commits.
@@ -53,6 +58,7 @@ def queue(
         html=html,
         calendar=calendar,
         calendar_method=calendar_method,
+        secret=sealing.seal(secret) if secret else "",
     )
     unique: dict[str, To] = {}
     for to in recipients:

@@ -40,10 +40,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
-from . import sendgrid_api
+from . import sealing, sendgrid_api
 from .models import Delivery, Message, OptOut, Suppression
 from .unsubscribe import unsubscribe_headers, unsubscribe_url, unsubscribe_urls
 
@@ -174,11 +174,32 @@ def send_batch(rows: list[Delivery]) -> Tally:
             rows = [r for r in rows if r.pk not in blocked]
     if not rows:
         return tally
+    if message.secret:
+        try:
+            message.text = sealing.put_back(message.text, message.secret)
+            message.html = sealing.put_back(message.html, message.secret)
+        except sealing.Unsealable as error:
+            _finish(rows, status=Delivery.Status.FAILED, error=str(error))
+            tally.failed += len(rows)
+            tally.errors.append(str(error))
+            _forget_secret_when_settled(message)
+            return tally
     if settings.SENDGRID_API_KEY:
         tally.add(_send_sendgrid(message, rows))
     else:
         tally.add(_send_django(message, rows))
+    if message.secret:
+        _forget_secret_when_settled(message)
     return tally
+
+
+def _forget_secret_when_settled(message: Message) -> None:
+    """Blank a sealed link once no delivery of its message may still send it."""
+    unsettled = Delivery.objects.filter(
+        message=OuterRef("pk"),
+        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING],
+    )
+    Message.objects.filter(pk=message.pk).exclude(Exists(unsettled)).update(secret="")
 
 
 def deliver_message_now(message_id: int) -> Tally:
