@@ -129,6 +129,22 @@ def test_csv_neutralises_formulas(client, group, owner):
     assert "'=HYPERLINK(1)" in body
 
 
+def test_csv_neutralises_formulas_in_every_column(client, group, owner, event):
+    import csv
+
+    from tests.factories import RsvpFactory
+
+    sly = UserFactory(name="\tcmd|' /C calc'!A0", email="=1+2@example.org")
+    MembershipFactory(group=group, user=sly)
+    RsvpFactory(event=event, user=sly)
+    client.force_login(owner)
+
+    for url in ("/groups/rust-berlin/members.csv", f"/events/{event.pk}/attendees.csv"):
+        rows = list(csv.reader(client.get(url).content.decode().splitlines()))
+        (row,) = [r for r in rows if "1+2@example.org" in r[1]]
+        assert row[:2] == ["'\tcmd|' /C calc'!A0", "'=1+2@example.org"], url
+
+
 def test_owner_edits_settings_with_preview(client, group, owner):
     client.force_login(owner)
     data = {"name": "Rust Berlin e.V.", "description": "**Hi**", "location": "Berlin",
