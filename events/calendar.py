@@ -29,9 +29,18 @@ def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
     return cal
 
 
+ONLINE_HIDDEN = "The online link is on the event page, for people attending."
+
+
 def _vevent(
-    event, *, attendee=None, organizer_email: str | None = None, stamp=None
+    event,
+    *,
+    attendee=None,
+    organizer_email: str | None = None,
+    stamp=None,
+    online: bool = False,
 ) -> VEvent:
+    """One VEVENT; the online link only when `online` (calendars of attendees)."""
     ve = VEvent()
     ve.add("uid", event.uid)
     ve.add("dtstamp", stamp or timezone.now())
@@ -43,8 +52,11 @@ def _vevent(
     description = markdown_to_text(event.description)
     if event.is_cancelled and event.cancel_message:
         description = f"Cancelled: {event.cancel_message}\n\n{description}".strip()
+    if event.online_url and not online:
+        description = f"{description}\n\n{ONLINE_HIDDEN}".strip()
     ve.add("description", f"{description}\n\n{url}".strip())
-    location = ", ".join(p for p in [event.venue, event.online_url] if p)
+    shown_url = event.online_url if online else ""
+    location = ", ".join(p for p in [event.venue, shown_url] if p)
     if location:
         ve.add("location", location)
     ve.add("url", url)
@@ -74,35 +86,39 @@ def _finish(cal: Calendar, events) -> bytes:
     return cal.to_ical()
 
 
-def event_ics(event) -> bytes:
+def event_ics(event, *, online: bool = False) -> bytes:
+    """The event's .ics; `online` adds the online link (for people attending)."""
     cal = _calendar()
-    cal.add_component(_vevent(event))
+    cal.add_component(_vevent(event, online=online))
     return _finish(cal, [event])
 
 
 FEED_CACHE_SECONDS = 3600
 
 
-def feed_ics(events, *, name: str) -> bytes:
+def feed_ics(events, *, name: str, online: bool = False) -> bytes:
     """A published feed (no METHOD): DTSTAMP is when each event last changed.
+
+    `online` adds the online links: only for a person's own feed of the events
+    they attend, never for a group's public feed.
 
     That makes the body a function of the rows alone, so it is cached under a
     fingerprint of every field it shows (per process; a changed event, name or
     site address is a different key, never a stale body).
     """
     events = list(events)
-    key = _feed_key(events, name)
+    key = _feed_key(events, name, online)
     body = cache.get(key)
     if body is None:
         cal = _calendar(name=name)
         for event in events:
-            cal.add_component(_vevent(event, stamp=event.updated_at))
+            cal.add_component(_vevent(event, stamp=event.updated_at, online=online))
         body = _finish(cal, events)
         cache.set(key, body, FEED_CACHE_SECONDS)
     return body
 
 
-def _feed_key(events, name: str) -> str:
+def _feed_key(events, name: str, online: bool) -> str:
     shown = [
         (
             e.pk, e.uid, e.sequence, e.updated_at, e.title, e.description, e.start,
@@ -110,7 +126,7 @@ def _feed_key(events, name: str) -> str:
         )
         for e in events
     ]  # fmt: skip
-    digest = hashlib.sha256(repr((settings.SITE_URL, name, shown)).encode())
+    digest = hashlib.sha256(repr((settings.SITE_URL, name, online, shown)).encode())
     return f"ics-feed:{digest.hexdigest()}"
 
 
@@ -120,5 +136,7 @@ def invitation_ics(event, *, attendee, method: str) -> bytes:
     organizer = settings.DEFAULT_FROM_EMAIL
     if "<" in organizer:
         organizer = organizer.split("<", 1)[1].rstrip(">")
-    cal.add_component(_vevent(event, attendee=attendee, organizer_email=organizer))
+    cal.add_component(
+        _vevent(event, attendee=attendee, organizer_email=organizer, online=True)
+    )
     return _finish(cal, [event])

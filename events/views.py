@@ -60,9 +60,7 @@ def event_detail(request, pk):
         "is_owner": is_owner,
         "attendees": attendees,
         "viewer_zone": viewer_zone if viewer_zone != event.timezone else None,
-        "sees_online_link": rsvp is not None
-        and rsvp.status == Rsvp.Status.ATTENDING
-        or is_owner,
+        "sees_online_link": _sees_online_link(rsvp, is_owner),
     }
     return render(request, "events/detail.html", ctx)
 
@@ -247,7 +245,20 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 @require_safe
 def event_ics(request, pk):
     event = get_event(pk)
-    return _ics_response(calendar.event_ics(event), f"event-{event.pk}.ics")
+    online = False
+    if request.user.is_authenticated:
+        rsvp = Rsvp.objects.filter(event=event, user=request.user).first()
+        membership = membership_of(request.user, event.group)
+        is_owner = request.user.is_staff or bool(membership and membership.is_owner)
+        online = _sees_online_link(rsvp, is_owner)
+    body = calendar.event_ics(event, online=online)
+    return _ics_response(body, f"event-{event.pk}.ics")
+
+
+def _sees_online_link(rsvp, is_owner: bool) -> bool:
+    """The online link is for people attending, and for those who run the event."""
+    attending = rsvp is not None and rsvp.status == Rsvp.Status.ATTENDING
+    return attending or is_owner
 
 
 @require_safe
@@ -278,7 +289,7 @@ def personal_feed(request, token):
         .select_related("group")
         .order_by("start")
     )
-    body = calendar.feed_ics(events, name=f"My events ({feed.user.name})")
+    body = calendar.feed_ics(events, name=f"My events ({feed.user.name})", online=True)
     return _ics_response(body, "my-events.ics")
 
 

@@ -5,7 +5,7 @@ from icalendar import Calendar
 
 from events.calendar import invitation_ics
 from events.models import CalendarFeed
-from tests.factories import EventFactory, RsvpFactory
+from tests.factories import EventFactory, RsvpFactory, UserFactory
 
 
 def _parse(body: bytes) -> Calendar:
@@ -34,7 +34,9 @@ def test_event_ics_has_every_field(client, event):
     assert vevent["dtend"].dt == event.end
     assert str(vevent["summary"]) == "Async Rust night"
     assert str(vevent["description"]).startswith("**Bring** a laptop")
-    assert str(vevent["location"]) == "Town hall, https://meet.example.org/x"
+    # The online link is for people attending, as on the event page.
+    assert str(vevent["location"]) == "Town hall"
+    assert "meet.example.org" not in response.content.decode()
     assert str(vevent["url"]) == f"https://meetings.test/events/{event.pk}/"
     assert str(vevent["status"]) == "CONFIRMED"
     [tz] = cal.walk("VTIMEZONE")
@@ -146,3 +148,30 @@ def test_group_feed_stamps_each_event_with_its_last_change(client, event, owner)
     )
     assert after["dtstamp"].dt == event.updated_at.replace(microsecond=0)
     assert (after["sequence"], str(after["location"])) == (1, "Pub")
+
+
+def test_online_link_reaches_attendees_calendars_only(client, event, member, group):
+    event.online_url = "https://meet.example.org/secret-room"
+    event.save()
+    outsider = UserFactory(email="out@example.org")
+    RsvpFactory(event=event, user=member, status="attending")
+    client.force_login(member)
+    client.post("/calendar/regenerate/")
+    token = CalendarFeed.objects.get(user=member).token
+
+    attending_ics = client.get(f"/events/{event.pk}/event.ics").content.decode()
+    personal = client.get(f"/calendar/{token}.ics").content.decode()
+    client.force_login(outsider)
+    outsider_ics = client.get(f"/events/{event.pk}/event.ics").content.decode()
+    client.logout()
+    public_ics = client.get(f"/events/{event.pk}/event.ics").content.decode()
+    group_feed = client.get(f"/groups/{group.slug}/calendar.ics").content.decode()
+
+    def unfolded(text):
+        return text.replace("\r\n ", "")
+
+    assert "meet.example.org/secret-room" in unfolded(attending_ics)
+    assert "meet.example.org/secret-room" in unfolded(personal)
+    for body in (outsider_ics, public_ics, group_feed):
+        assert "meet.example.org" not in unfolded(body)
+        assert "The online link is on the event page" in unfolded(body)
