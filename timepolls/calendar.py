@@ -1,8 +1,9 @@
-"""iTIP invitations for an agreed poll: one calendar listing every party.
+"""iTIP invitations for an agreed poll.
 
-The same .ics goes to everyone (every party is an ATTENDEE with the part
-status their answer implies), so it is queued once for all parties. The UID is
-the poll's and stays; SEQUENCE rises when the poll is cancelled.
+Each party gets their own calendar: the organiser's lists every party as an
+ATTENDEE (with the part status their answer implies), a party's lists only
+themselves, so no guest learns another's address. The UID is the poll's and
+stays; SEQUENCE rises when the poll is cancelled.
 """
 
 from __future__ import annotations

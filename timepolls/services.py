@@ -580,15 +580,15 @@ def _agree(poll, time, current, actor, *, automatic: bool) -> None:
     _bump(poll, "status", "agreed_time")
     revoked = _revoke_links(current.parties, reason="agreed")
     when = format_time(time.start, poll.timezone)
-    calendar = invitation_ics(
-        poll, parties=current.parties, answers=current.answers, method="REQUEST"
-    )
-    email.send_timepoll_invitation(
-        poll=poll,
-        when=when,
-        recipients=[To(p.email) for p in current.parties],
-        calendar=calendar,
-    )
+    for party, shown in _calendar_views(current.parties):
+        email.send_timepoll_invitation(
+            poll=poll,
+            when=when,
+            recipients=[To(party.email)],
+            calendar=invitation_ics(
+                poll, parties=shown, answers=current.answers, method="REQUEST"
+            ),
+        )
     row = next(r for r in current.rows if r.time.pk == time.pk)
     record(
         poll,
@@ -602,6 +602,15 @@ def _agree(poll, time, current, actor, *, automatic: bool) -> None:
             "invited": len(current.parties),
         },
     )
+
+
+def _calendar_views(parties: list[Party]) -> list[tuple[Party, list[Party]]]:
+    """(recipient, the ATTENDEEs their calendar lists) for every party.
+
+    The organiser's calendar lists every party; a party's lists only
+    themselves, so nobody learns another party's email address.
+    """
+    return [(p, parties if p.is_organiser else [p]) for p in parties]
 
 
 def poll_cancel(
@@ -627,20 +636,22 @@ def poll_cancel(
         revoked = _revoke_links(parties, reason="cancelled")
         if was_agreed:
             recipients = parties
-            calendar = invitation_ics(
-                poll, parties=parties, answers={}, method="CANCEL"
-            )
             when = format_time(poll.agreed_time.start, poll.timezone)
+            for party, shown in _calendar_views(parties):
+                email.send_timepoll_cancelled(
+                    poll=poll,
+                    when=when,
+                    recipients=[To(party.email)],
+                    calendar=invitation_ics(
+                        poll, parties=shown, answers={}, method="CANCEL"
+                    ),
+                )
         else:
             recipients = [p for p in parties if p.notified_at and not p.is_organiser]
-            calendar, when = b"", ""
-        if recipients:
-            email.send_timepoll_cancelled(
-                poll=poll,
-                when=when,
-                recipients=[To(p.email) for p in recipients],
-                calendar=calendar,
-            )
+            if recipients:
+                email.send_timepoll_cancelled(
+                    poll=poll, when="", recipients=[To(p.email) for p in recipients]
+                )
         record(
             poll,
             actor,

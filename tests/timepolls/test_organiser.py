@@ -105,34 +105,50 @@ def test_agreeing_a_time_someone_said_no_to_needs_confirmation(
     assert AuditEntry.objects.get(action="agreed").detail["said_no"] == ["Gus Guest"]
 
 
-def test_invitation_lists_every_party_and_parses_back(poll, parties, owner, times):
+def test_invitation_shows_each_guest_only_themselves_and_parses_back(
+    poll, parties, owner, times
+):
     answer_all(poll, parties["mo"], ["yes", "no", "no"])
     answer_all(poll, parties["gus"], ["maybe", "no", "no"])
 
     services.poll_agree(poll=poll, time=times[0], actor=Actor(user=owner))
     drain()
 
-    assert sorted(m.to[0] for m in mail.outbox) == [
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert sorted(by_address) == [
         "gus@example.net",
         "mo@example.org",
         "olga@example.org",
     ]
-    cal, mimetype = _calendar(mail.outbox[0])
-    assert mimetype == "text/calendar; method=REQUEST"
-    assert str(cal["method"]) == "REQUEST"
-    [event] = cal.walk("VEVENT")
     poll.refresh_from_db()
-    assert (str(event["uid"]), event["sequence"]) == (poll.uid, 0)
-    assert event["dtstart"].dt == times[0].start
-    assert event["dtend"].dt == times[0].start + timedelta(hours=1)
-    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
-    attendees = {str(a): str(a.params["PARTSTAT"]) for a in event["attendee"]}
-    assert attendees == {
-        "mailto:olga@example.org": "NEEDS-ACTION",
-        "mailto:mo@example.org": "ACCEPTED",
-        "mailto:gus@example.net": "TENTATIVE",
+    seen = {}
+    for address, message in by_address.items():
+        cal, mimetype = _calendar(message)
+        assert mimetype == "text/calendar; method=REQUEST"
+        assert str(cal["method"]) == "REQUEST"
+        [event] = cal.walk("VEVENT")
+        assert (str(event["uid"]), event["sequence"]) == (poll.uid, 0)
+        assert event["dtstart"].dt == times[0].start
+        assert event["dtend"].dt == times[0].start + timedelta(hours=1)
+        assert event["dtstart"].params["TZID"] == "Europe/Berlin"
+        assert str(event["organizer"].params["CN"]) == "Olga Owner"
+        attendees = event["attendee"]
+        attendees = attendees if isinstance(attendees, list) else [attendees]
+        seen[address] = {str(a): str(a.params["PARTSTAT"]) for a in attendees}
+    # The organiser knows everyone; a party sees no other party's address.
+    assert seen == {
+        "olga@example.org": {
+            "mailto:olga@example.org": "NEEDS-ACTION",
+            "mailto:mo@example.org": "ACCEPTED",
+            "mailto:gus@example.net": "TENTATIVE",
+        },
+        "mo@example.org": {"mailto:mo@example.org": "ACCEPTED"},
+        "gus@example.net": {"mailto:gus@example.net": "TENTATIVE"},
     }
-    assert str(event["organizer"].params["CN"]) == "Olga Owner"
+    for guest, other in [("gus@example.net", "mo@"), ("mo@example.org", "gus@")]:
+        message = by_address[guest]
+        everything = message.body + "".join(a[0] for a in message.alternatives)
+        assert other not in everything
 
 
 def test_cancelling_an_agreed_poll_sends_a_calendar_cancellation(poll, owner, times):
