@@ -26,6 +26,14 @@ def _status(env, result_id):
     ).strip()  # fmt: skip
 
 
+def _connections(database_url) -> int:
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchone()[0]
+
+
 def _kill_connections(database_url, *, allow: bool):
     """End every connection to the database; with allow=False, refuse new ones."""
     name = database_url.rsplit("/", 1)[1]
@@ -54,7 +62,10 @@ def test_worker_survives_lost_connections_and_runs_tasks_after(tmp_path):
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            time.sleep(3)
+            deadline = time.monotonic() + 60
+            while not _connections(database_url):  # The worker is polling.
+                assert time.monotonic() < deadline, "the worker never connected"
+                time.sleep(0.2)
             killed = 0
             deadline = time.monotonic() + 6
             while time.monotonic() < deadline:  # An outage: no connections at all.
