@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.util import find_spec
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.discovery import app_modules
 from core.links import absolute_reverse, absolute_url
 from notifications import email as mail
 
@@ -133,18 +131,11 @@ def email_change_confirm(*, raw_token: str) -> User | None:
         return user
 
 
-def _privacy_modules():
-    for config in apps.get_app_configs():
-        module_name = f"{config.name}.privacy"
-        if find_spec(module_name) is not None:
-            yield import_module(module_name)
-
-
 def account_delete_blockers(*, user: User) -> list[str]:
     """What must happen before the account can go (e.g. groups it alone owns)."""
     return [
         reason
-        for module in _privacy_modules()
+        for module in app_modules("privacy")
         if hasattr(module, "blockers")
         for reason in module.blockers(user)
     ]
@@ -159,7 +150,7 @@ def account_delete(*, user: User) -> None:
     sensibly; it can never sign in again.
     """
     with transaction.atomic():
-        for module in _privacy_modules():
+        for module in app_modules("privacy"):
             module.forget(user)
         user.tokens.all().delete()
         user.name = FORMER_MEMBER
