@@ -15,7 +15,7 @@ from django.views.decorators.http import (
 )
 
 from core.csv import csv_response, csv_safe
-from groups.access import get_group_for_owner, membership_of
+from groups.access import can_manage, get_group_for_owner, membership_of
 from groups.models import Membership
 
 from . import calendar, services
@@ -44,7 +44,7 @@ def event_detail(request, pk):
     rsvp = None
     if request.user.is_authenticated:
         rsvp = Rsvp.objects.filter(event=event, user=request.user).first()
-    is_owner = request.user.is_staff or (membership is not None and membership.is_owner)
+    is_owner = can_manage(request.user, event.group, membership=membership)
     attendees = []
     if membership or request.user.is_staff:
         attendees = list(
@@ -180,7 +180,7 @@ ATTENDEE_LISTS = {
 def attendees(request, pk):
     event = get_event(pk)
     membership = membership_of(request.user, event.group)
-    is_owner = request.user.is_staff or (membership is not None and membership.is_owner)
+    is_owner = can_manage(request.user, event.group, membership=membership)
     if membership is None and not request.user.is_staff:
         from django.core.exceptions import PermissionDenied
 

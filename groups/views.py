@@ -17,7 +17,13 @@ from core.markdown import render_markdown
 from events.models import Event
 
 from . import services
-from .access import get_group, get_group_for_member, get_group_for_owner, membership_of
+from .access import (
+    can_manage,
+    get_group,
+    get_group_for_member,
+    get_group_for_owner,
+    membership_of,
+)
 from .forms import GroupSettingsForm, OwnerAddForm
 from .models import Group, Membership
 
@@ -49,7 +55,7 @@ def group_detail(request, slug):
         "owners": _owners(group),
         "upcoming": list(events.upcoming()[:EVENTS_SHOWN]),
         "past": list(events.past()[:EVENTS_SHOWN]),
-        "can_manage": request.user.is_staff or (membership and membership.is_owner),
+        "can_manage": can_manage(request.user, group, membership=membership),
     }
     return render(request, "groups/detail.html", ctx)
 
@@ -96,7 +102,7 @@ def leave(request, slug):
 @require_safe
 def members(request, slug):
     group, membership = get_group_for_member(request, slug)
-    is_owner = request.user.is_staff or (membership is not None and membership.is_owner)
+    is_owner = can_manage(request.user, group, membership=membership)
     qs = (
         Membership.objects.filter(group=group)
         .select_related("user")
