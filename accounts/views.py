@@ -102,7 +102,7 @@ def link(request, token: str):
 def signout(request):
     logout(request)
     messages.success(request, "You are signed out.")
-    return redirect("core:home")
+    return redirect("events:home")
 
 
 @login_required
@@ -155,7 +155,7 @@ def email_confirm(request, token: str):
             return _invalid_link(request)
         messages.success(request, f"Your email address is now {user.email}.")
         return redirect(
-            "accounts:profile" if request.user.is_authenticated else "core:home"
+            "accounts:profile" if request.user.is_authenticated else "events:home"
         )
     found = LoginToken.find_usable(token, purposes=[LoginToken.Purpose.EMAIL_CHANGE])
     if found is None:
@@ -174,7 +174,7 @@ def delete_account(request):
         services.account_delete(user=request.user)
         logout(request)
         messages.success(request, "Your account has been deleted.")
-        return redirect("core:home")
+        return redirect("events:home")
     status = 400 if request.method == "POST" else 200
     ctx = {"form": form, "blockers": blockers}
     return render(request, "accounts/delete.html", ctx, status=status)
