@@ -587,7 +587,7 @@ def _agree(poll, time, current, actor, *, automatic: bool) -> None:
         poll=poll,
         when=when,
         recipients=[To(p.email) for p in current.parties],
-        calendar=calendar,
+        invitation=email.Invitation(calendar, "REQUEST"),
     )
     row = next(r for r in current.rows if r.time.pk == time.pk)
     record(
@@ -630,16 +630,17 @@ def poll_cancel(
             calendar = invitation_ics(
                 poll, parties=parties, answers={}, method="CANCEL"
             )
+            invitation = email.Invitation(calendar, "CANCEL")
             when = format_time(poll.agreed_time.start, poll.timezone)
         else:
             recipients = [p for p in parties if p.notified_at and not p.is_organiser]
-            calendar, when = b"", ""
+            invitation, when = None, ""
         if recipients:
             email.send_timepoll_cancelled(
                 poll=poll,
                 when=when,
                 recipients=[To(p.email) for p in recipients],
-                calendar=calendar,
+                invitation=invitation,
             )
         record(
             poll,
