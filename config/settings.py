@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "groups",
     "events",
     "notifications",
+    "mailings",
     "django_tasks_db",
     "unconference",
     "timepolls",

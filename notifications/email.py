@@ -287,7 +287,7 @@ def send_mailing_test(*, mailing, to) -> Message:
     rendered = render_mailing(mailing)
     # A test goes out at once, like a sign-in link, so it has no per-recipient
     # unsubscribe link: point at the preferences page instead.
-    preferences = absolute_url(reverse("notifications:preferences"))
+    preferences = absolute_url(reverse("mailings:preferences"))
     return queue(
         kind="mailing_test",
         subject=f"[Test] {rendered.subject}",
