@@ -8,6 +8,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from core.discovery import app_modules
 from core.redirects import safe_next
 
 from . import intents, services
@@ -120,10 +121,13 @@ def profile(request):
 
 
 def _profile_ctx(request, **forms) -> dict:
+    # Apps above accounts add their sections (my groups, my calendar feed)
+    # through a `profile` module: section(user) -> {"template": ..., **data}.
     ctx = {
         "form": ProfileForm(instance=request.user),
         "email_form": EmailChangeForm(user=request.user, request=request),
         "timezones": TimeZoneField.choices(),
+        "profile_sections": [m.section(request.user) for m in app_modules("profile")],
     }
     ctx.update(forms)
     return ctx
