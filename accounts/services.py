@@ -13,7 +13,7 @@ from core.discovery import app_modules
 from core.links import absolute_reverse, absolute_url
 from notifications import email as mail
 
-from .models import LoginToken, User
+from .models import ApiToken, LoginToken, User
 
 FORMER_MEMBER = "Former member"
 
@@ -153,6 +153,9 @@ def account_delete(*, user: User) -> None:
         for module in app_modules("privacy"):
             module.forget(user)
         user.tokens.all().delete()
+        user.api_tokens.filter(revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         user.name = FORMER_MEMBER
         user.email = f"deleted-{user.pk}@invalid.invalid"
         user.website = user.github = user.linkedin = ""
@@ -162,3 +165,14 @@ def account_delete(*, user: User) -> None:
         user.email_verified_at = None
         user.set_unusable_password()
         user.save()
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token; the raw value is returned once, never stored."""
+    return ApiToken.issue(user=user, name=name)
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -13,6 +13,7 @@ from core.redirects import safe_next
 
 from . import intents, services
 from .forms import (
+    ApiTokenForm,
     DeleteAccountForm,
     EmailChangeForm,
     ProfileForm,
@@ -20,7 +21,7 @@ from .forms import (
     SignUpForm,
     TimeZoneField,
 )
-from .models import LoginToken
+from .models import ApiToken, LoginToken
 
 
 def mask_email(email: str) -> str:
@@ -182,3 +183,28 @@ def delete_account(request):
     status = 400 if request.method == "POST" else 200
     ctx = {"form": form, "blockers": blockers}
     return render(request, "accounts/delete.html", ctx, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    form = ApiTokenForm(request.POST or None)
+    raw = None
+    if request.method == "POST" and form.is_valid():
+        _, raw = services.api_token_create(
+            user=request.user, name=form.cleaned_data["name"]
+        )
+        form = ApiTokenForm()
+    tokens = list(ApiToken.objects.filter(user=request.user).order_by("-created_at"))
+    ctx = {"form": form, "tokens": tokens, "raw": raw}
+    status = 400 if request.method == "POST" and raw is None else 200
+    return render(request, "accounts/api_tokens.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"The token “{token.name}” no longer works.")
+    return redirect("accounts:api_tokens")

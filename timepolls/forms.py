@@ -292,11 +292,3 @@ class LinkRequestForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-class ApiTokenForm(forms.Form):
-    name = forms.CharField(
-        label="Token name",
-        max_length=60,
-        help_text="What the token is for, e.g. “calendar script”.",
-    )

@@ -30,7 +30,6 @@ from .audit import SYSTEM, Actor, record
 from .calendar import invitation_ics
 from .models import (
     Answer,
-    ApiToken,
     AuditEntry,
     Choice,
     Party,
@@ -741,14 +740,3 @@ def poll_remind(*, poll: Poll) -> list[Party]:
 
 
 # --- API tokens -----------------------------------------------------------------------
-
-
-def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
-    """A new personal API token; the raw value is returned once, never stored."""
-    return ApiToken.issue(user=user, name=name)
-
-
-def api_token_revoke(*, token: ApiToken) -> None:
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
