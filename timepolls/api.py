@@ -444,7 +444,7 @@ def _time_out(row: tallies.TimeRow, zone: str) -> dict:
         "id": row.time.pk,
         "start": row.time.start,
         "end": row.time.end,
-        "local_start": services.format_iso(row.time.start, zone),
+        "local_start": poll_times.format_iso(row.time.start, zone),
         "yes": len(row.yes),
         "maybe": len(row.maybe),
         "no": len(row.no),

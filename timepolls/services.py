@@ -10,14 +10,12 @@ entries, written by the system actor.
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
 from core import ratelimit
 from core.links import absolute_reverse
@@ -37,6 +35,7 @@ from .models import (
     Poll,
     PollTime,
 )
+from .times import format_time
 
 Action = AuditEntry.Action
 MAX_PARTIES = 200
@@ -77,18 +76,6 @@ def group_parties(group) -> list[PartySpec]:
         "user__email", "user__name", "user__timezone"
     )
     return [PartySpec(email=e, name=n, timezone=tz) for e, n, tz in rows]
-
-
-def format_time(moment: datetime, zone_name: str) -> str:
-    """`Wed 1 May 2030, 10:00 (Europe/Berlin, UTC+02:00)`."""
-    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return f"{date_format(local, 'D j M Y, H:i')} ({zone_name}, UTC{local:%:z})"
-
-
-def format_iso(moment: datetime, zone_name: str) -> str:
-    """`2030-05-01T10:00+02:00`: the form the times box and the API use."""
-    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return local.isoformat(timespec="minutes")
 
 
 def _lock(poll: Poll, expected_version: int | None) -> Poll:

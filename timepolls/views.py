@@ -16,6 +16,7 @@ from django.views.decorators.http import (
 from accounts.forms import TimeZoneField
 
 from . import pages, services
+from . import times as poll_times
 from .access import poll_for_organiser, poll_for_person, web_actor
 from .forms import (
     AddTimesForm,
@@ -92,7 +93,7 @@ def _generate(request):
         zone = slots.cleaned_data["timezone"]
         lines = [line for line in data["times"].splitlines() if line.strip()]
         lines += [
-            services.format_iso(slot, zone) for slot in slots.cleaned_data["slots"]
+            poll_times.format_iso(slot, zone) for slot in slots.cleaned_data["slots"]
         ]
         data["times"] = "\n".join(lines)
     form = PollForm(initial=data, user=request.user)
@@ -235,7 +236,7 @@ def agree(request, pk):
             confirm=data["confirm"], expected_version=data["version"],
         )  # fmt: skip
     except services.NeedsConfirmationError as error:
-        label = services.format_time(data["time"].start, access.poll.timezone)
+        label = poll_times.format_time(data["time"].start, access.poll.timezone)
         ctx = {"poll": access.poll, "form": form, "reason": str(error), "label": label}
         return render(request, "timepolls/agree_confirm.html", ctx, status=409)
     except services.PollError as error:
