@@ -48,9 +48,6 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.kind}: {self.subject}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("admin:notifications_message_change", args=[self.pk])
-
 
 class Delivery(models.Model):
     class Status(models.TextChoices):
@@ -108,9 +105,6 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.message.subject} → {self.email} ({self.status})"
 
-    def get_absolute_url(self) -> str:
-        return reverse("admin:notifications_delivery_change", args=[self.pk])
-
 
 class Suppression(models.Model):
     """An address that bounced, blocked or reported spam: it gets sign-in links only."""
@@ -130,9 +124,6 @@ class Suppression(models.Model):
     def __str__(self) -> str:
         return f"{self.email} ({self.reason})"
 
-    def get_absolute_url(self) -> str:
-        return reverse("admin:notifications_suppression_change", args=[self.pk])
-
 
 class WebhookEvent(models.Model):
     """SendGrid event ids already processed, so a redelivered event counts once."""
@@ -144,9 +135,6 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.email}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("admin:notifications_webhookevent_change", args=[self.pk])
 
 
 class OptOut(models.Model):
