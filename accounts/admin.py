@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import User
+from .models import ApiToken, User
 
 
 @admin.register(User)
@@ -21,3 +21,21 @@ class UserAdmin(admin.ModelAdmin):
         "date_joined",
         "last_login",
     ]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "hint", "created_at", "last_used_at", "revoked_at"]
+    search_fields = ["name", "user__email"]
+    readonly_fields = [
+        "user",
+        "name",
+        "token_hash",
+        "hint",
+        "created_at",
+        "last_used_at",
+    ]
+    fields = readonly_fields + ["revoked_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -156,5 +156,9 @@ class DeleteAccountForm(forms.Form):
     )
 
 
-def link_minutes() -> int:
-    return settings.LOGIN_TOKEN_MINUTES
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=60,
+        help_text="What the token is for, e.g. “calendar script”.",
+    )

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.util import find_spec
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.discovery import app_modules
 from core.links import absolute_reverse, absolute_url
 from notifications import email as mail
 
-from .models import LoginToken, User
+from .models import ApiToken, LoginToken, User
 
 FORMER_MEMBER = "Former member"
 
@@ -133,18 +131,11 @@ def email_change_confirm(*, raw_token: str) -> User | None:
         return user
 
 
-def _privacy_modules():
-    for config in apps.get_app_configs():
-        module_name = f"{config.name}.privacy"
-        if find_spec(module_name) is not None:
-            yield import_module(module_name)
-
-
 def account_delete_blockers(*, user: User) -> list[str]:
     """What must happen before the account can go (e.g. groups it alone owns)."""
     return [
         reason
-        for module in _privacy_modules()
+        for module in app_modules("privacy")
         if hasattr(module, "blockers")
         for reason in module.blockers(user)
     ]
@@ -159,9 +150,12 @@ def account_delete(*, user: User) -> None:
     sensibly; it can never sign in again.
     """
     with transaction.atomic():
-        for module in _privacy_modules():
+        for module in app_modules("privacy"):
             module.forget(user)
         user.tokens.all().delete()
+        user.api_tokens.filter(revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         user.name = FORMER_MEMBER
         user.email = f"deleted-{user.pk}@invalid.invalid"
         user.website = user.github = user.linkedin = ""
@@ -171,3 +165,14 @@ def account_delete(*, user: User) -> None:
         user.email_verified_at = None
         user.set_unusable_password()
         user.save()
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token; the raw value is returned once, never stored."""
+    return ApiToken.issue(user=user, name=name)
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])

@@ -14,4 +14,10 @@ urlpatterns = [
     path("profile/email/", views.email_change, name="email_change"),
     path("profile/email/<str:token>/", views.email_confirm, name="email_confirm"),
     path("profile/delete/", views.delete_account, name="delete"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "api-tokens/<int:token_id>/revoke/",
+        views.api_token_revoke,
+        name="api_token_revoke",
+    ),
 ]

@@ -1,17 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
     require_safe,
 )
 
+from core.discovery import app_modules
 from core.redirects import safe_next
 
 from . import intents, services
 from .forms import (
+    ApiTokenForm,
     DeleteAccountForm,
     EmailChangeForm,
     ProfileForm,
@@ -19,7 +21,7 @@ from .forms import (
     SignUpForm,
     TimeZoneField,
 )
-from .models import LoginToken
+from .models import ApiToken, LoginToken
 
 
 def mask_email(email: str) -> str:
@@ -102,7 +104,7 @@ def link(request, token: str):
 def signout(request):
     logout(request)
     messages.success(request, "You are signed out.")
-    return redirect("core:home")
+    return redirect("events:home")
 
 
 @login_required
@@ -120,10 +122,13 @@ def profile(request):
 
 
 def _profile_ctx(request, **forms) -> dict:
+    # Apps above accounts add their sections (my groups, my calendar feed)
+    # through a `profile` module: section(user) -> {"template": ..., **data}.
     ctx = {
         "form": ProfileForm(instance=request.user),
         "email_form": EmailChangeForm(user=request.user, request=request),
         "timezones": TimeZoneField.choices(),
+        "profile_sections": [m.section(request.user) for m in app_modules("profile")],
     }
     ctx.update(forms)
     return ctx
@@ -155,7 +160,7 @@ def email_confirm(request, token: str):
             return _invalid_link(request)
         messages.success(request, f"Your email address is now {user.email}.")
         return redirect(
-            "accounts:profile" if request.user.is_authenticated else "core:home"
+            "accounts:profile" if request.user.is_authenticated else "events:home"
         )
     found = LoginToken.find_usable(token, purposes=[LoginToken.Purpose.EMAIL_CHANGE])
     if found is None:
@@ -174,7 +179,32 @@ def delete_account(request):
         services.account_delete(user=request.user)
         logout(request)
         messages.success(request, "Your account has been deleted.")
-        return redirect("core:home")
+        return redirect("events:home")
     status = 400 if request.method == "POST" else 200
     ctx = {"form": form, "blockers": blockers}
     return render(request, "accounts/delete.html", ctx, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    form = ApiTokenForm(request.POST or None)
+    raw = None
+    if request.method == "POST" and form.is_valid():
+        _, raw = services.api_token_create(
+            user=request.user, name=form.cleaned_data["name"]
+        )
+        form = ApiTokenForm()
+    tokens = list(ApiToken.objects.filter(user=request.user).order_by("-created_at"))
+    ctx = {"form": form, "tokens": tokens, "raw": raw}
+    status = 400 if request.method == "POST" and raw is None else 200
+    return render(request, "accounts/api_tokens.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"The token “{token.name}” no longer works.")
+    return redirect("accounts:api_tokens")

@@ -2,7 +2,7 @@
 
 Creates a group with N members in an EMPTY PostgreSQL database, queues one owner
 mailing to all of them through the real code path
-(`notifications.services.mailing_queue`), then drains the outbox with the real
+(`mailings.services.mailing_queue`), then drains the outbox with the real
 command (`manage.py send_mail_queue --once`, its own process) against the fake
 SendGrid server (`python -m tests.fakes.sendgrid_server`, a third process), and
 prints a table: time to queue, time to drain, API calls, recipients per second
@@ -53,8 +53,8 @@ def main() -> int:
     mailing = _members_and_mailing(args.members)
     setup_s = time.perf_counter() - started
 
+    from mailings.services import mailing_queue
     from notifications.models import Delivery
-    from notifications.services import mailing_queue
 
     started = time.perf_counter()
     mailing_queue(mailing=mailing)
@@ -108,7 +108,7 @@ def main() -> int:
 def _members_and_mailing(count: int):
     from accounts.models import User
     from groups.models import Group, Membership
-    from notifications.models import Mailing
+    from mailings.models import Mailing
 
     if User.objects.exists():
         sys.exit("bench/mail.py needs an empty database (it creates its own people).")

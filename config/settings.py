@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "groups",
     "events",
     "notifications",
+    "mailings",
     "django_tasks_db",
     "unconference",
     "timepolls",
@@ -153,7 +154,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:signin"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "events:home"
 LOGIN_TOKEN_MINUTES = env("LOGIN_TOKEN_MINUTES")
 # Sign-in and sign-up link emails allowed per hour, per address and per client
 # address. The demo (DEBUG) lets one person try every persona in turn; the

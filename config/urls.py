@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("unconference.urls")),
     path("", include("notifications.urls")),
+    path("", include("mailings.urls")),
     path("groups/", include("groups.urls")),
     path("", include("timepolls.urls")),
     path("groups/<slug:slug>/roulette/", include("roulette.urls")),

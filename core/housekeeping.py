@@ -3,18 +3,28 @@
 Run by `manage.py housekeeping` (meetings-housekeeping.timer, daily). Every step
 is safe to repeat and safe while the site runs: it only touches rows that no
 request, sender or worker can still use.
+
+Each app that keeps such rows has a `housekeeping` module whose
+`steps(now=, cutoff=)` returns its `Step`s (core.discovery finds them, in
+INSTALLED_APPS order); this module is core's own: sessions, rate-limit buckets
+and finished task results.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
+from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.contrib.sessions.models import Session
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from .discovery import app_modules
+from .models import RateLimitBucket
 
 # The longest `period` any caller passes to core.ratelimit.take() (the mailing
 # limit: a day). A bucket untouched for that long has refilled completely, so
@@ -22,88 +32,76 @@ from django.utils import timezone
 RATE_LIMIT_MAX_PERIOD = timedelta(days=1)
 
 
-@dataclass
-class HousekeepingCounts:
-    sessions: int = 0
-    rate_limit_buckets: int = 0
-    login_tokens: int = 0
-    task_results: int = 0
-    message_bodies: int = 0
+@dataclass(frozen=True)
+class Step:
+    """One kind of spent row: how many there are, and cleaning them (-> count)."""
+
+    name: str
+    count: Callable[[], int]
+    clean: Callable[[], int]
+
+    @classmethod
+    def deleting(cls, name: str, rows) -> Step:
+        """A step that deletes the rows of a queryset."""
+        return cls(name, rows.count, lambda: rows.delete()[0])
+
+
+class HousekeepingCounts(SimpleNamespace):
+    """How many rows each step cleaned (or would clean), by step name, in order."""
 
     def summary(self, *, dry_run: bool) -> str:
         verb = "would clean" if dry_run else "cleaned"
-        parts = ", ".join(f"{getattr(self, f.name)} {f.name}" for f in fields(self))
+        parts = ", ".join(f"{count} {name}" for name, count in vars(self).items())
         return f"housekeeping {verb}: {parts}"
+
+
+def steps(*, now, cutoff) -> list[Step]:
+    """Core's rows:
+
+    - sessions past their expiry date (what `clearsessions` does);
+    - rate-limit buckets not touched for RATE_LIMIT_MAX_PERIOD (full again);
+    - finished (successful or failed) django-tasks-db results that finished
+      before `cutoff`.
+    """
+    buckets = RateLimitBucket.objects.filter(updated_at__lt=now - RATE_LIMIT_MAX_PERIOD)
+    results = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
+    return [
+        _sessions_step(now),
+        Step.deleting("rate_limit_buckets", buckets),
+        Step.deleting("task_results", results),
+    ]
+
+
+def _sessions_step(now) -> Step:
+    engine = settings.SESSION_ENGINE
+    if engine.rsplit(".", 1)[-1] in ("db", "cached_db") and engine.startswith(
+        "django.contrib.sessions.backends."
+    ):
+        return Step.deleting("sessions", Session.objects.filter(expire_date__lt=now))
+
+    # Other engines clean themselves and cannot count what they would.
+    def clear() -> int:
+        import_module(engine).SessionStore.clear_expired()
+        return 0
+
+    return Step("sessions", lambda: 0, clear)
 
 
 def run_housekeeping(
     *, retention_days: int | None = None, dry_run: bool = False, now=None
 ) -> HousekeepingCounts:
-    """Delete spent rows and blank old email bodies; return how many of each.
+    """Run every app's housekeeping steps; return how many rows each cleaned.
 
-    - sessions past their expiry date (what `clearsessions` does);
-    - rate-limit buckets not touched for RATE_LIMIT_MAX_PERIOD (full again);
-    - sign-in, verification and email-change links that are used or expired;
-    - finished (successful or failed) django-tasks-db results that finished more
-      than `retention_days` ago;
-    - the text, HTML and calendar bodies of outbox messages older than
-      `retention_days` whose every delivery is settled (sent, failed or
-      suppressed). Message and Delivery rows stay, so counts and history do.
-
-    `retention_days` defaults to settings.RETENTION_DAYS. With `dry_run`
-    nothing changes and the counts say what would.
+    Old data is what is older than `retention_days`, which defaults to
+    settings.RETENTION_DAYS. With `dry_run` nothing changes and the counts say
+    what would.
     """
-    from django.contrib.sessions.models import Session
-    from django_tasks_db.models import DBTaskResult
-
-    from accounts.models import LoginToken
-    from core.models import RateLimitBucket
-    from notifications.models import Delivery, Message
-
     now = now or timezone.now()
     if retention_days is None:
         retention_days = settings.RETENTION_DAYS
     cutoff = now - timedelta(days=retention_days)
     counts = HousekeepingCounts()
-
-    engine = import_module(settings.SESSION_ENGINE)
-    db_sessions = settings.SESSION_ENGINE.startswith(
-        "django.contrib.sessions.backends."
-    )
-    db_sessions = db_sessions and settings.SESSION_ENGINE.rsplit(".", 1)[-1] in (
-        "db",
-        "cached_db",
-    )
-    sessions = Session.objects.filter(expire_date__lt=now)
-    buckets = RateLimitBucket.objects.filter(updated_at__lt=now - RATE_LIMIT_MAX_PERIOD)
-    tokens = LoginToken.objects.filter(
-        Q(used_at__isnull=False) | Q(expires_at__lte=now)
-    )
-    results = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
-    unsettled = Delivery.objects.filter(
-        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
-    ).values("message_id")
-    bodies = (
-        Message.objects.filter(created_at__lt=cutoff)
-        .exclude(pk__in=unsettled)
-        .exclude(text="", html="", calendar="")
-    )
-
-    if dry_run:
-        counts.sessions = sessions.count() if db_sessions else 0
-        counts.rate_limit_buckets = buckets.count()
-        counts.login_tokens = tokens.count()
-        counts.task_results = results.count()
-        counts.message_bodies = bodies.count()
-        return counts
-
-    if db_sessions:
-        counts.sessions = sessions.delete()[0]
-    else:
-        engine.SessionStore.clear_expired()
-    counts.rate_limit_buckets = buckets.delete()[0]
-    counts.login_tokens = tokens.delete()[0]
-    counts.task_results = results.delete()[0]
-    with transaction.atomic():
-        counts.message_bodies = bodies.update(text="", html="", calendar="")
+    for module in app_modules("housekeeping"):
+        for step in module.steps(now=now, cutoff=cutoff):
+            setattr(counts, step.name, step.count() if dry_run else step.clean())
     return counts

@@ -10,16 +10,6 @@ from django.views.decorators.http import require_safe
 from . import devmail
 from .redirects import safe_next
 
-HOME_EVENTS = 10
-
-
-@require_safe
-def home(request):
-    # Core knows no models; the events app provides the page's lists.
-    from events.home import home_context
-
-    return render(request, "core/home.html", home_context(request.user, HOME_EVENTS))
-
 
 @never_cache
 @require_safe

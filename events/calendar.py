@@ -13,6 +13,7 @@ from icalendar import Event as VEvent
 
 from core.links import absolute_url
 from core.markdown import markdown_to_text
+from notifications.email import Invitation
 
 PRODID = "-//meetings//meetings calendar//EN"
 
@@ -128,6 +129,11 @@ def _feed_key(events, name: str, online: bool) -> str:
     ]  # fmt: skip
     digest = hashlib.sha256(repr((settings.SITE_URL, name, online, shown)).encode())
     return f"ics-feed:{digest.hexdigest()}"
+
+
+def invitation(event, *, attendee=None, method: str) -> Invitation:
+    """`invitation_ics` as the calendar part of an email."""
+    return Invitation(invitation_ics(event, attendee=attendee, method=method), method)
 
 
 def invitation_ics(event, *, attendee, method: str) -> bytes:

@@ -13,6 +13,7 @@ from groups.services import membership_join
 from notifications import email
 from notifications.outbox import To
 
+from . import calendar
 from .models import Event, Rsvp
 
 REPLY_CHOICES = {"attending", "not_attending", "none"}
@@ -74,7 +75,10 @@ def event_update(*, event: Event, by, **fields) -> list[str]:
         _promote_waitlist(locked)
         if changed:
             email.send_event_changed(
-                event=locked, changes=changed, recipients=_replied_people(locked)
+                event=locked,
+                changes=changed,
+                recipients=_replied_people(locked),
+                invitation=calendar.invitation(locked, method="REQUEST"),
             )
     event.__dict__.update(locked.__dict__)
     return changed
@@ -95,7 +99,11 @@ def event_cancel(*, event: Event, by, message: str = "") -> None:
             updated_at=timezone.now(),
         )
         event.refresh_from_db()
-        email.send_event_cancelled(event=event, recipients=_replied_people(event))
+        email.send_event_cancelled(
+            event=event,
+            recipients=_replied_people(event),
+            invitation=calendar.invitation(event, method="CANCEL"),
+        )
 
 
 def duplicate_initial(event: Event) -> dict:
@@ -161,7 +169,7 @@ def rsvp_set(*, event: Event, user, choice: str) -> Rsvp | None:
             result.save()
             if status != previous and status != Rsvp.Status.NOT_ATTENDING:
                 result.event = event
-                email.send_rsvp_confirmation(rsvp=result)
+                _confirm(result)
         if was_attending and choice != "attending":
             _promote_waitlist(event)
     return result
@@ -212,8 +220,18 @@ def _promote_waitlist(event: Event) -> list[Rsvp]:
         rsvp.updated_at = now
         rsvp.save(update_fields=["status", "waitlisted_at", "updated_at"])
         rsvp.event = event
-        email.send_rsvp_confirmation(rsvp=rsvp)
+        _confirm(rsvp)
     return promoted
+
+
+def _confirm(rsvp: Rsvp) -> None:
+    """The confirmation email; with an invitation unless the person is waiting."""
+    invitation = None
+    if rsvp.status != Rsvp.Status.WAITLISTED:
+        invitation = calendar.invitation(
+            rsvp.event, attendee=rsvp.user, method="REQUEST"
+        )
+    email.send_rsvp_confirmation(rsvp=rsvp, invitation=invitation)
 
 
 def _replied_people(event: Event) -> list[To]:

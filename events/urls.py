@@ -5,6 +5,7 @@ from . import views
 app_name = "events"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("events/", views.event_list, name="list"),
     path("events/<int:pk>/", views.event_detail, name="detail"),
     path("events/<int:pk>/rsvp/", views.rsvp, name="rsvp"),
@@ -14,6 +15,10 @@ urlpatterns = [
     path("events/<int:pk>/attendees/", views.attendees, name="attendees"),
     path("events/<int:pk>/attendees.csv", views.attendees_csv, name="attendees_csv"),
     path("events/<int:pk>/event.ics", views.event_ics, name="ics"),
+    # A group's public pages list its events, so they are served here; the
+    # membership pages (join, leave, members, settings) are in groups.
+    path("groups/", views.group_list, name="group_list"),
+    path("groups/<slug:slug>/", views.group_detail, name="group_detail"),
     path("groups/<slug:slug>/events/new/", views.event_create, name="create"),
     path("groups/<slug:slug>/calendar.ics", views.group_feed, name="group_feed"),
     path("calendar/<str:token>.ics", views.personal_feed, name="personal_feed"),

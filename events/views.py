@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Min, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,8 +16,8 @@ from django.views.decorators.http import (
 )
 
 from core.csv import csv_response, csv_safe
-from groups.access import get_group_for_owner, membership_of
-from groups.models import Membership
+from groups.access import can_manage, get_group, get_group_for_owner, membership_of
+from groups.models import Group, Membership
 
 from . import calendar, services
 from .access import get_event, get_event_for_owner
@@ -26,6 +27,55 @@ from .models import CalendarFeed, Event, Rsvp
 EVENTS_PER_PAGE = 20
 ATTENDEES_SHOWN = 20
 ATTENDEES_PER_PAGE = 100
+HOME_EVENTS = 10
+GROUP_EVENTS_SHOWN = 20
+
+
+@require_safe
+def home(request):
+    """Your groups' upcoming events first, then everything else."""
+    upcoming = Event.objects.upcoming().select_related("group").with_counts()
+    if request.user.is_authenticated:
+        mine = Membership.objects.filter(user=request.user).values("group")
+        ctx = {
+            "my_events": list(upcoming.filter(group__in=mine)[:HOME_EVENTS]),
+            "other_events": list(upcoming.exclude(group__in=mine)[:HOME_EVENTS]),
+        }
+    else:
+        ctx = {
+            "other_events": list(upcoming[:HOME_EVENTS]),
+            "groups": list(Group.objects.with_member_count()[:HOME_EVENTS]),
+        }
+    return render(request, "events/home.html", ctx)
+
+
+@require_safe
+def group_list(request):
+    groups = list(
+        Group.objects.with_member_count().annotate(
+            next_event=Min(
+                "events__start",
+                filter=Q(events__start__gte=timezone.now(), events__status="scheduled"),
+            )
+        )
+    )
+    return render(request, "events/group_list.html", {"groups": groups})
+
+
+@require_safe
+def group_detail(request, slug):
+    group = get_object_or_404(Group.objects.with_member_count(), slug=slug)
+    membership = membership_of(request.user, group)
+    events = Event.objects.filter(group=group).with_counts()
+    ctx = {
+        "group": group,
+        "membership": membership,
+        "owners": group.owners_by_name(),
+        "upcoming": list(events.upcoming()[:GROUP_EVENTS_SHOWN]),
+        "past": list(events.past()[:GROUP_EVENTS_SHOWN]),
+        "can_manage": can_manage(request.user, group, membership=membership),
+    }
+    return render(request, "events/group_detail.html", ctx)
 
 
 @require_safe
@@ -44,7 +94,7 @@ def event_detail(request, pk):
     rsvp = None
     if request.user.is_authenticated:
         rsvp = Rsvp.objects.filter(event=event, user=request.user).first()
-    is_owner = request.user.is_staff or (membership is not None and membership.is_owner)
+    is_owner = can_manage(request.user, event.group, membership=membership)
     attendees = []
     if membership or request.user.is_staff:
         attendees = list(
@@ -178,7 +228,7 @@ ATTENDEE_LISTS = {
 def attendees(request, pk):
     event = get_event(pk)
     membership = membership_of(request.user, event.group)
-    is_owner = request.user.is_staff or (membership is not None and membership.is_owner)
+    is_owner = can_manage(request.user, event.group, membership=membership)
     if membership is None and not request.user.is_staff:
         from django.core.exceptions import PermissionDenied
 
@@ -263,8 +313,6 @@ def _sees_online_link(rsvp, is_owner: bool) -> bool:
 
 @require_safe
 def group_feed(request, slug):
-    from groups.access import get_group
-
     group = get_group(slug)
     since = timezone.now() - timedelta(days=90)
     events = list(

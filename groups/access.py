@@ -1,4 +1,8 @@
-"""Who may see or change a group: one place, used by every view."""
+"""Who may see or change a group: one place, used by every view.
+
+`can_manage` is the owner-or-staff rule every app applies to a group's things
+(its settings, events, mailings, roulette, unconferences and polls' events).
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
@@ -10,6 +14,29 @@ def membership_of(user, group: Group) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(user=user, group=group).first()
+
+
+_LOOK_UP = object()
+
+
+def can_manage(user, group: Group, *, membership=_LOOK_UP) -> bool:
+    """Whether `user` may manage `group`: its owners and staff may.
+
+    Pass the viewer's `membership` (None for "not a member") when the caller has
+    it already, to save the query.
+    """
+    if membership is _LOOK_UP:
+        membership = membership_of(user, group)
+    return user.is_staff or (membership is not None and membership.is_owner)
+
+
+def managed_groups(user):
+    """The groups `user` may manage (the `can_manage` rule as a queryset)."""
+    if user.is_staff:
+        return Group.objects.all()
+    return Group.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.OWNER
+    ).distinct()
 
 
 def get_group(slug: str) -> Group:
@@ -28,7 +55,6 @@ def get_group_for_member(request, slug: str) -> tuple[Group, Membership | None]:
 def get_group_for_owner(request, slug: str) -> Group:
     """The group if the viewer owns it (or is staff); 403 otherwise."""
     group = get_group(slug)
-    membership = membership_of(request.user, group)
-    if not request.user.is_staff and (membership is None or not membership.is_owner):
+    if not can_manage(request.user, group):
         raise PermissionDenied("Only the group's owners can do that.")
     return group

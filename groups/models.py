@@ -44,7 +44,18 @@ class Group(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("groups:detail", kwargs={"slug": self.slug})
+        # The group's page lists its events, so the events app serves it.
+        return reverse("events:group_detail", kwargs={"slug": self.slug})
+
+    def owners_by_name(self) -> list["Membership"]:
+        """The group's owners by name.
+
+        Their people are fetched by primary key: joining users instead makes
+        PostgreSQL scan all of them, since it cannot tell that a group of 20,000
+        members has only a few owners.
+        """
+        owners = Membership.objects.filter(group=self, role=Membership.Role.OWNER)
+        return sorted(owners.prefetch_related("user"), key=lambda m: m.user.name)
 
 
 class Membership(models.Model):

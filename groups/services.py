@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User, normalize_email
+from core.discovery import call_hook
 
 from .models import Group, Membership
 
@@ -62,6 +63,9 @@ def membership_leave(*, user: User, group: Group) -> None:
     """Leave a group, dropping replies to its future events (past ones stay).
 
     Refused for the last owner, who would leave the group without anyone to run it.
+    Side effects: `hooks.member_left(user=, group=)` of every app that has one,
+    in the same transaction (events drops future replies and moves people up
+    from waiting lists; roulette declines upcoming meetings and tells partners).
     """
     with transaction.atomic():
         membership = (
@@ -75,7 +79,7 @@ def membership_leave(*, user: User, group: Group) -> None:
             raise GroupError(
                 "You are the only owner. Add another owner before you leave."
             )
-        _forget_future_replies(user=user, group=group)
+        call_hook("member_left", user=user, group=group)
         membership.delete()
 
 
@@ -119,19 +123,3 @@ def owner_remove(*, group: Group, email: str) -> Membership:
 
 def _owner_count(group: Group) -> int:
     return Membership.objects.filter(group=group, role=Membership.Role.OWNER).count()
-
-
-def _forget_future_replies(*, user: User, group: Group) -> None:
-    # Events and roulette depend on groups, not the other way round, so they
-    # are looked up by name: leaving must drop the person from every future
-    # event and cancel their upcoming coffee meetings.
-    from django.apps import apps
-
-    if apps.is_installed("events"):
-        from events.services import rsvps_forget_future
-
-        rsvps_forget_future(user=user, group=group)
-    if apps.is_installed("roulette"):
-        from roulette.services import pairings_forget_future
-
-        pairings_forget_future(user=user, group=group)

@@ -5,8 +5,6 @@ from . import views
 app_name = "groups"
 
 urlpatterns = [
-    path("", views.group_list, name="list"),
-    path("<slug:slug>/", views.group_detail, name="detail"),
     path("<slug:slug>/join/", views.join, name="join"),
     path("<slug:slug>/leave/", views.leave, name="leave"),
     path("<slug:slug>/members/", views.members, name="members"),

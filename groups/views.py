@@ -1,10 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Min, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import (
     require_http_methods,
@@ -14,55 +12,13 @@ from django.views.decorators.http import (
 
 from core.csv import csv_response, csv_safe
 from core.markdown import render_markdown
-from events.models import Event
 
 from . import services
-from .access import get_group, get_group_for_member, get_group_for_owner, membership_of
+from .access import can_manage, get_group, get_group_for_member, get_group_for_owner
 from .forms import GroupSettingsForm, OwnerAddForm
-from .models import Group, Membership
+from .models import Membership
 
 MEMBERS_PER_PAGE = 50
-EVENTS_SHOWN = 20
-
-
-@require_safe
-def group_list(request):
-    groups = list(
-        Group.objects.with_member_count().annotate(
-            next_event=Min(
-                "events__start",
-                filter=Q(events__start__gte=timezone.now(), events__status="scheduled"),
-            )
-        )
-    )
-    return render(request, "groups/list.html", {"groups": groups})
-
-
-@require_safe
-def group_detail(request, slug):
-    group = get_object_or_404(Group.objects.with_member_count(), slug=slug)
-    membership = membership_of(request.user, group)
-    events = Event.objects.filter(group=group).with_counts()
-    ctx = {
-        "group": group,
-        "membership": membership,
-        "owners": _owners(group),
-        "upcoming": list(events.upcoming()[:EVENTS_SHOWN]),
-        "past": list(events.past()[:EVENTS_SHOWN]),
-        "can_manage": request.user.is_staff or (membership and membership.is_owner),
-    }
-    return render(request, "groups/detail.html", ctx)
-
-
-def _owners(group: Group) -> list[Membership]:
-    """The group's owners by name.
-
-    Their people are fetched by primary key: joining users instead makes
-    PostgreSQL scan all of them, since it cannot tell that a group of 20,000
-    members has only a few owners.
-    """
-    owners = Membership.objects.filter(group=group, role=Membership.Role.OWNER)
-    return sorted(owners.prefetch_related("user"), key=lambda m: m.user.name)
 
 
 @require_POST
@@ -96,7 +52,7 @@ def leave(request, slug):
 @require_safe
 def members(request, slug):
     group, membership = get_group_for_member(request, slug)
-    is_owner = request.user.is_staff or (membership is not None and membership.is_owner)
+    is_owner = can_manage(request.user, group, membership=membership)
     qs = (
         Membership.objects.filter(group=group)
         .select_related("user")
@@ -150,7 +106,7 @@ def _settings_ctx(group, form, preview=None, owner_form=None) -> dict:
         "form": form,
         "preview": preview,
         "owner_form": owner_form or OwnerAddForm(),
-        "owners": _owners(group),
+        "owners": group.owners_by_name(),
         "timezones": TimeZoneField.choices(),
     }
 

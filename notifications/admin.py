@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Delivery, Mailing, Message, OptOut, Suppression, WebhookEvent
+from .models import Delivery, Message, OptOut, Suppression, WebhookEvent
 
 
 class DeliveryInline(admin.TabularInline):
@@ -36,12 +36,6 @@ class SuppressionAdmin(admin.ModelAdmin):
     list_display = ["email", "reason", "created_at"]
     list_filter = ["reason"]
     search_fields = ["email"]
-
-
-@admin.register(Mailing)
-class MailingAdmin(admin.ModelAdmin):
-    list_display = ["subject", "group", "audience", "recipient_count", "queued_at"]
-    raw_id_fields = ["group", "event", "author", "message"]
 
 
 admin.site.register(OptOut)

@@ -5,6 +5,10 @@ Each renders `emails/<name>_subject.txt`, `emails/<name>_body.txt` and
 into the outbox (`notifications.outbox.queue`) inside the caller's transaction.
 Non-transactional mail carries an unsubscribe link: the bodies contain a
 placeholder that the sender replaces with each recipient's signed URL.
+
+The objects passed in (events, pairings, polls, mailings) are only read, and
+calendar parts arrive ready-made as an `Invitation`, built by the app that owns
+the meeting: this module imports no app above notifications.
 """
 
 from __future__ import annotations
@@ -30,6 +34,14 @@ class Rendered:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An iTIP calendar part: sent as text/calendar and as an invite.ics."""
+
+    ics: bytes
+    method: str  # "REQUEST" or "CANCEL"
 
 
 def render_email(name: str, ctx: dict, *, unsubscribe: bool = False) -> Rendered:
@@ -83,8 +95,7 @@ def _bulk(
     recipients: Iterable[To],
     group,
     topic: str,
-    calendar: bytes = b"",
-    calendar_method: str = "",
+    invitation: Invitation | None = None,
 ) -> Message:
     rendered = render_email(name, ctx, unsubscribe=True)
     return queue(
@@ -95,8 +106,8 @@ def _bulk(
         recipients=recipients,
         group=group,
         topic=topic,
-        calendar=calendar.decode() if calendar else "",
-        calendar_method=calendar_method,
+        calendar=invitation.ics.decode() if invitation else "",
+        calendar_method=invitation.method if invitation else "",
     )
 
 
@@ -165,11 +176,9 @@ def send_event_announcement(*, event, recipients: Iterable[To]) -> Message:
 
 
 def _event_calendar_mail(
-    *, name: str, event, ctx: dict, recipients: Iterable[To], method: str
+    *, name: str, event, ctx: dict, recipients: Iterable[To], invitation: Invitation
 ) -> Message:
     """An event email to the people holding it in a calendar, with an iTIP part."""
-    from events.calendar import invitation_ics
-
     return _bulk(
         kind=name,
         name=name,
@@ -177,34 +186,36 @@ def _event_calendar_mail(
         recipients=recipients,
         group=event.group,
         topic=Topic.EVENT_UPDATES,
-        calendar=invitation_ics(event, attendee=None, method=method),
-        calendar_method=method,
+        invitation=invitation,
     )
 
 
 def send_event_changed(
-    *, event, changes: list[str], recipients: Iterable[To]
+    *, event, changes: list[str], recipients: Iterable[To], invitation: Invitation
 ) -> Message:
     """Time or place changed: an updated invitation (same UID, higher SEQUENCE)."""
     ctx = {**_event_ctx(event), "changes": changes}
     return _event_calendar_mail(
         name="event_changed", event=event, ctx=ctx, recipients=recipients,
-        method="REQUEST",
+        invitation=invitation,
     )  # fmt: skip
 
 
-def send_event_cancelled(*, event, recipients: Iterable[To]) -> Message:
+def send_event_cancelled(
+    *, event, recipients: Iterable[To], invitation: Invitation
+) -> Message:
     """The event is off: a METHOD:CANCEL removes it from calendars."""
     return _event_calendar_mail(
         name="event_cancelled", event=event, ctx=_event_ctx(event),
-        recipients=recipients, method="CANCEL",
+        recipients=recipients, invitation=invitation,
     )  # fmt: skip
 
 
-def send_rsvp_confirmation(*, rsvp) -> Message:
-    """Attending (or moved up from the waiting list): an invitation for one person."""
-    from events.calendar import invitation_ics
+def send_rsvp_confirmation(*, rsvp, invitation: Invitation | None) -> Message:
+    """Attending (or moved up from the waiting list): an invitation for one person.
 
+    Someone on the waiting list gets the note without an invitation (None).
+    """
     event = rsvp.event
     waiting = rsvp.status == "waitlisted"
     return _bulk(
@@ -214,10 +225,7 @@ def send_rsvp_confirmation(*, rsvp) -> Message:
         recipients=[To(rsvp.user.email, rsvp.user_id)],
         group=event.group,
         topic=Topic.EVENT_UPDATES,
-        calendar=b""
-        if waiting
-        else invitation_ics(event, attendee=rsvp.user, method="REQUEST"),
-        calendar_method="" if waiting else "REQUEST",
+        invitation=invitation,
     )
 
 
@@ -302,7 +310,7 @@ def send_mailing_test(*, mailing, to) -> Message:
     rendered = render_mailing(mailing)
     # A test goes out at once, like a sign-in link, so it has no per-recipient
     # unsubscribe link: point at the preferences page instead.
-    preferences = absolute_url(reverse("notifications:preferences"))
+    preferences = absolute_url(reverse("mailings:preferences"))
     return queue(
         kind="mailing_test",
         subject=f"[Test] {rendered.subject}",
@@ -367,7 +375,7 @@ def send_timepoll_times_changed(
 
 
 def send_timepoll_invitation(
-    *, poll, when: str, recipients: Iterable[To], calendar: bytes
+    *, poll, when: str, recipients: Iterable[To], invitation: Invitation
 ) -> Message:
     """A time is agreed: an invitation (METHOD:REQUEST) listing every party."""
     return _bulk(
@@ -377,13 +385,12 @@ def send_timepoll_invitation(
         recipients=recipients,
         group=None,
         topic="",
-        calendar=calendar,
-        calendar_method="REQUEST",
+        invitation=invitation,
     )
 
 
 def send_timepoll_cancelled(
-    *, poll, when: str, recipients: Iterable[To], calendar: bytes = b""
+    *, poll, when: str, recipients: Iterable[To], invitation: Invitation | None = None
 ) -> Message:
     """The poll is off; when a time was agreed, a METHOD:CANCEL removes it."""
     return _bulk(
@@ -393,8 +400,7 @@ def send_timepoll_cancelled(
         recipients=recipients,
         group=None,
         topic="",
-        calendar=calendar,
-        calendar_method="CANCEL" if calendar else "",
+        invitation=invitation,
     )
 
 
@@ -452,7 +458,7 @@ def _roulette_ctx(*, pairing, recipient, people, tz: str) -> dict:
     }
 
 
-def _roulette_mail(*, name: str, ctx: dict, recipient, calendar: bytes, method: str):
+def _roulette_mail(*, name: str, ctx: dict, recipient, invitation: Invitation):
     return _bulk(
         kind=name,
         name=name,
@@ -460,34 +466,33 @@ def _roulette_mail(*, name: str, ctx: dict, recipient, calendar: bytes, method: 
         recipients=[To(recipient.email, recipient.pk)],
         group=ctx["group"],
         topic=Topic.EVENT_UPDATES,
-        calendar=calendar,
-        calendar_method=method,
+        invitation=invitation,
     )
 
 
-def send_roulette_pairing(*, pairing, recipient, people, tz: str) -> Message:
+def send_roulette_pairing(
+    *, pairing, recipient, people, tz: str, invitation: Invitation
+) -> Message:
     """This week's partner(s), the time in the recipient's zone and the video link.
 
     Carries an invitation (METHOD:REQUEST) listing everyone meeting as ATTENDEE.
     """
-    from roulette.calendar import pairing_ics
-
     return _roulette_mail(
         name="roulette_pairing",
         ctx=_roulette_ctx(pairing=pairing, recipient=recipient, people=people, tz=tz),
         recipient=recipient,
-        calendar=pairing_ics(pairing=pairing, people=people, tz=tz, method="REQUEST"),
-        method="REQUEST",
+        invitation=invitation,
     )
 
 
 def send_roulette_sat_out(
-    *, group, recipient, iso_week: str, reason, minutes: int
+    *, group, recipient, iso_week: str, week_dates: tuple, reason, minutes: int
 ) -> Message:
-    """No partner this week, why, and the promise of priority next week."""
-    from roulette.schedule import week_dates
+    """No partner this week, why, and the promise of priority next week.
 
-    monday, sunday = week_dates(iso_week)
+    `week_dates` is the week's (Monday, Sunday), shown to the person.
+    """
+    monday, sunday = week_dates
     ctx = {
         "group": group,
         "recipient": recipient,
@@ -511,39 +516,36 @@ def send_roulette_sat_out(
 
 
 def send_roulette_cancelled(
-    *, pairing, recipient, declined_by, staying, tz: str
+    *,
+    pairing,
+    recipient,
+    declined_by,
+    staying,
+    tz: str,
+    still_on: bool,
+    invitation: Invitation,
 ) -> Message:
     """Someone cannot make it.
 
     The person who declined, and a partner whose meeting is off, get a
-    METHOD:CANCEL; in a trio the two still meeting get an updated REQUEST.
+    METHOD:CANCEL; in a trio the two still meeting (`still_on`) get an updated
+    REQUEST.
     """
-    from roulette.calendar import pairing_ics
-
-    still_on = pairing.is_active and recipient.pk != declined_by.pk
-    people = staying if still_on else [recipient]
     ctx = {
         **_roulette_ctx(pairing=pairing, recipient=recipient, people=staying, tz=tz),
         "declined_by": declined_by,
         "you_declined": recipient.pk == declined_by.pk,
         "still_on": still_on,
     }
-    method = "REQUEST" if still_on else "CANCEL"
     return _roulette_mail(
-        name="roulette_cancelled",
-        ctx=ctx,
-        recipient=recipient,
-        calendar=pairing_ics(pairing=pairing, people=people, tz=tz, method=method),
-        method=method,
+        name="roulette_cancelled", ctx=ctx, recipient=recipient, invitation=invitation
     )
 
 
 def send_roulette_rescheduled(
-    *, pairing, recipient, changed_by, people, tz: str
+    *, pairing, recipient, changed_by, people, tz: str, invitation: Invitation
 ) -> Message:
     """A new time for the meeting: an update (same UID, SEQUENCE raised)."""
-    from roulette.calendar import pairing_ics
-
     ctx = {
         **_roulette_ctx(pairing=pairing, recipient=recipient, people=people, tz=tz),
         "changed_by": changed_by,
@@ -552,6 +554,5 @@ def send_roulette_rescheduled(
         name="roulette_rescheduled",
         ctx=ctx,
         recipient=recipient,
-        calendar=pairing_ics(pairing=pairing, people=people, tz=tz, method="REQUEST"),
-        method="REQUEST",
+        invitation=invitation,
     )

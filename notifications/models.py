@@ -51,9 +51,6 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.kind}: {self.subject}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("admin:notifications_message_change", args=[self.pk])
-
 
 class Delivery(models.Model):
     class Status(models.TextChoices):
@@ -111,9 +108,6 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.message.subject} → {self.email} ({self.status})"
 
-    def get_absolute_url(self) -> str:
-        return reverse("admin:notifications_delivery_change", args=[self.pk])
-
 
 class Suppression(models.Model):
     """An address that bounced, blocked or reported spam: it gets sign-in links only."""
@@ -133,9 +127,6 @@ class Suppression(models.Model):
     def __str__(self) -> str:
         return f"{self.email} ({self.reason})"
 
-    def get_absolute_url(self) -> str:
-        return reverse("admin:notifications_suppression_change", args=[self.pk])
-
 
 class WebhookEvent(models.Model):
     """SendGrid event ids already processed, so a redelivered event counts once."""
@@ -147,9 +138,6 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.email}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("admin:notifications_webhookevent_change", args=[self.pk])
 
 
 class OptOut(models.Model):
@@ -175,55 +163,4 @@ class OptOut(models.Model):
         return f"{self.user} opted out of {self.topic} from {self.group}"
 
     def get_absolute_url(self) -> str:
-        return reverse("notifications:preferences")
-
-
-class Mailing(models.Model):
-    """An owner's email to part of a group, composed on the web."""
-
-    class Audience(models.TextChoices):
-        MEMBERS = "members", "all members"
-        ATTENDING = "attending", "attending the event"
-        NOT_ATTENDING = "not_attending", "not attending the event"
-        NOT_REPLIED = "not_replied", "members who have not replied to the event"
-        WAITLISTED = "waitlisted", "on the event's waiting list"
-
-    group = models.ForeignKey(
-        "groups.Group", on_delete=models.CASCADE, related_name="mailings"
-    )
-    event = models.ForeignKey(
-        "events.Event", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="mailings",
-    )  # fmt: skip
-    audience = models.CharField(max_length=20, choices=Audience.choices)
-    subject = models.CharField(max_length=200)
-    body = models.TextField(help_text="Markdown.")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    message = models.OneToOneField(
-        Message,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="mailing",
-    )
-    recipient_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=dj_timezone.now)
-    queued_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.subject
-
-    def get_absolute_url(self) -> str:
-        return reverse("notifications:history", kwargs={"slug": self.group.slug})
-
-    @property
-    def audience_label(self) -> str:
-        label = self.get_audience_display()
-        if self.event_id and self.audience != self.Audience.MEMBERS:
-            return f"{label}: {self.event.title}"
-        return label
+        return reverse("mailings:preferences")

@@ -5,15 +5,6 @@ from . import views, webhooks
 app_name = "notifications"
 
 urlpatterns = [
-    path("groups/<slug:slug>/mailings/", views.mailing_history, name="history"),
-    path("groups/<slug:slug>/mailings/new/", views.mailing_new, name="new"),
-    path(
-        "groups/<slug:slug>/mailings/<int:pk>/", views.mailing_preview, name="preview"
-    ),
-    path("groups/<slug:slug>/mailings/<int:pk>/edit/", views.mailing_edit, name="edit"),
-    path("groups/<slug:slug>/mailings/<int:pk>/test/", views.mailing_test, name="test"),
-    path("groups/<slug:slug>/mailings/<int:pk>/send/", views.mailing_send, name="send"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("accounts/email-preferences/", views.preferences, name="preferences"),
     path("webhooks/sendgrid/", webhooks.sendgrid_events, name="sendgrid_webhook"),
 ]

@@ -17,6 +17,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from core.links import absolute_url
 from events.calendar import PRODID
+from notifications.email import Invitation
 
 from .pairing import week_bounds
 
@@ -31,6 +32,12 @@ def _organizer_address() -> str:
 def summary(pairing, people) -> str:
     names = " & ".join(person.name for person in people)
     return f"Coffee roulette: {names}"
+
+
+def pairing_invitation(*, pairing, people, tz: str, method: str) -> Invitation:
+    """`pairing_ics` as the calendar part of an email."""
+    ics = pairing_ics(pairing=pairing, people=people, tz=tz, method=method)
+    return Invitation(ics, method)
 
 
 def pairing_ics(*, pairing, people, tz: str, method: str) -> bytes:

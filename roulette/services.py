@@ -19,6 +19,7 @@ from django.utils import timezone
 from groups.models import Group, Membership
 from notifications import email
 
+from .calendar import pairing_invitation
 from .models import (
     Pairing,
     PairingMember,
@@ -36,6 +37,7 @@ from .pairing import (
     shared_blocks,
     week_bounds,
 )
+from .schedule import week_dates
 
 RESCHEDULE_STEP = timedelta(minutes=30)
 
@@ -247,14 +249,22 @@ def _store_round(config: RouletteSettings, report: RoundReport, zones) -> None:
     )
     for pairing, (people, _, _) in zip(pairings, report.meetings, strict=True):
         for person in people:
+            tz = zones[person.pk]
             email.send_roulette_pairing(
-                pairing=pairing, recipient=person, people=people, tz=zones[person.pk]
+                pairing=pairing,
+                recipient=person,
+                people=people,
+                tz=tz,
+                invitation=pairing_invitation(
+                    pairing=pairing, people=people, tz=tz, method="REQUEST"
+                ),
             )
     for user, reason in report.sat_out:
         email.send_roulette_sat_out(
             group=group,
             recipient=user,
             iso_week=report.iso_week,
+            week_dates=week_dates(report.iso_week),
             reason=SatOut.Reason(reason),
             minutes=config.minutes,
         )
@@ -362,12 +372,22 @@ def pairing_decline(*, pairing: Pairing, user) -> Pairing:
         told = [mine.user, *staying]
         zones = zones_of(locked.round.group, told)
         for person in told:
+            # A trio goes on for the two staying; for everyone else it is off.
+            still_on = locked.is_active and person.pk != mine.user.pk
+            tz = zones[person.pk]
             email.send_roulette_cancelled(
                 pairing=locked,
                 recipient=person,
                 declined_by=mine.user,
                 staying=staying,
-                tz=zones[person.pk],
+                tz=tz,
+                still_on=still_on,
+                invitation=pairing_invitation(
+                    pairing=locked,
+                    people=staying if still_on else [person],
+                    tz=tz,
+                    method="REQUEST" if still_on else "CANCEL",
+                ),
             )
     return locked
 
@@ -423,12 +443,16 @@ def pairing_reschedule(*, pairing: Pairing, user, start: datetime) -> Pairing:
         staying = [s.user for s in seats if s.declined_at is None]
         zones = zones_of(locked.round.group, staying)
         for person in staying:
+            tz = zones[person.pk]
             email.send_roulette_rescheduled(
                 pairing=locked,
                 recipient=person,
                 changed_by=mine.user,
                 people=staying,
-                tz=zones[person.pk],
+                tz=tz,
+                invitation=pairing_invitation(
+                    pairing=locked, people=staying, tz=tz, method="REQUEST"
+                ),
             )
     return locked
 

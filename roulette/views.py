@@ -10,7 +10,7 @@ from django.views.decorators.http import (
 
 from accounts.forms import TimeZoneField
 from accounts.models import User
-from groups.access import get_group_for_owner
+from groups.access import can_manage, get_group_for_owner
 from notifications.models import OptOut, Topic
 
 from . import schedule, services
@@ -92,7 +92,7 @@ def _home_ctx(request, group, membership, config, form=None) -> dict:
         "group": group,
         "config": config,
         "participant": participant,
-        "is_owner": request.user.is_staff or (membership and membership.is_owner),
+        "is_owner": can_manage(request.user, group, membership=membership),
         "week": week,
         "week_dates": schedule.week_dates(week),
         "announced_at": announced_at,

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from groups.models import Group
-from notifications.models import Mailing
-from notifications.services import mailing_queue
+from mailings.models import Mailing
+from mailings.services import mailing_queue
 from tests.factories import (
     EventFactory,
     GroupFactory,

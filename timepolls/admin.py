@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken, AuditEntry, Party, Poll, PollTime
+from .models import AuditEntry, Party, Poll, PollTime
 
 
 class PollTimeInline(admin.TabularInline):
@@ -32,24 +32,6 @@ class PollAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Poll._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "hint", "created_at", "last_used_at", "revoked_at"]
-    search_fields = ["name", "user__email"]
-    readonly_fields = [
-        "user",
-        "name",
-        "token_hash",
-        "hint",
-        "created_at",
-        "last_used_at",
-    ]
-    fields = readonly_fields + ["revoked_at"]
 
     def has_add_permission(self, request):
         return False

@@ -31,6 +31,7 @@ from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator
 
+from accounts.models import API_TOKEN_PREFIX, ApiToken, hash_token
 from core import ratelimit
 from groups.models import Group
 
@@ -40,16 +41,7 @@ from . import times as poll_times
 from .access import PollAccess, for_user
 from .audit import Actor
 from .forms import parse_parties
-from .models import (
-    API_TOKEN_PREFIX,
-    ApiToken,
-    AuditEntry,
-    Party,
-    PartyLink,
-    Poll,
-    PollTime,
-    hash_token,
-)
+from .models import AuditEntry, Party, PartyLink, Poll, PollTime
 
 VIA = AuditEntry.Via.API
 MAX_ID = 2**63 - 1
@@ -452,7 +444,7 @@ def _time_out(row: tallies.TimeRow, zone: str) -> dict:
         "id": row.time.pk,
         "start": row.time.start,
         "end": row.time.end,
-        "local_start": services.format_iso(row.time.start, zone),
+        "local_start": poll_times.format_iso(row.time.start, zone),
         "yes": len(row.yes),
         "maybe": len(row.maybe),
         "no": len(row.no),

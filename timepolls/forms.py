@@ -8,6 +8,7 @@ from django.core.validators import validate_email
 
 from accounts.forms import TimeZoneField
 from accounts.models import normalize_email
+from groups.access import managed_groups
 from groups.models import Group
 
 from . import times as poll_times
@@ -281,12 +282,7 @@ class EventFromPollForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = Group.objects.order_by("name")
-        if not user.is_staff:
-            groups = groups.filter(
-                memberships__user=user, memberships__role="owner"
-            ).distinct()
-        self.fields["group"].queryset = groups
+        self.fields["group"].queryset = managed_groups(user).order_by("name")
 
 
 class LinkRequestForm(forms.Form):
@@ -295,12 +291,4 @@ class LinkRequestForm(forms.Form):
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class ApiTokenForm(forms.Form):
-    name = forms.CharField(
-        label="Token name",
-        max_length=60,
-        help_text="What the token is for, e.g. “calendar script”.",
     )

@@ -4,6 +4,11 @@ A poll belongs to its organiser, who is also its first party. Every other party
 is an email address (a group member's or a plain one); an address never becomes
 an account. Parties open the poll with a private link (`PartyLink`, stored
 hashed) or, when signed in with the same address, from "My polls".
+
+When a person deletes their account, nothing here needs forgetting: the polls
+they organised stay with the anonymised account, so their parties keep the
+outcome, and their party rows on other polls are addresses the organiser
+entered, which stay with those polls.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from accounts.models import validate_timezone
 
 
 def hash_token(raw: str) -> str:
-    """SHA-256 of a link or API token; only this is ever stored."""
+    """SHA-256 of a private link's token; only this is ever stored."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -279,49 +284,6 @@ class PartyLink(models.Model):
         if self.expires_at <= dj_timezone.now():
             return "expired"
         return ""
-
-
-API_TOKEN_PREFIX = "mtg_"
-
-
-class ApiTokenQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True)
-
-
-class ApiToken(models.Model):
-    """A personal API token, shown once and stored as a SHA-256."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    name = models.CharField(max_length=60)
-    token_hash = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=12)
-    created_at = models.DateTimeField(default=dj_timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ApiTokenQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.user})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("timepolls:tokens")
-
-    @classmethod
-    def issue(cls, *, user, name: str) -> tuple[ApiToken, str]:
-        # The prefix tells an API token from a party link at a glance (and lets
-        # secret scanners find leaked ones); 256 random bits follow it.
-        raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            user=user, name=name, token_hash=hash_token(raw), hint=raw[:10]
-        )
-        return token, raw
 
 
 class AuditImmutableError(Exception):

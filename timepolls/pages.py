@@ -11,6 +11,7 @@ from accounts.forms import TimeZoneField
 
 from . import services
 from . import tally as tallies
+from . import times as poll_times
 from .access import PollAccess
 from .forms import (
     AddTimesForm,
@@ -30,7 +31,7 @@ def viewer_zone(access: PollAccess, user) -> str:
 
 
 def answer_form(access: PollAccess, current: tallies.Tally, zone: str, data=None):
-    labels = {t.pk: services.format_time(t.start, zone) for t in current.times}
+    labels = {t.pk: poll_times.format_time(t.start, zone) for t in current.times}
     initial = {"version": access.poll.version}
     if access.party is not None:
         mine = current.answers.get(access.party.pk, {})
@@ -44,17 +45,17 @@ def poll_context(access: PollAccess, *, user, link_token: str = "", **forms) -> 
     zone = viewer_zone(access, user)
     current = tallies.build(poll)
     for time in current.times:
-        time.label = services.format_time(time.start, zone)
+        time.label = poll_times.format_time(time.start, zone)
     ctx = {
         "poll": poll,
         "access": access,
         "zone": zone,
         "tally": current,
         "rows": current.rows,
-        "agreed_label": services.format_time(poll.agreed_time.start, zone)
+        "agreed_label": poll_times.format_time(poll.agreed_time.start, zone)
         if poll.agreed_time
         else "",
-        "deadline_label": services.format_time(poll.deadline, zone)
+        "deadline_label": poll_times.format_time(poll.deadline, zone)
         if poll.deadline
         else "",
         "comments": [p for p in current.parties if p.comment],

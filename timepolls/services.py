@@ -10,14 +10,12 @@ entries, written by the system actor.
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
 from core import ratelimit
 from core.links import absolute_reverse
@@ -30,7 +28,6 @@ from .audit import SYSTEM, Actor, record
 from .calendar import invitation_ics
 from .models import (
     Answer,
-    ApiToken,
     AuditEntry,
     Choice,
     Party,
@@ -38,6 +35,7 @@ from .models import (
     Poll,
     PollTime,
 )
+from .times import format_time
 
 Action = AuditEntry.Action
 MAX_PARTIES = 200
@@ -78,18 +76,6 @@ def group_parties(group) -> list[PartySpec]:
         "user__email", "user__name", "user__timezone"
     )
     return [PartySpec(email=e, name=n, timezone=tz) for e, n, tz in rows]
-
-
-def format_time(moment: datetime, zone_name: str) -> str:
-    """`Wed 1 May 2030, 10:00 (Europe/Berlin, UTC+02:00)`."""
-    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return f"{date_format(local, 'D j M Y, H:i')} ({zone_name}, UTC{local:%:z})"
-
-
-def format_iso(moment: datetime, zone_name: str) -> str:
-    """`2030-05-01T10:00+02:00`: the form the times box and the API use."""
-    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return local.isoformat(timespec="minutes")
 
 
 def _lock(poll: Poll, expected_version: int | None) -> Poll:
@@ -581,13 +567,14 @@ def _agree(poll, time, current, actor, *, automatic: bool) -> None:
     revoked = _revoke_links(current.parties, reason="agreed")
     when = format_time(time.start, poll.timezone)
     for party, shown in _calendar_views(current.parties):
+        calendar = invitation_ics(
+            poll, parties=shown, answers=current.answers, method="REQUEST"
+        )
         email.send_timepoll_invitation(
             poll=poll,
             when=when,
             recipients=[To(party.email)],
-            calendar=invitation_ics(
-                poll, parties=shown, answers=current.answers, method="REQUEST"
-            ),
+            invitation=email.Invitation(calendar, "REQUEST"),
         )
     row = next(r for r in current.rows if r.time.pk == time.pk)
     record(
@@ -642,8 +629,11 @@ def poll_cancel(
                     poll=poll,
                     when=when,
                     recipients=[To(party.email)],
-                    calendar=invitation_ics(
-                        poll, parties=shown, answers={}, method="CANCEL"
+                    invitation=email.Invitation(
+                        invitation_ics(
+                            poll, parties=shown, answers={}, method="CANCEL"
+                        ),
+                        "CANCEL",
                     ),
                 )
         else:
@@ -751,14 +741,3 @@ def poll_remind(*, poll: Poll) -> list[Party]:
 
 
 # --- API tokens -----------------------------------------------------------------------
-
-
-def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
-    """A new personal API token; the raw value is returned once, never stored."""
-    return ApiToken.issue(user=user, name=name)
-
-
-def api_token_revoke(*, token: ApiToken) -> None:
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])

@@ -1,4 +1,4 @@
-"""Reading candidate times (ISO 8601, any offset or zone) and generating slots.
+"""Candidate times: reading them (ISO 8601, any zone), generating, formatting.
 
 Accepted forms, one per line or list item:
 
@@ -18,9 +18,22 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 MAX_TIMES = 100
 MAX_AHEAD = timedelta(days=3 * 365)
+
+
+def format_time(moment: datetime, zone_name: str) -> str:
+    """`Wed 1 May 2030, 10:00 (Europe/Berlin, UTC+02:00)`: a time shown to people."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
+    return f"{date_format(local, 'D j M Y, H:i')} ({zone_name}, UTC{local:%:z})"
+
+
+def format_iso(moment: datetime, zone_name: str) -> str:
+    """`2030-05-01T10:00+02:00`: the form the times box and the API use."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
+    return local.isoformat(timespec="minutes")
 
 
 def get_zone(name: str) -> zoneinfo.ZoneInfo:

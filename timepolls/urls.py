@@ -38,12 +38,6 @@ urlpatterns = [
     path("p/<str:token>/zone/", link_views.link_zone, name="link_zone"),
     path("p/<str:token>/log/", link_views.link_log, name="link_log"),
     path("p/<str:token>/new-link/", link_views.link_request, name="link_request"),
-    path("accounts/api-tokens/", views.api_tokens, name="tokens"),
-    path(
-        "accounts/api-tokens/<int:token_id>/revoke/",
-        views.api_token_revoke,
-        name="token_revoke",
-    ),
     path("api/v1/docs/", apidocs.docs, name="api_docs"),
     path("api/v1/", api.urls),
 ]

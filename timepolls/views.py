@@ -1,4 +1,4 @@
-"""Pages for signed-in people: my polls, a poll, the organiser's actions, tokens."""
+"""Pages for signed-in people: my polls, a poll, the organiser's actions."""
 
 from __future__ import annotations
 
@@ -16,18 +16,18 @@ from django.views.decorators.http import (
 from accounts.forms import TimeZoneField
 
 from . import pages, services
+from . import times as poll_times
 from .access import poll_for_organiser, poll_for_person, web_actor
 from .forms import (
     AddTimesForm,
     AgreeForm,
-    ApiTokenForm,
     CancelForm,
     EventFromPollForm,
     PollForm,
     SlotsForm,
     VersionForm,
 )
-from .models import ApiToken, AuditEntry, Party, Poll, PollTime
+from .models import AuditEntry, Party, Poll, PollTime
 
 POLLS_PER_PAGE = 20
 LOG_PER_PAGE = 50
@@ -93,7 +93,7 @@ def _generate(request):
         zone = slots.cleaned_data["timezone"]
         lines = [line for line in data["times"].splitlines() if line.strip()]
         lines += [
-            services.format_iso(slot, zone) for slot in slots.cleaned_data["slots"]
+            poll_times.format_iso(slot, zone) for slot in slots.cleaned_data["slots"]
         ]
         data["times"] = "\n".join(lines)
     form = PollForm(initial=data, user=request.user)
@@ -236,7 +236,7 @@ def agree(request, pk):
             confirm=data["confirm"], expected_version=data["version"],
         )  # fmt: skip
     except services.NeedsConfirmationError as error:
-        label = services.format_time(data["time"].start, access.poll.timezone)
+        label = poll_times.format_time(data["time"].start, access.poll.timezone)
         ctx = {"poll": access.poll, "form": form, "reason": str(error), "label": label}
         return render(request, "timepolls/agree_confirm.html", ctx, status=409)
     except services.PollError as error:
@@ -308,31 +308,3 @@ def log_context(request, poll, *, link_token: str = "") -> dict:
     entries = AuditEntry.objects.filter(poll_id=poll.pk).order_by("-at", "-pk")
     page = Paginator(entries, LOG_PER_PAGE).get_page(request.GET.get("page"))
     return {"poll": poll, "page": page, "link_token": link_token}
-
-
-# --- personal API tokens ------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def api_tokens(request):
-    form = ApiTokenForm(request.POST or None)
-    raw = None
-    if request.method == "POST" and form.is_valid():
-        _, raw = services.api_token_create(
-            user=request.user, name=form.cleaned_data["name"]
-        )
-        form = ApiTokenForm()
-    tokens = list(ApiToken.objects.filter(user=request.user).order_by("-created_at"))
-    ctx = {"form": form, "tokens": tokens, "raw": raw}
-    status = 400 if request.method == "POST" and raw is None else 200
-    return render(request, "timepolls/tokens.html", ctx, status=status)
-
-
-@login_required
-@require_POST
-def api_token_revoke(request, token_id):
-    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    services.api_token_revoke(token=token)
-    messages.success(request, f"The token “{token.name}” no longer works.")
-    return redirect("timepolls:tokens")

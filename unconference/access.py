@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from events.access import get_event
 from events.models import Event, Rsvp
-from groups.access import membership_of
+from groups.access import can_manage, membership_of
 
 from .models import Session, Unconference
 
@@ -43,7 +43,7 @@ def viewer_of(request, event: Event) -> Viewer:
         ).exists()
     )
     return Viewer(
-        is_owner=user.is_staff or (membership is not None and membership.is_owner),
+        is_owner=can_manage(user, event.group, membership=membership),
         is_member=user.is_staff or membership is not None,
         is_attending=attending,
     )

@@ -1,8 +1,8 @@
 """An event in unconference mode: rooms, slots, proposed sessions, interest, runs.
 
-The scheduler itself (`unconference/scheduler.py`) knows nothing of these rows;
-`unconference/services.py` turns them into a scheduler problem and stores each
-run's outcome as a ScheduleRun.
+The scheduler itself (`unconference/scheduler/`) knows nothing of these rows;
+`unconference/adapter.py` turns them into a scheduler problem, and
+`unconference/services.py` stores each run's outcome as a ScheduleRun.
 """
 
 import unicodedata

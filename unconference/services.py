@@ -1,15 +1,12 @@
 """Unconference actions shared by views, the command, the task and the demo.
 
-Also the thin adapter between our rows and the pure scheduler
-(`unconference.scheduler`): `build_instance` turns rows into a
-`scheduler.Problem` whose keys carry names (so the scheduler's own messages
-read well), and `ScheduleRun.assignment` stores its answers as primary keys.
+Rows become a scheduler problem in `adapter`; personal agendas are worked out
+in `agenda`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -20,6 +17,9 @@ from notifications import email
 from notifications.outbox import To
 
 from . import scheduler
+from .adapter import build_instance
+from .agenda import Programme, agenda_signature
+from .errors import UnconferenceError
 from .models import (
     Interest,
     Room,
@@ -39,135 +39,6 @@ TITLE_TAKEN = (
 )
 #: A queued or running run older than this is taken to be lost (worker gone).
 STALE_AFTER = timedelta(minutes=15)
-
-
-class UnconferenceError(Exception):
-    """An action that cannot be done; the message is shown to the person."""
-
-
-# --- the adapter to the scheduler ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Key:
-    """A scheduler key: equal by kind and pk, printed by name."""
-
-    kind: str
-    pk: int
-    label: str = field(default="", compare=False)
-
-    def __repr__(self) -> str:
-        return f"“{self.label or self.pk}”"
-
-
-@dataclass
-class Instance:
-    """Our rows as a scheduler problem, plus the rows by pk to read answers."""
-
-    problem: scheduler.Problem
-    sessions: dict[int, Session]
-    slots: dict[int, Slot]
-    rooms: dict[int, Room]
-    keys: dict[tuple[str, int], Key]
-
-    def to_assignment(self, cells: dict[int, tuple[int, int]]) -> dict:
-        """Stored cells as scheduler keys, dropping rows that no longer exist."""
-        return {
-            self._key("session", s): (self._key("slot", t), self._key("room", r))
-            for s, (t, r) in cells.items()
-            if s in self.sessions and t in self.slots and r in self.rooms
-        }
-
-    def to_cells(self, assignment) -> dict[str, list[int]]:
-        return {str(s.pk): [t.pk, r.pk] for s, (t, r) in assignment.items()}
-
-    def _key(self, kind: str, pk: int) -> Key:
-        return self.keys[(kind, pk)]
-
-
-def build_instance(unconference: Unconference, *, rules: bool = True) -> Instance:
-    """The scheduler problem for an unconference.
-
-    Slots are the non-break slots; interest counts only people attending the
-    event now; a proposer counts as "very" for their own session. With
-    `rules` off, pins and slot restrictions are left out (to score a timetable
-    as it stands). Raises UnconferenceError with a readable message when the
-    owners' pins contradict each other or a proposer's availability.
-    """
-    slots = {
-        t.pk: t
-        for t in Slot.objects.filter(unconference=unconference, is_break=False)
-        .select_related("unconference__event")
-        .order_by("start", "pk")
-    }
-    rooms = {r.pk: r for r in Room.objects.filter(unconference=unconference)}
-    sessions = {
-        s.pk: s
-        for s in Session.objects.filter(unconference=unconference)
-        .select_related("proposer")
-        .prefetch_related("unavailable_slots", "excluded_slots")
-    }
-    slot_key = {pk: Key("slot", pk, str(t)) for pk, t in slots.items()}
-    room_key = {pk: Key("room", pk, r.name) for pk, r in rooms.items()}
-    session_key = {pk: Key("session", pk, s.title) for pk, s in sessions.items()}
-    weights = unconference.weights
-    interest: dict[Key, dict[Key, int]] = {}
-    for user_id, name, session_id, level in _attending_interest(unconference):
-        if weights[level] > 0:
-            person = Key("person", user_id, name)
-            interest.setdefault(person, {})[session_key[session_id]] = weights[level]
-    proposers = {
-        session_key[pk]: frozenset({Key("person", s.proposer_id, s.proposer.name)})
-        for pk, s in sessions.items()
-        if s.proposer_id is not None
-    }
-    allowed, pins = {}, {}
-    if rules:
-        for pk, s in sessions.items():
-            barred = {t.pk for t in s.unavailable_slots.all()}
-            barred |= {t.pk for t in s.excluded_slots.all()}
-            if barred & slots.keys():
-                allowed[session_key[pk]] = frozenset(
-                    slot_key[t] for t in slots if t not in barred
-                )
-            if s.pinned_slot_id in slots:
-                room = room_key.get(s.pinned_room_id)
-                pins[session_key[pk]] = (slot_key[s.pinned_slot_id], room)
-    try:
-        problem = scheduler.Problem(
-            slots=list(slot_key.values()),
-            rooms=[scheduler.Room(room_key[pk], r.capacity) for pk, r in rooms.items()],
-            sessions=list(session_key.values()),
-            interest=interest,
-            proposers=proposers,
-            allowed_slots=allowed,
-            pins=pins,
-            proposer_weight=unconference.weight_very,
-        )
-    except ValueError as error:
-        message = str(error).replace("Invalid unconference problem: ", "")
-        raise UnconferenceError(message) from error
-    keys = {
-        (k.kind, k.pk): k
-        for k in [*slot_key.values(), *room_key.values(), *session_key.values()]
-    }
-    return Instance(
-        problem=problem, sessions=sessions, slots=slots, rooms=rooms, keys=keys
-    )
-
-
-def _attending_interest(unconference: Unconference):
-    return Interest.objects.filter(
-        session__unconference=unconference,
-        user__rsvps__event_id=unconference.event_id,
-        user__rsvps__status=Rsvp.Status.ATTENDING,
-    ).values_list("user_id", "user__name", "session_id", "level")
-
-
-def run_violations(run: ScheduleRun) -> list[str]:
-    """The hard rules a stored timetable breaks under today's data (empty: none)."""
-    instance = build_instance(run.unconference)
-    return scheduler.validate(instance.problem, instance.to_assignment(run.cells))
 
 
 # --- setting up -----------------------------------------------------------------
@@ -483,121 +354,7 @@ def schedule_adjust(
     )
 
 
-# --- agendas and publishing -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgendaItem:
-    slot: Slot
-    session: Session
-    room: Room | None
-    own: bool
-
-
-@dataclass
-class Programme:
-    """Everything needed to work out personal agendas from a timetable."""
-
-    unconference: Unconference
-    slots: list[Slot]
-    sessions: dict[int, Session]
-    rooms: dict[int, Room]
-    levels: dict[int, dict[int, str]]  # user pk -> session pk -> level
-
-    @classmethod
-    def load(cls, unconference: Unconference, *, user=None) -> Programme:
-        """Load slots, sessions, rooms and (one person's or all attending
-        people's) interest in four queries."""
-        interest = _attending_interest(unconference)
-        if user is not None:
-            interest = interest.filter(user=user)
-        levels: dict[int, dict[int, str]] = {}
-        for user_id, _name, session_id, level in interest:
-            levels.setdefault(user_id, {})[session_id] = level
-        return cls(
-            unconference=unconference,
-            slots=list(
-                Slot.objects.filter(unconference=unconference).order_by("start", "pk")
-            ),
-            sessions={
-                s.pk: s
-                for s in Session.objects.filter(unconference=unconference)
-                .select_related("proposer")
-                .order_by("created_at", "pk")
-            },
-            rooms={r.pk: r for r in Room.objects.filter(unconference=unconference)},
-            levels=levels,
-        )
-
-    def agenda(self, user_id: int, cells: dict[int, tuple[int, int]]) -> list:
-        """Per slot, the session(s) this person rates highest there.
-
-        A proposer is always at their own session. Ties show every session.
-        """
-        weights = self.unconference.weights
-        mine = self.levels.get(user_id, {})
-        by_slot: dict[int, list[tuple[int, int]]] = {}
-        for s, (t, r) in cells.items():
-            if s in self.sessions:
-                by_slot.setdefault(t, []).append((s, r))
-        items = []
-        for slot in self.slots:
-            placed = by_slot.get(slot.pk, [])
-            own = [(s, r) for s, r in placed if self.sessions[s].proposer_id == user_id]
-            chosen = own
-            if not own:
-                rated = [(weights[mine.get(s, "none")], s, r) for s, r in placed]
-                top = max((w for w, _, _ in rated), default=0)
-                chosen = [(s, r) for w, s, r in rated if w == top and top > 0]
-            for s, r in sorted(chosen, key=lambda c: self.sessions[c[0]].title):
-                items.append(
-                    AgendaItem(
-                        slot=slot,
-                        session=self.sessions[s],
-                        room=self.rooms.get(r),
-                        own=bool(own),
-                    )
-                )
-        return items
-
-    def coverage(self, user_id: int, cells: dict[int, tuple[int, int]]):
-        """Share of this person's interests the timetable lets them attend
-        (None when they rated nothing and propose nothing)."""
-        weights = self.unconference.weights
-        ratings = {
-            s: weights[level]
-            for s, level in self.levels.get(user_id, {}).items()
-            if weights[level] > 0 and s in self.sessions
-        }
-        own = {s for s, x in self.sessions.items() if x.proposer_id == user_id}
-        for s in own:
-            ratings[s] = max(ratings.get(s, 0), weights["very"])
-        if not ratings:
-            return None
-        slots = [t for t in self.slots if not t.is_break]
-        person = Key("person", user_id)
-        problem = scheduler.Problem(
-            slots=[Key("slot", t.pk) for t in slots],
-            rooms=[
-                scheduler.Room(Key("room", r), x.capacity)
-                for r, x in self.rooms.items()
-            ],
-            sessions=[Key("session", s) for s in self.sessions],
-            interest={person: {Key("session", s): w for s, w in ratings.items()}},
-        )
-        slot_pks = {t.pk for t in slots}
-        assignment = {
-            Key("session", s): (Key("slot", t), Key("room", r))
-            for s, (t, r) in cells.items()
-            if s in self.sessions and t in slot_pks and r in self.rooms
-        }
-        return scheduler.evaluate(problem, assignment).coverage[person]
-
-
-def agenda_signature(items) -> tuple:
-    return tuple(
-        (i.slot.pk, i.session.pk, i.room.pk if i.room else None) for i in items
-    )
+# --- publishing -------------------------------------------------------------------
 
 
 def schedule_publish(*, run: ScheduleRun, by) -> list[int]:

@@ -18,6 +18,7 @@ from .access import (
     get_unconference_for_attendee,
     get_unconference_for_owner,
 )
+from .agenda import Programme
 from .forms import (
     InterestForm,
     MoveForm,
@@ -139,7 +140,7 @@ def _agenda(request, pk):
     run = unconference.published_run
     if run is None:
         return unconference, viewer, None, None
-    programme = services.Programme.load(unconference, user=request.user)
+    programme = Programme.load(unconference, user=request.user)
     for slot in programme.slots:
         slot.unconference = unconference
     for session in programme.sessions.values():

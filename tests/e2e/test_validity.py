@@ -22,9 +22,10 @@ from core.errors import server_error
 from events import services as event_services
 from events.models import Event, Rsvp
 from groups.models import Group
+from mailings import services as mail_services
+from mailings.models import Mailing
 from notifications import email as emails
-from notifications import services as mail_services
-from notifications.models import Delivery, Mailing, Message
+from notifications.models import Delivery, Message
 from notifications.unsubscribe import make_token
 from tests.e2e.checkers import Viewer, axe_violations, nu_errors, parts
 from tests.factories import EventFactory, RsvpFactory

@@ -3,8 +3,9 @@ from io import StringIO
 from django.core import mail
 from django.core.management import call_command
 
-from notifications.models import Mailing, OptOut, Suppression
-from notifications.services import mailing_queue
+from mailings.models import Mailing
+from mailings.services import mailing_queue
+from notifications.models import OptOut, Suppression
 from notifications.unsubscribe import make_token
 
 

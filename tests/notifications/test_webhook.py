@@ -5,9 +5,9 @@ import time
 
 import pytest
 
+from mailings.services import mailing_queue
 from notifications import email
 from notifications.models import Delivery, Suppression, WebhookEvent
-from notifications.services import mailing_queue
 from tests.factories import MembershipFactory, UserFactory
 from tests.fakes.sendgrid_server import WebhookSigner
 from tests.notifications.helpers import queue_bulk, recipients_per_request, run_sender

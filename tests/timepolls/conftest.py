@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import ApiToken
 from timepolls import services
 from timepolls.audit import Actor
-from timepolls.models import ApiToken, PartyLink
+from timepolls.models import PartyLink
 
 
 def next_week(hour: int) -> datetime:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from timepolls import services
 from timepolls.audit import Actor
 from timepolls.models import Answer, AuditEntry, PartyLink, Poll
+from timepolls.times import format_time
 
 from .conftest import answer_all
 
@@ -110,7 +111,7 @@ def test_tally_puts_times_that_suit_everyone_first(client, poll, parties, times,
     html = client.get(f"/polls/{poll.pk}/").content.decode()
 
     tally = html[html.index('id="tally-heading"') :]
-    labels = [services.format_time(t.start, "UTC") for t in times]
+    labels = [format_time(t.start, "UTC") for t in times]
     order = sorted(range(3), key=lambda i: tally.index(labels[i]))
     assert order == [1, 0, 2]
     assert tally.count("suits everyone") == 1

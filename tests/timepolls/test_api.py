@@ -2,8 +2,9 @@ import json
 
 import pytest
 
+from accounts.models import ApiToken
 from tests.factories import UserFactory
-from timepolls.models import ApiToken, AuditEntry, Poll
+from timepolls.models import AuditEntry, Poll
 
 from .conftest import next_week
 

@@ -2,10 +2,11 @@
 
 import pytest
 
+from accounts.models import ApiToken
 from tests.factories import UserFactory
 from timepolls import services
 from timepolls.audit import Actor
-from timepolls.models import ApiToken, PartyLink
+from timepolls.models import PartyLink
 
 from .conftest import next_week
 

@@ -15,10 +15,10 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from accounts.models import ApiToken
 from timepolls import services
 from timepolls.api import api
 from timepolls.audit import Actor
-from timepolls.models import ApiToken
 
 from .conftest import next_week
 

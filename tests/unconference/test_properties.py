@@ -21,7 +21,8 @@ from tests.factories import (
     UnconferenceFactory,
     UserFactory,
 )
-from unconference import services
+from unconference import adapter, services
+from unconference.agenda import Programme
 from unconference.models import Interest, ScheduleRun
 
 PROPERTY = settings(
@@ -116,9 +117,9 @@ def test_every_run_keeps_the_hard_rules_or_fails_with_a_reason(data):
     run.refresh_from_db()
     if run.status == ScheduleRun.Status.FAILED:
         with pytest.raises(services.UnconferenceError, match=run.error[:20]):
-            services.build_instance(unconference)
+            adapter.build_instance(unconference)
     else:
-        assert services.run_violations(run) == []
+        assert adapter.run_violations(run) == []
         assert run.utility <= run.upper_bound
         placed = set(run.cells) | set(run.unplaced)
         assert placed == set(unconference.sessions.values_list("pk", flat=True))
@@ -140,7 +141,7 @@ def test_agenda_coverage_matches_a_brute_force_count(data):
             )
             if cell not in cells.values():
                 cells[session.pk] = cell
-    programme = services.Programme.load(unconference)
+    programme = Programme.load(unconference)
 
     for person in people:
         got = programme.coverage(person.pk, cells)

@@ -5,14 +5,14 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from tests.factories import InterestFactory, SessionFactory
-from unconference import services
+from unconference import adapter, services
 from unconference.models import ScheduleRun
 
 
 def _rules_hold(run):
     """The validator of hard rules, run on every stored timetable."""
     assert run.status == "done", run.error
-    assert services.run_violations(run) == []
+    assert adapter.run_violations(run) == []
 
 
 def _run(client, event, seconds="0.5", seed="7"):

@@ -16,11 +16,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from unconference._sched_model import Compiled, State
 from unconference.scheduler import (
     INTEREST_WEIGHTS,
+    Compiled,
     Problem,
     Room,
+    State,
     evaluate,
     random_assignment,
     solve,

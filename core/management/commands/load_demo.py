@@ -5,13 +5,11 @@ the shared `data` dict (apps run in INSTALLED_APPS order), so a new app extends 
 demo by adding a `demo.py` without touching this command.
 """
 
-from importlib import import_module
-from importlib.util import find_spec
-
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from core.discovery import app_modules
 
 
 class Command(BaseCommand):
@@ -31,11 +29,8 @@ class Command(BaseCommand):
                 return
         data: dict = {}
         with transaction.atomic():
-            for config in apps.get_app_configs():
-                module_name = f"{config.name}.demo"
-                if find_spec(module_name) is None:
-                    continue
-                import_module(module_name).seed(data)
+            for module in app_modules("demo"):
+                module.seed(data)
         for line in data.get("notes", []):
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -1,8 +1,9 @@
 from django import forms
 
 from events.models import Event
+from notifications.models import Topic
 
-from .models import Mailing, Topic
+from .models import Mailing
 
 
 class MailingForm(forms.ModelForm):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from unconference.scheduler import Problem
+    from ._solve import Problem
 
 
 class Compiled:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_delivery_sending_index'),
+        ('notifications', '0003_mailing_moved_to_mailings'),
     ]
 
     operations = [

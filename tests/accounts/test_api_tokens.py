@@ -1,4 +1,4 @@
-from timepolls.models import ApiToken, hash_token
+from accounts.models import ApiToken, hash_token
 
 
 def test_new_token_is_shown_once_and_stored_hashed(client, user):
@@ -53,3 +53,15 @@ def test_profile_links_to_the_tokens(client, user):
     html = client.get("/accounts/profile/").content.decode()
 
     assert 'href="/accounts/api-tokens/"' in html
+
+
+def test_deleting_the_account_revokes_its_tokens(client, user):
+    token, raw = ApiToken.issue(user=user, name="script")
+    client.force_login(user)
+
+    client.post("/accounts/profile/delete/", {"confirm": "on"})
+    api = client.get("/api/v1/polls", headers={"Authorization": f"Bearer {raw}"})
+
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert api.status_code == 401

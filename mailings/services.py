@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from events.models import Rsvp
 from groups.models import Membership
+from notifications import email
+from notifications.models import Delivery
+from notifications.outbox import To
 
-from . import email
-from .models import Delivery, Mailing
-from .outbox import To
+from .models import Mailing
 
 RSVP_AUDIENCES = {
     Mailing.Audience.ATTENDING: Rsvp.Status.ATTENDING,

@@ -1,4 +1,4 @@
-"""Search procedures for :mod:`unconference.scheduler` (private).
+"""Search procedures for the scheduler (private: use unconference.scheduler).
 
 The pipeline is: place pinned sessions, keep the previous timetable where
 it is still valid, place the rest greedily, repair placements with
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from unconference._sched_model import Compiled, State, assign_rooms, slot_attendance
+from ._model import Compiled, State, assign_rooms, slot_attendance
 
 
 def empty_state(comp: Compiled) -> State:

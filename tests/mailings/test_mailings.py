@@ -6,8 +6,9 @@ from django.core.management import call_command
 
 from events.models import Rsvp
 from groups.services import membership_leave
-from notifications.models import Delivery, Mailing
-from notifications.services import audience_queryset, mailing_queue
+from mailings.models import Mailing
+from mailings.services import audience_queryset, mailing_queue
+from notifications.models import Delivery
 from tests.factories import MembershipFactory, RsvpFactory, UserFactory
 
 

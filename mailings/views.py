@@ -1,0 +1,141 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from core import ratelimit
+from groups.access import get_group_for_owner
+from groups.models import Membership
+from notifications import email
+from notifications.models import OptOut
+
+from . import services
+from .forms import MailingForm, PreferencesForm
+from .models import Mailing
+
+
+def _draft_for_owner(request, slug, pk) -> Mailing:
+    group = get_group_for_owner(request, slug)
+    return get_object_or_404(
+        Mailing.objects.select_related("group", "event", "author"),
+        pk=pk, group=group, queued_at__isnull=True,
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mailing_new(request, slug):
+    group = get_group_for_owner(request, slug)
+    initial = {
+        "audience": request.GET.get("audience"),
+        "event": request.GET.get("event"),
+    }
+    form = MailingForm(request.POST or None, group=group, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        mailing = form.save(commit=False)
+        mailing.group, mailing.author = group, request.user
+        mailing.save()
+        return redirect("mailings:preview", slug=group.slug, pk=mailing.pk)
+    return render(request, "mailings/compose.html", {"group": group, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mailing_edit(request, slug, pk):
+    mailing = _draft_for_owner(request, slug, pk)
+    form = MailingForm(request.POST or None, instance=mailing, group=mailing.group)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect("mailings:preview", slug=slug, pk=mailing.pk)
+    ctx = {"group": mailing.group, "form": form, "mailing": mailing}
+    return render(request, "mailings/compose.html", ctx)
+
+
+@login_required
+@require_safe
+def mailing_preview(request, slug, pk):
+    mailing = _draft_for_owner(request, slug, pk)
+    rendered = email.render_mailing(mailing)
+    ctx = {
+        "group": mailing.group,
+        "mailing": mailing,
+        "rendered": rendered,
+        "count": services.audience_count(
+            group=mailing.group, audience=mailing.audience, event=mailing.event
+        ),
+    }
+    return render(request, "mailings/preview.html", ctx)
+
+
+@login_required
+@require_POST
+def mailing_test(request, slug, pk):
+    mailing = _draft_for_owner(request, slug, pk)
+    if not ratelimit.take(f"mailing-test:{request.user.pk}", capacity=10, period=3600):
+        messages.error(request, "Too many test emails. Please wait a while.")
+        return redirect("mailings:preview", slug=slug, pk=mailing.pk)
+    email.send_mailing_test(mailing=mailing, to=request.user)
+    messages.success(request, f"A test is on its way to {request.user.email}.")
+    return redirect("mailings:preview", slug=slug, pk=mailing.pk)
+
+
+@login_required
+@require_POST
+def mailing_send(request, slug, pk):
+    mailing = _draft_for_owner(request, slug, pk)
+    if not ratelimit.take(f"mailing:{mailing.group_id}", capacity=20, period=86400):
+        messages.error(
+            request, "This group has sent 20 messages today. Please send it tomorrow."
+        )
+        return redirect("mailings:preview", slug=slug, pk=mailing.pk)
+    services.mailing_queue(mailing=mailing)
+    messages.success(
+        request,
+        f"Your message is queued for {mailing.recipient_count} "
+        f"recipient{'s' if mailing.recipient_count != 1 else ''}.",
+    )
+    return redirect("mailings:history", slug=slug)
+
+
+@login_required
+@require_safe
+def mailing_history(request, slug):
+    group = get_group_for_owner(request, slug)
+    ctx = {"group": group, "mailings": services.mailing_history(group=group)}
+    return render(request, "mailings/history.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    memberships = list(
+        Membership.objects.filter(user=request.user)
+        .select_related("group")
+        .order_by("group__name")
+    )
+    opted_out = set(
+        OptOut.objects.filter(user=request.user).values_list("group_id", "topic")
+    )
+    form = PreferencesForm(
+        request.POST or None, memberships=memberships, opted_out=opted_out
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            for group_id, topic, wanted in form.choices():
+                rows = OptOut.objects.filter(
+                    user=request.user, group_id=group_id, topic=topic
+                )
+                if wanted:
+                    rows.delete()
+                else:
+                    OptOut.objects.get_or_create(
+                        user=request.user, group_id=group_id, topic=topic
+                    )
+        messages.success(request, "Your email preferences are saved.")
+        return redirect("mailings:preferences")
+    return render(request, "mailings/preferences.html", {"form": form})
