@@ -298,9 +298,7 @@ def event_ics(request, pk):
     online = False
     if request.user.is_authenticated:
         rsvp = Rsvp.objects.filter(event=event, user=request.user).first()
-        membership = membership_of(request.user, event.group)
-        is_owner = request.user.is_staff or bool(membership and membership.is_owner)
-        online = _sees_online_link(rsvp, is_owner)
+        online = _sees_online_link(rsvp, can_manage(request.user, event.group))
     body = calendar.event_ics(event, online=online)
     return _ics_response(body, f"event-{event.pk}.ics")
 
