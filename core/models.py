@@ -1,4 +1,5 @@
 from django.db import models
+from django.urls import reverse
 
 
 class RateLimitBucket(models.Model):
@@ -27,3 +28,6 @@ class Heartbeat(models.Model):
     def __str__(self) -> str:
         seen = f"{self.seen_at:%Y-%m-%d %H:%M:%S}"
         return f"{self.name}: {seen} (pid {self.pid} on {self.host})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:staff_status")

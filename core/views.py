@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from . import devmail
 from .redirects import safe_next
+from .status import MAX_DUE_WAIT, MAX_HEARTBEAT_AGE, age_text, status_report
 
 HOME_EVENTS = 10
 
@@ -34,6 +36,23 @@ def healthz(request):
             "database unavailable\n", status=503, content_type="text/plain"
         )
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@login_required
+@require_safe
+@never_cache
+def staff_status(request):
+    """The operator's report of `manage.py status`, for staff only."""
+    if not request.user.is_staff:
+        raise Http404("No such page.")
+    report = status_report()
+    ctx = {
+        "rows": report.lines(),
+        "problems": report.problems(),
+        "max_heartbeat_age": age_text(MAX_HEARTBEAT_AGE),
+        "max_due_wait": age_text(MAX_DUE_WAIT),
+    }
+    return render(request, "core/status.html", ctx)
 
 
 @never_cache
