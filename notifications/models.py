@@ -33,6 +33,8 @@ class Message(models.Model):
         related_name="+",
     )  # fmt: skip
     topic = models.CharField(max_length=20, choices=Topic.choices, blank=True)
+    # Empty: DEFAULT_FROM_EMAIL. Error reports come from SERVER_EMAIL.
+    from_email = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=300)
     text = models.TextField()
     html = models.TextField()

@@ -37,6 +37,7 @@ def queue(
     transactional: bool = False,
     calendar: str = "",
     calendar_method: str = "",
+    from_email: str = "",
 ) -> Message:
     """Store one message for many recipients; returns the Message.
 
@@ -48,6 +49,7 @@ def queue(
         transactional=transactional,
         group=group,
         topic=topic,
+        from_email=from_email,
         subject=subject,
         text=text,
         html=html,

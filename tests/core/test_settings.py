@@ -76,3 +76,18 @@ def test_admins_default_to_nobody_and_server_email_to_the_sender():
 
     assert admins == []
     assert server_email == sender
+
+
+def test_error_reports_go_to_the_outbox_in_production():
+    mailers, prefix = _settings_values(
+        ["MAILERS", "EMAIL_SUBJECT_PREFIX"],
+        SENDGRID_API_KEY="SG.production",
+        SITE_NAME="Rust Berlin",
+    )
+
+    assert mailers["default"]["BACKEND"] == "notifications.backends.SendGridBackend"
+    assert mailers["admins"] == {
+        "BACKEND": "notifications.backends.OutboxBackend",
+        "OPTIONS": {"kind": "error_report", "fail_silently": True},
+    }
+    assert prefix == "[Rust Berlin] "
