@@ -275,6 +275,22 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Optional error tracking: with SENTRY_DSN set, unhandled errors also go to
+# Sentry (without personal data: no cookies, user ids or addresses). Without
+# it, sentry_sdk is not even imported.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        environment=env("SENTRY_ENVIRONMENT", default="") or None,
+        release=env("SENTRY_RELEASE", default="") or None,
+    )
+
 # Errors Django logs (an unhandled exception in a view above all) are emailed
 # to ADMINS through the "admins" mailer, that is the outbox, when DEBUG is off;
 # everything goes to the console (the journal under systemd).
