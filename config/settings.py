@@ -222,6 +222,14 @@ else:
             "OPTIONS": {"file_path": MAIL_FILE_DIR},
         }
     }
+# Django's error reports (mail_admins, see LOGGING) go into the outbox like
+# every other email, so they survive a SendGrid outage and the sender retries
+# them; the default mailer would send them from inside the failing request.
+MAILERS["admins"] = {
+    "BACKEND": "notifications.backends.OutboxBackend",
+    "OPTIONS": {"kind": "error_report", "fail_silently": True},
+}
+EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 # Background tasks (the unconference scheduler) are rows in the database that
 # `manage.py db_worker` runs: meetings-tasks.service in production, a worker
@@ -268,13 +276,44 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Optional error tracking: with SENTRY_DSN set, unhandled errors also go to
+# Sentry (without personal data: no cookies, user ids or addresses). Without
+# it, sentry_sdk is not even imported.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        environment=env("SENTRY_ENVIRONMENT", default="") or None,
+        release=env("SENTRY_RELEASE", default="") or None,
+    )
+
+# Errors Django logs (an unhandled exception in a view above all) are emailed
+# to ADMINS through the "admins" mailer, that is the outbox, when DEBUG is off;
+# everything goes to the console (the journal under systemd).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "using": "admins",
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+    },
 }

@@ -4,6 +4,8 @@
   `.eml` file under MAIL_FILE_DIR and logs where, so every email can be opened.
 - SendGridBackend: production. Sends each message through the SendGrid v3 API
   with the official `sendgrid` client and an explicit timeout.
+- OutboxBackend: Django's own mail (mail_admins: server error reports). Puts
+  each message into our outbox, so the sender delivers it like any other.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -123,3 +126,47 @@ class SendGridBackend(BaseEmailBackend):
             else:
                 sent += 1
         return sent
+
+
+class OutboxBackend(BaseEmailBackend):
+    """Queue each message in the outbox instead of sending it.
+
+    Error reports then survive a SendGrid outage, are retried by the sender
+    and show up in the outbox with everything else. They are queued as
+    transactional (no unsubscribe link, tried right after commit). With
+    `fail_silently`, a database that cannot take the row is logged instead of
+    raised, so the 500 page of a request that failed on the database is still
+    served.
+    """
+
+    def __init__(self, *, kind: str = "django", fail_silently: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.kind = kind
+        self.fail_silently = fail_silently
+
+    def send_messages(self, email_messages) -> int:
+        from .outbox import To, queue
+
+        queued = 0
+        for message in email_messages:
+            addresses = {parseaddr(a)[1].lower() for a in message.recipients()}
+            alternatives = getattr(message, "alternatives", [])
+            html = next((b for b, kind in alternatives if kind == "text/html"), "")
+            try:
+                with transaction.atomic():
+                    queue(
+                        kind=self.kind,
+                        subject=message.subject,
+                        text=message.body,
+                        html=html,
+                        recipients=[To(a) for a in sorted(addresses) if a],
+                        transactional=True,
+                        from_email=message.from_email,
+                    )
+            except DatabaseError:
+                if not self.fail_silently:
+                    raise
+                logger.exception("Could not queue %r in the outbox", message.subject)
+            else:
+                queued += 1
+        return queued

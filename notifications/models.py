@@ -33,6 +33,8 @@ class Message(models.Model):
         related_name="+",
     )  # fmt: skip
     topic = models.CharField(max_length=20, choices=Topic.choices, blank=True)
+    # Empty: DEFAULT_FROM_EMAIL. Error reports come from SERVER_EMAIL.
+    from_email = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=300)
     text = models.TextField()
     html = models.TextField()
@@ -101,6 +103,13 @@ class Delivery(models.Model):
                 fields=["claimed_at"],
                 name="delivery_sending_idx",
                 condition=models.Q(status="sending"),
+            ),
+            # Failed rows by the time of their last attempt, for the status
+            # report's "failed in the last 24 h". Partial: failures are few.
+            models.Index(
+                fields=["claimed_at"],
+                name="delivery_failed_idx",
+                condition=models.Q(status="failed"),
             ),
             models.Index(fields=["email"], name="delivery_email_idx"),
         ]

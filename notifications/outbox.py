@@ -39,6 +39,7 @@ def queue(
     calendar: str = "",
     calendar_method: str = "",
     secret: str = "",
+    from_email: str = "",
 ) -> Message:
     """Store one message for many recipients; returns the Message.
 
@@ -53,6 +54,7 @@ def queue(
         transactional=transactional,
         group=group,
         topic=topic,
+        from_email=from_email,
         subject=subject,
         text=text,
         html=html,

@@ -389,9 +389,10 @@ def _send_sendgrid(message: Message, rows: list[Delivery]) -> Tally:
 
 def _payload(message: Message, rows: list[Delivery]) -> dict:
     urls = {} if message.transactional else unsubscribe_urls(r.pk for r in rows)
+    from_value = message.from_email or settings.DEFAULT_FROM_EMAIL
     return sendgrid_api.build_payload(
-        from_email=_from_address(),
-        from_name=_from_name(),
+        from_email=_from_address(from_value),
+        from_name=_from_name(from_value),
         reply_to=settings.REPLY_TO_EMAIL,
         subject=message.subject,
         text=message.text,
@@ -446,7 +447,7 @@ def _django_email(message: Message, row: Delivery) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text.replace(sendgrid_api.UNSUBSCRIBE_TOKEN, url),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
         to=[row.email],
         reply_to=[settings.REPLY_TO_EMAIL] if settings.REPLY_TO_EMAIL else None,
         headers={
@@ -455,9 +456,10 @@ def _django_email(message: Message, row: Delivery) -> EmailMultiAlternatives:
             **({} if message.transactional else unsubscribe_headers(url)),
         },
     )
-    email.attach_alternative(
-        message.html.replace(sendgrid_api.UNSUBSCRIBE_TOKEN, url), "text/html"
-    )
+    if message.html:  # error reports from Django are plain text
+        email.attach_alternative(
+            message.html.replace(sendgrid_api.UNSUBSCRIBE_TOKEN, url), "text/html"
+        )
     if message.calendar:
         email.attach_alternative(
             message.calendar, f"text/calendar; method={message.calendar_method}"
@@ -524,11 +526,9 @@ def _unknown(rows, *, error: str) -> Tally:
     return tally
 
 
-def _from_address() -> str:
-    value = settings.DEFAULT_FROM_EMAIL
+def _from_address(value: str) -> str:
     return value.split("<", 1)[1].rstrip(">").strip() if "<" in value else value
 
 
-def _from_name() -> str:
-    value = settings.DEFAULT_FROM_EMAIL
+def _from_name(value: str) -> str:
     return value.split("<", 1)[0].strip().strip('"') if "<" in value else ""

@@ -1,8 +1,12 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .models import Delivery, OptOut, Suppression
+from .status import MAX_DUE_WAIT, MAX_HEARTBEAT_AGE, age_text, status_report
 from .unsubscribe import read_token
 
 
@@ -42,3 +46,20 @@ def _unsubscribe(delivery: Delivery) -> None:
         Suppression.objects.get_or_create(
             email=delivery.email, defaults={"reason": Suppression.Reason.UNSUBSCRIBE}
         )
+
+
+@login_required
+@require_safe
+@never_cache
+def staff_status(request):
+    """The operator's report of `manage.py status`, for staff only."""
+    if not request.user.is_staff:
+        raise Http404("No such page.")
+    report = status_report()
+    ctx = {
+        "rows": report.lines(),
+        "problems": report.problems(),
+        "max_heartbeat_age": age_text(MAX_HEARTBEAT_AGE),
+        "max_due_wait": age_text(MAX_DUE_WAIT),
+    }
+    return render(request, "notifications/status.html", ctx)

@@ -31,6 +31,12 @@ MATRIX = [
         "/dev/mail/",
         dict(visitor=404, outsider=404, member=404, owner=404, staff=404),
     ),
+    # The operators' status report: staff only, invisible to everyone else.
+    (
+        "get",
+        "/staff/status/",
+        dict(visitor=302, outsider=404, member=404, owner=404, staff=200),
+    ),
     (
         "get",
         "/accounts/signin/",

@@ -76,3 +76,64 @@ def test_admins_default_to_nobody_and_server_email_to_the_sender():
 
     assert admins == []
     assert server_email == sender
+
+
+def test_error_reports_go_to_the_outbox_in_production():
+    mailers, prefix = _settings_values(
+        ["MAILERS", "EMAIL_SUBJECT_PREFIX"],
+        SENDGRID_API_KEY="SG.production",
+        SITE_NAME="Rust Berlin",
+    )
+
+    assert mailers["default"]["BACKEND"] == "notifications.backends.SendGridBackend"
+    assert mailers["admins"] == {
+        "BACKEND": "notifications.backends.OutboxBackend",
+        "OPTIONS": {"kind": "error_report", "fail_silently": True},
+    }
+    assert prefix == "[Rust Berlin] "
+
+
+SENTRY_PROBE = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+imported = "sentry_sdk" in sys.modules
+if imported:
+    import sentry_sdk
+    client = sentry_sdk.get_client()
+    print(imported, client.is_active(), client.options["send_default_pii"],
+          client.options["environment"], client.options["release"])
+else:
+    print(imported)
+"""
+
+
+def _sentry_probe(**env):
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "DEBUG"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SENTRY_PROBE],
+        cwd=ROOT,
+        env={**clean, "SECRET_KEY": "x" * 50, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_sentry_is_initialised_when_sentry_dsn_is_set():
+    # .invalid never resolves, so nothing could leave even if an event did.
+    output = _sentry_probe(
+        SENTRY_DSN="https://public@sentry.invalid/1",
+        SENTRY_ENVIRONMENT="staging",
+        SENTRY_RELEASE="meetings@1.2.3",
+    )
+
+    assert output == "True True False staging meetings@1.2.3"
+
+
+def test_sentry_is_not_even_imported_without_sentry_dsn():
+    assert _sentry_probe() == "False"

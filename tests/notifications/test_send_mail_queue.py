@@ -22,6 +22,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from core.models import Heartbeat
 from notifications.models import Delivery
 from tests.notifications.helpers import addresses, queue_bulk, run_sender
 
@@ -296,6 +297,23 @@ def test_sender_loops_under_systemd_until_sigterm(child, fake_sendgrid):
         out.splitlines()[-1]
         == "Stopped early: stopped by signal after finishing the batch."
     )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_idle_looping_sender_keeps_its_heartbeat_fresh(child, fake_sendgrid):
+    process = child("--loop", "--idle", "0.2")
+    _wait_for(lambda: Heartbeat.objects.filter(pid=process.pid).exists())
+    first = Heartbeat.objects.get().seen_at
+    # A beat is written at most every 10 s; the next one proves the idle loop
+    # keeps beating, not only its first turn.
+    _wait_for(lambda: Heartbeat.objects.get().seen_at > first, timeout=15)
+
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=20)
+
+    assert Heartbeat.objects.get().name == "sender"
+    assert _sent() == 0
 
 
 @pytest.mark.slow

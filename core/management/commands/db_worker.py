@@ -6,6 +6,9 @@ result) ends the process, and with it every background task until someone
 restarts it. This command keeps the library's options and loop, and restarts
 the loop after logging one line and backing off. core comes before
 django_tasks_db in INSTALLED_APPS, so `manage.py db_worker` is this command.
+
+It also records the worker's heartbeat (core.heartbeat) on every turn of the
+loop, idle or not, for `manage.py status`.
 """
 
 from __future__ import annotations
@@ -16,9 +19,28 @@ import time
 from django.db import InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands import db_worker
 
+from core.heartbeat import WORKER, Pulse
+
 logger = logging.getLogger("django_tasks_db")
 
 MAX_BACKOFF = 30.0
+
+
+def _beating(pulse: Pulse):
+    """The library's close_old_connections, plus a heartbeat.
+
+    The library's loop has no hook per turn; it calls close_old_connections()
+    at the top of every turn and after every task, so the beat rides on that
+    call. A database error from the beat ends the library's loop like any
+    other, and ResilientWorker.run backs off and restarts it.
+    """
+    original = db_worker.close_old_connections
+
+    def close_old_connections_and_beat(**kwargs) -> None:
+        original(**kwargs)
+        pulse.beat()
+
+    return close_old_connections_and_beat
 
 
 class ResilientWorker(db_worker.Worker):
@@ -48,9 +70,10 @@ class ResilientWorker(db_worker.Worker):
 
 class Command(db_worker.Command):
     def handle(self, *args, **options) -> None:
-        original = db_worker.Worker
+        original = db_worker.Worker, db_worker.close_old_connections
         db_worker.Worker = ResilientWorker
+        db_worker.close_old_connections = _beating(Pulse(WORKER))
         try:
             super().handle(*args, **options)
         finally:
-            db_worker.Worker = original
+            db_worker.Worker, db_worker.close_old_connections = original

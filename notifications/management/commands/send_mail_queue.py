@@ -11,6 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import (
+    DatabaseError,
     InterfaceError,
     OperationalError,
     close_old_connections,
@@ -19,6 +20,7 @@ from django.db import (
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from core.heartbeat import SENDER, Pulse
 from notifications import sender
 from notifications.models import Delivery, Message
 
@@ -95,6 +97,8 @@ class Command(BaseCommand):
             # systemd sets INVOCATION_ID for every unit it starts.
             loop = bool(os.environ.get("INVOCATION_ID"))
         self.stopping = False
+        # Only a looping sender is a service whose silence means trouble.
+        self.pulse = Pulse(SENDER) if loop else None
         previous = self._trap_signals()
         try:
             total, stopped_by = self._run(
@@ -119,6 +123,8 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:
                 close_old_connections()
             try:
+                if self.pulse is not None:
+                    self.pulse.beat()
                 step = self._step(total, batch_size=batch_size, limit=limit, loop=loop)
             except (OperationalError, InterfaceError) as error:
                 # A database restart, a failover or a busy SQLite file: log
@@ -204,7 +210,19 @@ class Command(BaseCommand):
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not self.stopping and (left := deadline - time.monotonic()) > 0:
+            self._beat_while_waiting()
             time.sleep(min(left, SLEEP_SLICE))
+
+    def _beat_while_waiting(self) -> None:
+        # A pause for SendGrid (up to AUTH_PAUSE) is the loop doing its job,
+        # so the process keeps beating through it. A database error here is
+        # left to the next turn of the loop, which logs and backs off.
+        if self.pulse is None:
+            return
+        try:
+            self.pulse.beat()
+        except DatabaseError:
+            pass
 
     # --- output -------------------------------------------------------------------
 
