@@ -145,7 +145,7 @@ def test_services_that_migrated_now_require_the_migrate_unit():
         assert "migrate" not in service
 
 
-@pytest.mark.parametrize("section", ["2. Run under systemd", "5. Upgrading"])
+@pytest.mark.parametrize("section", ["2. Run under systemd", "6. Upgrading"])
 def test_deploy_md_enables_every_timer(section):
     timers = {p.name for p in ROOT.glob("meetings-*.timer")}
 
