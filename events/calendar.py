@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +30,20 @@ def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
     return cal
 
 
+def _local_or_utc(moment, zone):
+    """The instant in the event's zone, or in UTC when that local time is ambiguous.
+
+    In a repeated daylight-saving hour (02:30 happens twice in Berlin on the
+    last Sunday of October) a local time with TZID names two instants, and
+    calendars take the first; UTC names exactly one.
+    """
+    local = moment.astimezone(zone)
+    twin = local.replace(fold=1 - local.fold)
+    if twin.utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
+
+
 ONLINE_HIDDEN = "The online link is on the event page, for people attending."
 
 
@@ -40,14 +54,15 @@ def _vevent(
     organizer_email: str | None = None,
     stamp=None,
     online: bool = False,
+    method: str | None = None,
 ) -> VEvent:
     """One VEVENT; the online link only when `online` (calendars of attendees)."""
     ve = VEvent()
     ve.add("uid", event.uid)
     ve.add("dtstamp", stamp or timezone.now())
     ve.add("sequence", event.sequence)
-    ve.add("dtstart", event.local_start)
-    ve.add("dtend", event.local_end)
+    ve.add("dtstart", _local_or_utc(event.start, event.zone))
+    ve.add("dtend", _local_or_utc(event.end, event.zone))
     ve.add("summary", event.title)
     url = absolute_url(event.get_absolute_url())
     description = markdown_to_text(event.description)
@@ -70,8 +85,10 @@ def _vevent(
         address = vCalAddress(f"mailto:{attendee.email}")
         address.params["cn"] = vText(attendee.name)
         address.params["role"] = vText("REQ-PARTICIPANT")
-        address.params["partstat"] = vText("ACCEPTED")
-        address.params["rsvp"] = vText("TRUE")
+        if method != "CANCEL":
+            address.params["partstat"] = vText("ACCEPTED")
+            # Replies would go to ORGANIZER, a no-reply address: ask for none.
+            address.params["rsvp"] = vText("FALSE")
         ve.add("attendee", address)
     return ve
 
@@ -143,6 +160,12 @@ def invitation_ics(event, *, attendee, method: str) -> bytes:
     if "<" in organizer:
         organizer = organizer.split("<", 1)[1].rstrip(">")
     cal.add_component(
-        _vevent(event, attendee=attendee, organizer_email=organizer, online=True)
+        _vevent(
+            event,
+            attendee=attendee,
+            organizer_email=organizer,
+            online=True,
+            method=method,
+        )
     )
     return _finish(cal, [event])

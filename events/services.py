@@ -49,37 +49,48 @@ def event_create(*, group: Group, by, **fields) -> Event:
 
 
 TIME_OR_PLACE = ("start", "end", "timezone", "venue", "online_url")
+# What an attendee's calendar shows: a change raises SEQUENCE and updates it.
+IN_CALENDARS = (*TIME_OR_PLACE, "title", "description")
 
 
 def event_update(*, event: Event, by, **fields) -> list[str]:
-    """Save changes; a change of time or place raises the calendar SEQUENCE.
+    """Save changes; a change of what calendars show raises the SEQUENCE.
 
     Returns the names of the time/place fields that changed. A larger capacity
     moves people up from the waiting list.
-    Side effects: when time or place changed, an updated invitation to everyone
-    attending or waiting; a confirmation to each person moved up.
+    Side effects: when time, place, title or description changed, an updated
+    invitation to everyone attending and the news without a calendar to the
+    waiting list; a confirmation to each person moved up.
     """
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
-        changed = [
-            f for f in TIME_OR_PLACE if f in fields and getattr(locked, f) != fields[f]
+        shown = [
+            f for f in IN_CALENDARS if f in fields and getattr(locked, f) != fields[f]
         ]
+        changed = [f for f in shown if f in TIME_OR_PLACE]
         for name, value in fields.items():
             setattr(locked, name, value)
-        if changed:
+        if shown:
             locked.sequence = F("sequence") + 1
         locked.updated_by = by
         locked.updated_at = timezone.now()
         locked.save()
         locked.refresh_from_db()
         _promote_waitlist(locked)
-        if changed:
-            email.send_event_changed(
-                event=locked,
-                changes=changed,
-                recipients=_replied_people(locked),
-                invitation=calendar.invitation(locked, method="REQUEST"),
-            )
+        if shown:
+            attending, waiting = _calendar_holders(locked), _waiting(locked)
+            for recipients, invitation in [
+                (attending, calendar.invitation(locked, method="REQUEST")),
+                (waiting, None),
+            ]:
+                if recipients:
+                    email.send_event_changed(
+                        event=locked,
+                        changes=shown,
+                        recipients=recipients,
+                        invitation=invitation,
+                        time_or_place=bool(changed),
+                    )
     event.__dict__.update(locked.__dict__)
     return changed
 
@@ -87,8 +98,8 @@ def event_update(*, event: Event, by, **fields) -> list[str]:
 def event_cancel(*, event: Event, by, message: str = "") -> None:
     """Cancel an event; it stays visible, marked cancelled, and takes no replies.
 
-    Side effects: a calendar cancellation (METHOD:CANCEL) to everyone attending
-    or waiting.
+    Side effects: a calendar cancellation (METHOD:CANCEL) to everyone attending,
+    the news without a calendar to the waiting list.
     """
     with transaction.atomic():
         Event.objects.filter(pk=event.pk).update(
@@ -99,11 +110,15 @@ def event_cancel(*, event: Event, by, message: str = "") -> None:
             updated_at=timezone.now(),
         )
         event.refresh_from_db()
-        email.send_event_cancelled(
-            event=event,
-            recipients=_replied_people(event),
-            invitation=calendar.invitation(event, method="CANCEL"),
-        )
+        attending, waiting = _calendar_holders(event), _waiting(event)
+        for recipients, invitation in [
+            (attending, calendar.invitation(event, method="CANCEL")),
+            (waiting, None),
+        ]:
+            if recipients:
+                email.send_event_cancelled(
+                    event=event, recipients=recipients, invitation=invitation
+                )
 
 
 def duplicate_initial(event: Event) -> dict:
@@ -171,6 +186,7 @@ def rsvp_set(*, event: Event, user, choice: str) -> Rsvp | None:
                 result.event = event
                 _confirm(result)
         if was_attending and choice != "attending":
+            _withdrawn(event, user)
             _promote_waitlist(event)
     return result
 
@@ -179,12 +195,19 @@ def rsvps_forget_future(*, user, group: Group) -> None:
     """Drop a person's replies to the group's future events (they left)."""
     with transaction.atomic():
         future = list(
-            Event.objects.select_for_update().filter(
-                group=group, start__gt=timezone.now(), rsvps__user=user
-            )
+            Event.objects.select_for_update()
+            .select_related("group")
+            .filter(group=group, start__gt=timezone.now(), rsvps__user=user)
+        )
+        attended = set(
+            Rsvp.objects.filter(
+                event__in=future, user=user, status=Rsvp.Status.ATTENDING
+            ).values_list("event_id", flat=True)
         )
         Rsvp.objects.filter(event__in=future, user=user).delete()
         for event in future:
+            if event.pk in attended and not event.is_cancelled:
+                _withdrawn(event, user)
             _promote_waitlist(event)
 
 
@@ -234,12 +257,30 @@ def _confirm(rsvp: Rsvp) -> None:
     email.send_rsvp_confirmation(rsvp=rsvp, invitation=invitation)
 
 
-def _replied_people(event: Event) -> list[To]:
-    """Everyone attending or on the waiting list: they hold the event in a calendar."""
-    rows = Rsvp.objects.filter(
-        event=event, status__in=[Rsvp.Status.ATTENDING, Rsvp.Status.WAITLISTED]
-    ).values_list("user__email", "user_id")
+def _withdrawn(event: Event, user) -> None:
+    """A METHOD:CANCEL for one person who no longer attends, naming them."""
+    email.send_rsvp_withdrawn(
+        event=event,
+        to=To(user.email, user.pk),
+        invitation=calendar.invitation(event, attendee=user, method="CANCEL"),
+    )
+
+
+def _people(event: Event, status: str) -> list[To]:
+    rows = Rsvp.objects.filter(event=event, status=status).values_list(
+        "user__email", "user_id"
+    )
     return [To(e, uid) for e, uid in rows]
+
+
+def _calendar_holders(event: Event) -> list[To]:
+    """Everyone attending: they hold the event in a calendar."""
+    return _people(event, Rsvp.Status.ATTENDING)
+
+
+def _waiting(event: Event) -> list[To]:
+    """The waiting list: told of changes, but never sent a calendar."""
+    return _people(event, Rsvp.Status.WAITLISTED)
 
 
 def is_member(user, group: Group) -> bool:

@@ -176,7 +176,12 @@ def send_event_announcement(*, event, recipients: Iterable[To]) -> Message:
 
 
 def _event_calendar_mail(
-    *, name: str, event, ctx: dict, recipients: Iterable[To], invitation: Invitation
+    *,
+    name: str,
+    event,
+    ctx: dict,
+    recipients: Iterable[To],
+    invitation: Invitation | None,
 ) -> Message:
     """An event email to the people holding it in a calendar, with an iTIP part."""
     return _bulk(
@@ -191,10 +196,24 @@ def _event_calendar_mail(
 
 
 def send_event_changed(
-    *, event, changes: list[str], recipients: Iterable[To], invitation: Invitation
+    *,
+    event,
+    changes: list[str],
+    recipients: Iterable[To],
+    invitation: Invitation | None,
+    time_or_place: bool = True,
 ) -> Message:
-    """Time or place changed: an updated invitation (same UID, higher SEQUENCE)."""
-    ctx = {**_event_ctx(event), "changes": changes}
+    """The event changed: an updated invitation (same UID, higher SEQUENCE).
+
+    Without `invitation` (people on the waiting list, never invited) the same
+    news without a calendar part.
+    """
+    ctx = {
+        **_event_ctx(event),
+        "changes": changes,
+        "time_or_place": time_or_place,
+        "invitation": invitation is not None,
+    }
     return _event_calendar_mail(
         name="event_changed", event=event, ctx=ctx, recipients=recipients,
         invitation=invitation,
@@ -202,12 +221,16 @@ def send_event_changed(
 
 
 def send_event_cancelled(
-    *, event, recipients: Iterable[To], invitation: Invitation
+    *, event, recipients: Iterable[To], invitation: Invitation | None
 ) -> Message:
-    """The event is off: a METHOD:CANCEL removes it from calendars."""
+    """The event is off: a METHOD:CANCEL removes it from calendars.
+
+    Without `invitation` (the waiting list) the news without a calendar part.
+    """
+    ctx = {**_event_ctx(event), "invitation": invitation is not None}
     return _event_calendar_mail(
-        name="event_cancelled", event=event, ctx=_event_ctx(event),
-        recipients=recipients, invitation=invitation,
+        name="event_cancelled", event=event, ctx=ctx, recipients=recipients,
+        invitation=invitation,
     )  # fmt: skip
 
 
@@ -227,6 +250,14 @@ def send_rsvp_confirmation(*, rsvp, invitation: Invitation | None) -> Message:
         topic=Topic.EVENT_UPDATES,
         invitation=invitation,
     )
+
+
+def send_rsvp_withdrawn(*, event, to: To, invitation: Invitation) -> Message:
+    """Someone stopped attending: a METHOD:CANCEL takes it out of their calendar."""
+    return _event_calendar_mail(
+        name="rsvp_withdrawn", event=event, ctx=_event_ctx(event), recipients=[to],
+        invitation=invitation,
+    )  # fmt: skip
 
 
 def send_reminder(*, event, recipients: Iterable[To]) -> Message:

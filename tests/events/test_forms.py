@@ -109,7 +109,7 @@ def test_editing_time_raises_sequence(client, owner, event):
     assert event.sequence == 1
 
 
-def test_editing_title_keeps_sequence(client, owner, event):
+def test_editing_title_raises_sequence(client, owner, event):
     client.force_login(owner)
 
     client.post(f"/events/{event.pk}/edit/", {
@@ -120,7 +120,7 @@ def test_editing_title_keeps_sequence(client, owner, event):
     })  # fmt: skip
 
     event.refresh_from_db()
-    assert (event.title, event.sequence) == ("New title", 0)
+    assert (event.title, event.sequence) == ("New title", 1)
 
 
 def test_editing_a_past_event_is_refused(client, owner, group):

@@ -46,7 +46,7 @@ def test_rsvp_attending_sends_confirmation_with_invitation(event, member):
     [vevent] = cal.walk("VEVENT")
     assert str(vevent["uid"]) == event.uid
     assert str(vevent["attendee"]) == "mailto:mo@example.org"
-    assert vevent["attendee"].params["RSVP"] == "TRUE"
+    assert vevent["attendee"].params["RSVP"] == "FALSE"
     assert [a[0] for a in message.attachments] == ["invite.ics"]
 
 
@@ -70,7 +70,11 @@ def test_time_change_sends_updated_invitation_with_higher_sequence(
     drain()
 
     assert sorted(m.to[0] for m in mail.outbox) == ["mo@example.org", "w@example.org"]
-    cal, _ = _calendar_of(mail.outbox[0])
+    (waiting_mail,) = [m for m in mail.outbox if m.to == ["w@example.org"]]
+    assert not [a for a in waiting_mail.alternatives if "calendar" in a[1]]
+    assert "waiting list" in waiting_mail.body
+    (attending_mail,) = [m for m in mail.outbox if m.to == ["mo@example.org"]]
+    cal, _ = _calendar_of(attending_mail)
     [vevent] = cal.walk("VEVENT")
     assert (str(cal["method"]), vevent["sequence"], str(vevent["uid"])) == (
         "REQUEST",
@@ -79,13 +83,17 @@ def test_time_change_sends_updated_invitation_with_higher_sequence(
     )
 
 
-def test_title_change_sends_nothing(event, owner, member):
+def test_title_change_updates_calendars(event, owner, member):
     RsvpFactory(event=event, user=member)
 
     event_update(event=event, by=owner, title="Renamed")
     drain()
 
-    assert mail.outbox == []
+    [message] = mail.outbox
+    cal, _ = _calendar_of(message)
+    [vevent] = cal.walk("VEVENT")
+    assert (str(vevent["summary"]), vevent["sequence"]) == ("Renamed", 1)
+    assert "The details of Renamed" in message.body
 
 
 def test_cancellation_sends_method_cancel(event, owner, member):
@@ -120,8 +128,9 @@ def test_promotion_from_waiting_list_sends_confirmation(group, owner):
     rsvp_set(event=event, user=first, choice="none")
     drain()
 
-    assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["second@example.org"], f"You are attending {event.title}")
+    assert sorted((m.to, m.subject) for m in mail.outbox) == [
+        (["first@example.org"], f"You are no longer attending {event.title}"),
+        (["second@example.org"], f"You are attending {event.title}"),
     ]
 
 
