@@ -23,8 +23,12 @@ class RsvpError(Exception):
     """A reply that cannot be recorded; the message is shown to the person."""
 
 
-def event_create(*, group: Group, by, **fields) -> Event:
-    """Create an event with a fresh calendar UID.
+def event_create(*, group: Group, by, uid: str = "", **fields) -> Event:
+    """Create an event with a fresh calendar UID, or `uid` when the meeting has one.
+
+    A meeting already in calendars under `uid` (an agreed poll) becomes this
+    event, so calendars update it rather than show it twice; pass a `sequence`
+    above the one those calendars hold.
 
     Side effects: an announcement to the group's members (those who opted out
     of announcements for the group are skipped by the outbox).
@@ -33,7 +37,7 @@ def event_create(*, group: Group, by, **fields) -> Event:
     with transaction.atomic():
         event = Event.objects.create(
             group=group,
-            uid=Event.new_uid(),
+            uid=uid or Event.new_uid(),
             created_by=by,
             updated_by=by,
             created_at=now,

@@ -674,6 +674,7 @@ def poll_event_create(*, poll: Poll, group, actor: Actor):
             group=group, by=actor.user, title=poll.title,
             description=poll.description, start=start, end=start + poll.duration,
             timezone=poll.timezone, venue=poll.location,
+            uid=poll.uid, sequence=poll.sequence + 1,
         )  # fmt: skip
         poll.event = event
         poll.save(update_fields=["event"])

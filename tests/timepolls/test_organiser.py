@@ -203,7 +203,10 @@ def test_group_owner_turns_an_agreed_poll_into_an_event(
         "Europe/Berlin",
     )
     assert event.end == times[1].start + timedelta(hours=1)
-    assert Poll.objects.get().event == event
+    poll = Poll.objects.get()
+    assert poll.event == event
+    # The same meeting in everyone's calendar: the poll's UID, a later SEQUENCE.
+    assert (event.uid, event.sequence) == (poll.uid, poll.sequence + 1)
     assert AuditEntry.objects.get(action="event_created").detail == {
         "group": "Rust Berlin",
         "event_id": event.pk,
