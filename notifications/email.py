@@ -283,9 +283,11 @@ def send_unconference_agenda(
     agenda: list,
     coverage: float | None,
     changed: bool,
+    feed_url: str = "",
 ) -> Message:
     """A person's agenda from the published timetable (one message per person,
-    since agendas differ); `changed` says the timetable was published before."""
+    since agendas differ); `changed` says the timetable was published before.
+    `feed_url` is their private agenda feed for calendar apps."""
     event = unconference.event
     kwargs = {"pk": event.pk}
     return _bulk(
@@ -301,6 +303,7 @@ def send_unconference_agenda(
                 reverse("unconference:timetable", kwargs=kwargs)
             ),
             "agenda_url": absolute_url(reverse("unconference:agenda", kwargs=kwargs)),
+            "feed_url": feed_url,
         },
         recipients=[recipient],
         group=event.group,

@@ -10,9 +10,11 @@ import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from events.models import Event, Rsvp
+from core.links import absolute_url
+from events.models import CalendarFeed, Event, Rsvp
 from notifications import email
 from notifications.outbox import To
 
@@ -388,9 +390,18 @@ def schedule_publish(*, run: ScheduleRun, by) -> list[int]:
                 programme.agenda(user.pk, old.cells)
             ):
                 continue
+            feed, _ = CalendarFeed.objects.get_or_create(
+                user=user, defaults={"token": CalendarFeed.new_token()}
+            )
             email.send_unconference_agenda(
                 unconference=unconference,
                 recipient=To(user.email, user.pk),
+                feed_url=absolute_url(
+                    reverse(
+                        "unconference:agenda_feed",
+                        kwargs={"token": feed.token, "pk": unconference.event_id},
+                    )
+                ),
                 name=user.name,
                 agenda=items,
                 coverage=programme.coverage(user.pk, run.cells),

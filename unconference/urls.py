@@ -44,4 +44,9 @@ urlpatterns = [
     path(f"{P}timetable/", views.timetable_view, name="timetable"),
     path(f"{P}agenda/", views.agenda, name="agenda"),
     path(f"{P}agenda.ics", views.agenda_ics, name="agenda_ics"),
+    path(
+        "calendar/<str:token>/unconference-<int:pk>.ics",
+        views.agenda_feed,
+        name="agenda_feed",
+    ),
 ]

@@ -9,6 +9,8 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from events.models import CalendarFeed
+
 from . import services, timetable
 from .access import (
     get_event_for_owner,
@@ -137,28 +139,35 @@ def timetable_view(request, pk):
 
 def _agenda(request, pk):
     unconference, viewer = get_unconference(request, pk)
+    items, coverage = _agenda_of(unconference, request.user)
+    return unconference, viewer, items, coverage
+
+
+def _agenda_of(unconference, user):
+    """(agenda items, coverage) of `user` in the published timetable, or Nones."""
     run = unconference.published_run
     if run is None:
-        return unconference, viewer, None, None
-    programme = Programme.load(unconference, user=request.user)
+        return None, None
+    programme = Programme.load(unconference, user=user)
     for slot in programme.slots:
         slot.unconference = unconference
     for session in programme.sessions.values():
         session.unconference = unconference
-    items = programme.agenda(request.user.pk, run.cells)
-    return unconference, viewer, items, programme.coverage(request.user.pk, run.cells)
+    return programme.agenda(user.pk, run.cells), programme.coverage(user.pk, run.cells)
 
 
 @login_required
 @require_safe
 def agenda(request, pk):
     unconference, viewer, items, coverage = _agenda(request, pk)
+    feed = CalendarFeed.objects.filter(user=request.user).first()
     ctx = {
         "unconference": unconference,
         "event": unconference.event,
         "viewer": viewer,
         "items": items,
         "coverage": None if coverage is None else round(100 * coverage),
+        "feed_token": feed.token if feed else "",
     }
     return render(request, "unconference/agenda.html", ctx)
 
@@ -167,6 +176,29 @@ def agenda(request, pk):
 @require_safe
 def agenda_ics(request, pk):
     unconference, _viewer, items, _coverage = _agenda(request, pk)
+    event = unconference.event
+    body = timetable.agenda_ics(
+        event=event, items=items or [], name=f"My agenda: {event.title}"
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="agenda-{event.pk}.ics"'
+    return response
+
+
+@require_safe
+def agenda_feed(request, token, pk):
+    """A person's agenda for calendar apps: the private feed token, no session.
+
+    The token is the one of their events feed (profile), so regenerating it
+    there revokes this address too.
+    """
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    unconference = get_object_or_404(
+        Unconference.objects.select_related("event__group", "published_run"),
+        event_id=pk,
+        enabled=True,
+    )
+    items, _coverage = _agenda_of(unconference, feed.user)
     event = unconference.event
     body = timetable.agenda_ics(
         event=event, items=items or [], name=f"My agenda: {event.title}"

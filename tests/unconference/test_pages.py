@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -220,6 +221,30 @@ def test_agenda_ics_lists_the_agenda(client, unconf, attendee):
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert [str(e["summary"]) for e in events] == ["Pinned talk"]
     assert str(events[0]["location"]) == "Big hall, Town hall"
+
+
+def test_agenda_has_a_private_feed_a_calendar_app_can_subscribe_to(
+    client, unconf, attendee
+):
+    talk = SessionFactory(unconference=unconf, title="Pinned talk")
+    InterestFactory(session=talk, user=attendee, level="yes")
+    _publish(unconf, [talk])
+    client.force_login(attendee)
+    client.post("/calendar/regenerate/")
+    page = client.get(_url(unconf.event, "agenda/")).content.decode()
+    (feed,) = re.findall(r'href="(/calendar/[^"/]+/unconference-\d+\.ics)"', page)
+    client.logout()
+
+    response = client.get(feed)  # No session: as a calendar app fetches it.
+    client.force_login(attendee)
+    client.post("/calendar/regenerate/")
+    client.logout()
+    revoked = client.get(feed)
+
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    assert response.status_code == 200
+    assert [str(e["summary"]) for e in events] == ["Pinned talk"]
+    assert revoked.status_code == 404
 
 
 @pytest.mark.parametrize("count", [1, 3])
