@@ -43,13 +43,20 @@ def audience_count(*, group, audience: str, event=None) -> int:
     return audience_queryset(group=group, audience=audience, event=event).count()
 
 
-def mailing_queue(*, mailing: Mailing) -> Mailing:
-    """Freeze the recipient list and put the mailing in the outbox.
+def mailing_queue(*, mailing: Mailing) -> bool:
+    """Freeze the recipient list and put the mailing in the outbox, exactly once.
 
+    The draft's row is locked first, so of several simultaneous sends (a double
+    click, two tabs) one queues it and the others find it queued. Returns
+    whether this call queued it; `mailing` is updated either way.
     Side effects: a Message with one Delivery per recipient; the sender command
     delivers them.
     """
     with transaction.atomic():
+        locked = Mailing.objects.select_for_update().get(pk=mailing.pk)
+        if locked.queued_at is not None:
+            mailing.refresh_from_db()
+            return False
         rows = audience_queryset(
             group=mailing.group, audience=mailing.audience, event=mailing.event
         ).iterator(chunk_size=5000)
@@ -60,7 +67,7 @@ def mailing_queue(*, mailing: Mailing) -> Mailing:
         mailing.recipient_count = message.deliveries.count()
         mailing.queued_at = timezone.now()
         mailing.save()
-    return mailing
+    return True
 
 
 def mailing_history(*, group) -> list[Mailing]:

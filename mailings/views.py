@@ -87,13 +87,19 @@ def mailing_test(request, slug, pk):
 @login_required
 @require_POST
 def mailing_send(request, slug, pk):
-    mailing = _draft_for_owner(request, slug, pk)
+    group = get_group_for_owner(request, slug)
+    mailing = get_object_or_404(Mailing, pk=pk, group=group)
+    if mailing.queued_at is not None:
+        messages.info(request, "This message was sent already; here it is.")
+        return redirect("mailings:history", slug=slug)
     if not ratelimit.take(f"mailing:{mailing.group_id}", capacity=20, period=86400):
         messages.error(
             request, "This group has sent 20 messages today. Please send it tomorrow."
         )
         return redirect("mailings:preview", slug=slug, pk=mailing.pk)
-    services.mailing_queue(mailing=mailing)
+    if not services.mailing_queue(mailing=mailing):
+        messages.info(request, "This message was sent already; here it is.")
+        return redirect("mailings:history", slug=slug)
     messages.success(
         request,
         f"Your message is queued for {mailing.recipient_count} "

@@ -146,10 +146,52 @@ def test_a_queued_mailing_cannot_be_sent_twice(client, audience, owner):
     mailing = Mailing.objects.get()
     client.post(f"/groups/rust-berlin/mailings/{mailing.pk}/send/")
 
-    response = client.post(f"/groups/rust-berlin/mailings/{mailing.pk}/send/")
+    response = client.post(
+        f"/groups/rust-berlin/mailings/{mailing.pk}/send/", follow=True
+    )
 
-    assert response.status_code == 404
+    assert response.redirect_chain == [("/groups/rust-berlin/mailings/", 302)]
+    assert "This message was sent already" in response.content.decode()
     assert Delivery.objects.count() == 5
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_sends_queue_a_mailing_once():
+    import threading
+
+    from django.db import connection
+
+    from notifications.models import Message
+    from tests.factories import GroupFactory
+
+    group = GroupFactory()
+    for person in UserFactory.create_batch(19):
+        MembershipFactory(group=group, user=person)
+    mailing = Mailing.objects.create(
+        group=group, audience="members", subject="Hi", body="Hello"
+    )
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def send():
+        try:
+            barrier.wait()
+            mailing_queue(mailing=Mailing.objects.get(pk=mailing.pk))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Message.objects.filter(kind="mailing").count() == 1
+    assert Delivery.objects.count() == 19
 
 
 def test_history_shows_counts(client, audience, owner, group):
