@@ -205,14 +205,12 @@ SENDGRID_TIMEOUT = env("SENDGRID_TIMEOUT")
 SENDGRID_WEBHOOK_PUBLIC_KEY = env("SENDGRID_WEBHOOK_PUBLIC_KEY", default="")
 MAIL_FILE_DIR = env("MAIL_FILE_DIR", default=str(VAR_DIR / "mail"))
 if SENDGRID_API_KEY:
+    # Anything sent with Django's mail API goes through the outbox, so the
+    # sender delivers it with the one SendGrid client (notifications.sendgrid_api).
     MAILERS = {
         "default": {
-            "BACKEND": "notifications.backends.SendGridBackend",
-            "OPTIONS": {
-                "api_key": SENDGRID_API_KEY,
-                "host": SENDGRID_API_HOST,
-                "timeout": SENDGRID_TIMEOUT,
-            },
+            "BACKEND": "notifications.backends.OutboxBackend",
+            "OPTIONS": {"kind": "django"},
         }
     }
 else:

@@ -2,19 +2,18 @@
 
 - EmlFileBackend: the demo and development backend. Writes each message as one
   `.eml` file under MAIL_FILE_DIR and logs where, so every email can be opened.
-- SendGridBackend: production. Sends each message through the SendGrid v3 API
-  with the official `sendgrid` client and an explicit timeout.
-- OutboxBackend: Django's own mail (mail_admins: server error reports). Puts
-  each message into our outbox, so the sender delivers it like any other.
+- OutboxBackend: production's default, and Django's own mail everywhere
+  (mail_admins: server error reports). Puts each message into our outbox, so
+  the sender delivers it through the one SendGrid payload builder and client
+  (notifications.sendgrid_api) like any other email.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import uuid
 from datetime import datetime
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 
 from django.core.mail.backends.base import BaseEmailBackend
@@ -45,86 +44,6 @@ class EmlFileBackend(BaseEmailBackend):
                 path,
             )
             sent += 1
-        return sent
-
-
-def _address(value: str) -> dict:
-    name, email = parseaddr(value)
-    return {"email": email, "name": name} if name else {"email": email}
-
-
-def message_to_payload(message) -> dict:
-    """Translate a Django EmailMessage into a SendGrid v3 mail/send payload."""
-    personalization = {"to": [_address(a) for a in message.to]}
-    if message.cc:
-        personalization["cc"] = [_address(a) for a in message.cc]
-    if message.bcc:
-        personalization["bcc"] = [_address(a) for a in message.bcc]
-    content = [{"type": "text/plain", "value": message.body}]
-    for body, mimetype in getattr(message, "alternatives", []):
-        if mimetype == "text/html":
-            content.append({"type": "text/html", "value": body})
-    payload = {
-        "personalizations": [personalization],
-        "from": _address(message.from_email),
-        "subject": message.subject,
-        "content": content,
-    }
-    if message.reply_to:
-        payload["reply_to"] = _address(getaddresses(message.reply_to)[0][1])
-    headers = {k: str(v) for k, v in message.extra_headers.items()}
-    if headers:
-        payload["headers"] = headers
-    attachments = []
-    for attachment in message.attachments:
-        filename, data, mimetype = attachment
-        if isinstance(data, str):
-            data = data.encode()
-        attachments.append(
-            {
-                "content": base64.b64encode(data).decode(),
-                "filename": filename or "attachment",
-                "type": mimetype or "application/octet-stream",
-                "disposition": "attachment",
-            }
-        )
-    if attachments:
-        payload["attachments"] = attachments
-    return payload
-
-
-class SendGridBackend(BaseEmailBackend):
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        host: str = "https://api.sendgrid.com",
-        timeout: float = 10.0,
-        fail_silently: bool = False,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        self.fail_silently = fail_silently
-        self.api_key = api_key
-        self.host = host
-        self.timeout = timeout
-
-    def send_messages(self, email_messages) -> int:
-        from sendgrid import SendGridAPIClient
-
-        client = SendGridAPIClient(api_key=self.api_key, host=self.host)
-        sent = 0
-        for message in email_messages:
-            try:
-                client.client.mail.send.post(
-                    request_body=message_to_payload(message), timeout=self.timeout
-                )
-            except Exception:
-                if not self.fail_silently:
-                    raise
-                logger.exception("SendGrid refused %r", message.subject)
-            else:
-                sent += 1
         return sent
 
 

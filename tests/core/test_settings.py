@@ -85,7 +85,7 @@ def test_error_reports_go_to_the_outbox_in_production():
         SITE_NAME="Rust Berlin",
     )
 
-    assert mailers["default"]["BACKEND"] == "notifications.backends.SendGridBackend"
+    assert mailers["default"]["BACKEND"] == "notifications.backends.OutboxBackend"
     assert mailers["admins"] == {
         "BACKEND": "notifications.backends.OutboxBackend",
         "OPTIONS": {"kind": "error_report", "fail_silently": True},

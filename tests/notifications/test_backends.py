@@ -3,9 +3,11 @@
 import email
 import email.policy
 
+import pytest
 from django.core.mail import EmailMessage, mailers
 
-from notifications.backends import EmlFileBackend, SendGridBackend
+from notifications.backends import EmlFileBackend, OutboxBackend
+from notifications.models import Delivery
 
 
 def test_eml_backend_writes_one_file_per_message(settings, tmp_path):
@@ -31,13 +33,35 @@ def test_backends_accept_fail_silently_from_mailers_options(settings, tmp_path):
             "BACKEND": "notifications.backends.EmlFileBackend",
             "OPTIONS": {"file_path": str(tmp_path), "fail_silently": True},
         },
-        "sendgrid": {
-            "BACKEND": "notifications.backends.SendGridBackend",
-            "OPTIONS": {"api_key": "SG.x", "timeout": 3.0},
+        "outbox": {
+            "BACKEND": "notifications.backends.OutboxBackend",
+            "OPTIONS": {"kind": "django"},
         },
     }
 
-    eml, sendgrid = mailers.default, mailers["sendgrid"]
+    eml, outbox = mailers.default, mailers["outbox"]
 
     assert isinstance(eml, EmlFileBackend) and eml.fail_silently is True
-    assert isinstance(sendgrid, SendGridBackend) and sendgrid.fail_silently is False
+    assert isinstance(outbox, OutboxBackend) and outbox.fail_silently is False
+
+
+@pytest.mark.django_db
+def test_django_mail_goes_through_the_outbox_to_sendgrid(settings, sendgrid):
+    from django.core.mail import send_mail
+
+    from tests.notifications.helpers import run_sender
+
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "notifications.backends.OutboxBackend",
+            "OPTIONS": {"kind": "django"},
+        }
+    }
+
+    send_mail("Hello", "Plain body", None, ["ann@example.org"])
+    run_sender()
+
+    assert [(m.email, m.subject) for m in sendgrid.accepted_messages()] == [
+        ("ann@example.org", "Hello")
+    ]
+    assert Delivery.objects.get().status == "sent"
