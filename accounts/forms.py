@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from core import ratelimit
 from core.redirects import safe_next
+from notifications.addresses import validate_deliverable_email
 
 from . import intents
 from .models import User, normalize_email, validate_timezone
@@ -15,7 +16,9 @@ TOO_MANY = "Too many attempts. Please wait an hour before asking for another lin
 
 
 class EmailAddressField(forms.EmailField):
-    """The one email field: trimmed and lowercased before validation."""
+    """The one email field: trimmed and lowercased, then held to what SendGrid takes."""
+
+    default_validators = [validate_deliverable_email]
 
     def to_python(self, value):
         return normalize_email(super().to_python(value))

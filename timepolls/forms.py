@@ -4,12 +4,12 @@ from email.utils import parseaddr
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from accounts.forms import TimeZoneField
 from accounts.models import normalize_email
 from groups.access import managed_groups
 from groups.models import Group
+from notifications.addresses import validate_deliverable_email
 
 from . import times as poll_times
 from .models import Choice
@@ -40,7 +40,7 @@ def parse_parties(text: str, *, tz: str) -> list[PartySpec]:
         name, address = parseaddr(chunk.strip())
         address = normalize_email(address)
         try:
-            validate_email(address)
+            validate_deliverable_email(address)
         except ValidationError:
             bad.append(chunk.strip()[:60])
             continue

@@ -50,3 +50,19 @@ def test_signup_name_longer_than_100_characters_is_refused(client, db, committin
 
     assert "name" in response.context["form"].errors
     assert User.objects.count() == 0
+
+
+def test_signup_refuses_addresses_sendgrid_would_refuse(client, db, committing):
+    from notifications.models import Message
+
+    for address in ['"a@b"@example.org', "ann@localhost"]:
+        with committing():
+            response = client.post(
+                "/accounts/signup/", {"name": "Ann", "email": address}
+            )
+        assert response.status_code == 200, address
+        assert "Enter an address email can be delivered to" in response.content.decode()
+    assert not User.objects.exists() and not Message.objects.exists()
+    with committing():
+        ok = client.post("/accounts/signup/", {"name": "Ann", "email": "a+b@x.org"})
+    assert ok.status_code == 302
