@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -13,7 +13,7 @@ from .redirects import safe_next
 
 @never_cache
 @require_safe
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database answers a query, 503 otherwise (for load balancers)."""
     try:
         with connection.cursor() as cursor:
@@ -28,7 +28,7 @@ def healthz(request):
 
 @never_cache
 @require_safe
-def dev_mailbox(request):
+def dev_mailbox(request: HttpRequest) -> HttpResponse:
     """The demo's outgoing email, with clickable links; absent without DEBUG."""
     if not settings.DEBUG:
         raise Http404("There is no mailbox page outside the demo.")
@@ -38,7 +38,7 @@ def dev_mailbox(request):
 
 
 @require_safe
-def admin_login(request):
+def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin has no password form: staff sign in with an emailed link too."""
     target = safe_next(request.GET.get("next"), default=reverse("admin:index"))
     return redirect(f"{reverse('accounts:signin')}?{urlencode({'next': target})}")

@@ -11,7 +11,7 @@ from django.core import checks
 def check_mail_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     if not settings.SENDGRID_API_KEY:
         return []  # The demo writes .eml files; nothing to check.
-    found = []
+    found: list[checks.CheckMessage] = []
     domain = settings.DEFAULT_FROM_EMAIL.rstrip(">").rpartition("@")[2]
     if "." not in domain:
         found.append(

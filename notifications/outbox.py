@@ -97,7 +97,11 @@ def _insert_deliveries(message: Message, unique: dict[str, To]) -> None:
     ]
     email_at = fields.index(Delivery._meta.get_field("email"))
     user_at = fields.index(Delivery._meta.get_field("user"))
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # A concrete field always has a column; the stubs type it for every field.
+    columns = ", ".join(
+        connection.ops.quote_name(f.column)  # type: ignore[arg-type]
+        for f in fields
+    )
     table = connection.ops.quote_name(Delivery._meta.db_table)
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

@@ -282,10 +282,10 @@ def _keep_lease(rows: list[Delivery]) -> list[Delivery]:
     here, so it is never sent by two workers.
     """
     now = timezone.now()
-    if all(now - r.claimed_at < LEASE / 3 for r in rows):
+    if all(_held(r, now) < LEASE / 3 for r in rows):
         return rows
     with transaction.atomic():
-        ours = set()
+        ours: set[int] = set()
         for token, group in _by_token(rows).items():
             ours.update(
                 Delivery.objects.select_for_update()
@@ -304,6 +304,12 @@ def _keep_lease(rows: list[Delivery]) -> list[Delivery]:
     for row in kept:
         row.claimed_at = now
     return kept
+
+
+def _held(row: Delivery, now: datetime) -> timedelta:
+    """How long a claimed row has been held: claim() always sets claimed_at."""
+    assert row.claimed_at is not None
+    return now - row.claimed_at
 
 
 def _by_token(rows) -> dict[datetime, list[Delivery]]:
@@ -421,7 +427,7 @@ def _send_django(message: Message, rows: list[Delivery]) -> Tally:
     sent: list[Delivery] = []
     with mailers.default as connection:
         for index, row in enumerate(rows):
-            if timezone.now() - row.claimed_at >= LEASE / 3:
+            if _held(row, timezone.now()) >= LEASE / 3:
                 # A slow mailer: renew the rest of the batch in one go.
                 ours = {r.pk for r in _keep_lease(rows[index:])}
                 if row.pk not in ours:

@@ -94,7 +94,7 @@ class StatusReport:
             )
         ]
         for beat in self.beats:
-            if beat.seen_at is None:
+            if beat.seen_at is None or beat.age is None:
                 text = "never"
             else:
                 text = (

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -12,7 +12,7 @@ from .unsubscribe import read_token
 
 @csrf_exempt  # RFC 8058: mail clients POST one-click unsubscribes without a form
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a confirmation (scanners open links); POST unsubscribes."""
     delivery_id = read_token(token)
     delivery = (
@@ -51,7 +51,7 @@ def _unsubscribe(delivery: Delivery) -> None:
 @login_required
 @require_safe
 @never_cache
-def staff_status(request):
+def staff_status(request: HttpRequest) -> HttpResponse:
     """The operator's report of `manage.py status`, for staff only."""
     if not request.user.is_staff:
         raise Http404("No such page.")

@@ -118,7 +118,7 @@ def webhook_events_record(*, events: list) -> int:
 
 
 def _suppression_reason(event: dict) -> str | None:
-    kind = event.get("event")
+    kind = event.get("event", "")
     if kind == "bounce":
         # SendGrid reports a block (a temporary refusal) as a bounce of type
         # "blocked".

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 from django.db import InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands import db_worker
@@ -25,8 +27,13 @@ logger = logging.getLogger("django_tasks_db")
 
 MAX_BACKOFF = 30.0
 
+# The module whose two names this command swaps for its run. Typed as Any
+# because mypy rightly forbids assigning to a class name, and the library
+# imports close_old_connections from django.db without re-exporting it.
+_library: Any = db_worker
 
-def _beating(pulse: Pulse):
+
+def _beating(pulse: Pulse) -> Callable[..., None]:
     """The library's close_old_connections, plus a heartbeat.
 
     The library's loop has no hook per turn; it calls close_old_connections()
@@ -34,9 +41,9 @@ def _beating(pulse: Pulse):
     call. A database error from the beat ends the library's loop like any
     other, and ResilientWorker.run backs off and restarts it.
     """
-    original = db_worker.close_old_connections
+    original = _library.close_old_connections
 
-    def close_old_connections_and_beat(**kwargs) -> None:
+    def close_old_connections_and_beat(**kwargs: Any) -> None:
         original(**kwargs)
         pulse.beat()
 
@@ -69,11 +76,11 @@ class ResilientWorker(db_worker.Worker):
 
 
 class Command(db_worker.Command):
-    def handle(self, *args, **options) -> None:
-        original = db_worker.Worker, db_worker.close_old_connections
-        db_worker.Worker = ResilientWorker
-        db_worker.close_old_connections = _beating(Pulse(WORKER))
+    def handle(self, *args: Any, **options: Any) -> None:
+        original = _library.Worker, _library.close_old_connections
+        _library.Worker = ResilientWorker
+        _library.close_old_connections = _beating(Pulse(WORKER))
         try:
             super().handle(*args, **options)
         finally:
-            db_worker.Worker, db_worker.close_old_connections = original
+            _library.Worker, _library.close_old_connections = original

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from core.housekeeping import run_housekeeping
 
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "older than RETENTION_DAYS. Run daily (meetings-housekeeping.timer)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--dry-run", action="store_true", help="Count only; change nothing."
         )
@@ -21,6 +23,8 @@ class Command(BaseCommand):
             help="Override RETENTION_DAYS for this run.",
         )
 
-    def handle(self, *args, dry_run: bool, retention_days: int | None, **options):
+    def handle(
+        self, *args: Any, dry_run: bool, retention_days: int | None, **options: Any
+    ) -> None:
         counts = run_housekeeping(retention_days=retention_days, dry_run=dry_run)
         self.stdout.write(counts.summary(dry_run=dry_run))

@@ -5,8 +5,10 @@ the shared `data` dict (apps run in INSTALLED_APPS order), so a new app extends 
 demo by adding a `demo.py` without touching this command.
 """
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from core.discovery import app_modules
@@ -15,19 +17,19 @@ from core.discovery import app_modules
 class Command(BaseCommand):
     help = "Load demo users, groups and events (only into an empty database)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing when the database already has people in it.",
         )
 
-    def handle(self, *args, if_empty: bool, **options):
+    def handle(self, *args: Any, if_empty: bool, **options: Any) -> None:
         if get_user_model().objects.exists():
             if if_empty:
                 self.stdout.write("Database has data already; demo not loaded.")
                 return
-        data: dict = {}
+        data: dict[str, Any] = {}
         with transaction.atomic():
             for module in app_modules("demo"):
                 module.seed(data)

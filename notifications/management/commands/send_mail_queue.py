@@ -8,8 +8,10 @@ import os
 import signal
 import threading
 import time
+from types import FrameType
+from typing import Any, Literal
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import (
     DatabaseError,
     InterfaceError,
@@ -32,6 +34,14 @@ MAX_DB_BACKOFF = 30.0
 # With --once, give up (non-zero exit) after this many database errors in a row.
 ONCE_DB_TRIES = 4
 
+# What one turn of the loop did: sent a batch, or why it sent none.
+Step = (
+    tuple[Literal["batch"], sender.Tally]
+    | tuple[Literal["stop"], str]
+    | tuple[Literal["idle", "done"], None]
+)
+Handlers = dict[int, Any]
+
 
 class Command(BaseCommand):
     help = (
@@ -41,7 +51,7 @@ class Command(BaseCommand):
         "Without --once or --loop it loops under systemd and runs once elsewhere."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument(
             "--once",
@@ -84,7 +94,18 @@ class Command(BaseCommand):
             help="Show what is pending per message; send nothing.",
         )
 
-    def handle(self, *args, once, loop, batch_size, limit, pause, idle, dry_run, **o):
+    def handle(
+        self,
+        *args: Any,
+        once: bool,
+        loop: bool,
+        batch_size: int,
+        limit: int,
+        pause: float,
+        idle: float,
+        dry_run: bool,
+        **o: Any,
+    ) -> None:
         if not 1 <= batch_size <= sender.MAX_BATCH:
             raise CommandError(
                 f"--batch-size must be between 1 and {sender.MAX_BATCH}."
@@ -110,7 +131,9 @@ class Command(BaseCommand):
         if total.pause_reason.startswith("API key refused") and not loop:
             raise CommandError(f"Stopped: SendGrid {total.pause_reason}.")
 
-    def _run(self, *, loop, batch_size, limit, pause, idle):
+    def _run(
+        self, *, loop: bool, batch_size: int, limit: int, pause: float, idle: float
+    ) -> tuple[sender.Tally, str]:
         total = sender.Tally()
         self.started = time.monotonic()
         self.last_progress = 0.0
@@ -145,16 +168,15 @@ class Command(BaseCommand):
                 self._sleep(wait)
                 continue
             db_troubles = 0
-            kind, value = step
-            if kind == "stop":
-                stopped_by = value
+            if step[0] == "stop":
+                stopped_by = step[1]
                 break
-            if kind == "idle":
+            if step[0] == "idle":
                 self._sleep(idle)
                 continue
-            if kind == "done":
+            if step[0] == "done":
                 break
-            result = value
+            result = step[1]
             if result.pause_until is None:
                 troubles = 0
                 self._sleep(pause)
@@ -175,7 +197,9 @@ class Command(BaseCommand):
             stopped_by = "stopped by signal after finishing the batch"
         return total, stopped_by
 
-    def _step(self, total, *, batch_size, limit, loop):
+    def _step(
+        self, total: sender.Tally, *, batch_size: int, limit: int, loop: bool
+    ) -> Step:
         """Claim and send one batch: ("batch", tally), or why there was none."""
         sender.recover_stale()
         if limit and total.handled >= limit:
@@ -191,19 +215,19 @@ class Command(BaseCommand):
 
     # --- signals and sleeping ---------------------------------------------------
 
-    def _trap_signals(self):
+    def _trap_signals(self) -> Handlers:
         if threading.current_thread() is not threading.main_thread():
             return {}
-        previous = {}
+        previous: Handlers = {}
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, self._stop)
         return previous
 
-    def _restore_signals(self, previous):
+    def _restore_signals(self, previous: Handlers) -> None:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
-    def _stop(self, signum, frame):
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
         # Finish the batch in hand; the loop checks this flag before the next.
         self.stopping = True
 
@@ -226,7 +250,7 @@ class Command(BaseCommand):
 
     # --- output -------------------------------------------------------------------
 
-    def _progress(self, total) -> None:
+    def _progress(self, total: sender.Tally) -> None:
         if not self.stdout.isatty():
             return
         now = time.monotonic()
@@ -241,7 +265,7 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
 
-    def _summary(self, total, stopped_by: str) -> None:
+    def _summary(self, total: sender.Tally, stopped_by: str) -> None:
         if self.stdout.isatty() and self.last_progress:
             self.stdout.write("")
         elapsed = time.monotonic() - self.started
@@ -262,7 +286,7 @@ class Command(BaseCommand):
             self.stderr.write(f"Failed: {error}")
 
     @staticmethod
-    def _until(tally) -> str:
+    def _until(tally: sender.Tally) -> str:
         when = timezone.localtime(tally.pause_until)
         return f"{tally.pause_reason}, nothing sent before {when:%H:%M:%S}"
 

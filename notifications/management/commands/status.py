@@ -1,7 +1,8 @@
 import sys
 from datetime import timedelta
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from notifications.status import MAX_DUE_WAIT, MAX_HEARTBEAT_AGE, status_report
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         "line per problem on stderr; run it from a monitoring timer."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--max-heartbeat-age",
             type=float,
@@ -36,7 +37,9 @@ class Command(BaseCommand):
             f"(default {_minutes(MAX_DUE_WAIT):g}).",
         )
 
-    def handle(self, *args, max_heartbeat_age: float, max_wait: float, **options):
+    def handle(
+        self, *args: Any, max_heartbeat_age: float, max_wait: float, **options: Any
+    ) -> None:
         if max_heartbeat_age <= 0 or max_wait <= 0:
             raise CommandError("--max-heartbeat-age and --max-wait must be > 0.")
         try:
