@@ -35,7 +35,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "created_at",
         "last_used_at",
     ]
-    fields = readonly_fields + ["revoked_at"]
+    fields = [*readonly_fields, "revoked_at"]
 
     def has_add_permission(self, request):
         return False

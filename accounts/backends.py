@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib.auth.backends import BaseBackend
+from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import LoginToken, User
@@ -7,7 +10,9 @@ from .models import LoginToken, User
 class EmailTokenBackend(BaseBackend):
     """`authenticate(request, token=...)`: a one-time link from an email signs in."""
 
-    def authenticate(self, request, token=None, **kwargs):
+    def authenticate(
+        self, request: HttpRequest | None, token: str | None = None, **kwargs: Any
+    ) -> User | None:
         if not token:
             return None
         found = LoginToken.find_usable(
@@ -23,7 +28,7 @@ class EmailTokenBackend(BaseBackend):
         user.login_token = found
         return user
 
-    def get_user(self, user_id):
+    def get_user(self, user_id: Any) -> User | None:
         try:
             user = User.objects.get(pk=user_id)
         except User.DoesNotExist:

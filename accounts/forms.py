@@ -1,9 +1,11 @@
 import unicodedata
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from core import ratelimit
 from core.redirects import safe_next
@@ -20,23 +22,23 @@ class EmailAddressField(forms.EmailField):
 
     default_validators = [validate_deliverable_email]
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> str:
         return normalize_email(super().to_python(value))
 
 
 class NameField(forms.CharField):
     """A person's name in any script, trimmed, 1 to 100 characters."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 100)
         kwargs.setdefault("min_length", 1)
         super().__init__(**kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> str:
         value = unicodedata.normalize("NFC", super().to_python(value) or "")
         return " ".join(value.split())
 
-    def validate(self, value):
+    def validate(self, value: str) -> None:
         super().validate(value)
         if any(unicodedata.category(ch).startswith("C") for ch in value):
             raise ValidationError("Names cannot contain control characters.")
@@ -47,7 +49,7 @@ class TimeZoneField(forms.CharField):
 
     default_validators = [validate_timezone]
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault(
             "widget",
@@ -67,18 +69,19 @@ class _LinkRequestForm(forms.Form):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
     intent = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, request, **kwargs):
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
 
-    def clean_next(self):
+    def clean_next(self) -> str:
         return safe_next(self.cleaned_data.get("next"), default="")
 
-    def clean_intent(self):
+    def clean_intent(self) -> str:
         return intents.clean(self.cleaned_data.get("intent", ""))
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         email = cleaned.get("email")
         if email and not self.errors:
             ip_key = ratelimit.hashed_key("ip", ratelimit.client_ip(self.request))
@@ -127,22 +130,24 @@ class ProfileForm(forms.ModelForm):
                 )
         return value
 
-    def clean_github(self):
+    def clean_github(self) -> str:
         return self._profile_url("github", ("github.com", "www.github.com"))
 
-    def clean_linkedin(self):
+    def clean_linkedin(self) -> str:
         return self._profile_url("linkedin", ("www.linkedin.com", "linkedin.com"))
 
 
 class EmailChangeForm(forms.Form):
     email = EmailAddressField(label="New email address")
 
-    def __init__(self, *args, user, request, **kwargs):
+    def __init__(
+        self, *args: Any, user: User, request: HttpRequest, **kwargs: Any
+    ) -> None:
         self.user = user
         self.request = request
         super().__init__(*args, **kwargs)
 
-    def clean_email(self):
+    def clean_email(self) -> str:
         email = self.cleaned_data["email"]
         if email == self.user.email:
             raise ValidationError("That is already your email address.")

@@ -24,7 +24,12 @@ class IntentHandler:
 _handlers: dict[str, IntentHandler] = {}
 
 
-def register(name: str, *, describe, perform) -> None:
+def register(
+    name: str,
+    *,
+    describe: Callable[[str], str | None],
+    perform: Callable[[object, str], str],
+) -> None:
     _handlers[name] = IntentHandler(describe=describe, perform=perform)
 
 
@@ -49,7 +54,7 @@ def describe(value: str) -> str | None:
     return split[0].describe(split[1]) if split else None
 
 
-def perform(value: str, user) -> str | None:
+def perform(value: str, user: object) -> str | None:
     split = _split(value)
     if split is None or split[0].describe(split[1]) is None:
         return None

@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import zoneinfo
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import (
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
 
-def normalize_email(email: str) -> str:
+def normalize_email(email: str | None) -> str:
     """The one way an address is stored and compared: trimmed and lowercased."""
     return (email or "").strip().lower()
 
@@ -28,13 +29,13 @@ def validate_timezone(value: str) -> None:
         )
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_email(self, email: str) -> "User":
         return self.get(email=normalize_email(email))
 
-    def create_user(self, email: str, name: str = "", **extra) -> "User":
+    def create_user(self, email: str, name: str = "", **extra: Any) -> "User":
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=normalize_email(email), name=name.strip(), **extra)
@@ -44,7 +45,9 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, name: str = "", password=None, **extra):
+    def create_superuser(
+        self, email: str, name: str = "", password: str | None = None, **extra: Any
+    ) -> "User":
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         user = self.create_user(email, name, **extra)
@@ -71,6 +74,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     linkedin = models.URLField("LinkedIn", blank=True)
 
     objects = UserManager()
+
+    # Set by accounts.backends on the user it signs in with a link, so the
+    # link view knows which link it was; absent on every other User.
+    login_token: "LoginToken"
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
@@ -182,7 +189,9 @@ class LoginToken(models.Model):
         self.used_at = now
         return True
 
-    consume.alters_data = True
+    # Django's templates never call a method marked so; mypy knows no such
+    # attribute on a function.
+    consume.alters_data = True  # type: ignore[attr-defined]
 
 
 API_TOKEN_PREFIX = "mtg_"

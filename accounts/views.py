@@ -1,6 +1,11 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import (
     require_http_methods,
@@ -21,6 +26,7 @@ from .forms import (
     SignUpForm,
     TimeZoneField,
 )
+from .http import AuthenticatedHttpRequest
 from .models import ApiToken, LoginToken
 
 
@@ -29,14 +35,19 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}•••@{domain}"
 
 
-def _initial(request) -> dict:
+def _initial(request: HttpRequest) -> dict[str, str]:
     return {
         "next": safe_next(request.GET.get("next"), default=""),
         "intent": intents.clean(request.GET.get("intent", "")),
     }
 
 
-def _link_request_page(request, form_class, template: str, service):
+def _link_request_page(
+    request: HttpRequest,
+    form_class: type[SignUpForm] | type[SignInForm],
+    template: str,
+    service: Callable[..., None],
+) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(safe_next(request.GET.get("next")))
     if request.method == "POST":
@@ -52,30 +63,30 @@ def _link_request_page(request, form_class, template: str, service):
 
 
 @require_http_methods(["GET", "POST"])
-def signup(request):
+def signup(request: HttpRequest) -> HttpResponse:
     return _link_request_page(
         request, SignUpForm, "accounts/signup.html", services.signup_request
     )
 
 
 @require_http_methods(["GET", "POST"])
-def signin(request):
+def signin(request: HttpRequest) -> HttpResponse:
     return _link_request_page(
         request, SignInForm, "accounts/signin.html", services.signin_request
     )
 
 
 @require_safe
-def check_inbox(request):
+def check_inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/check_inbox.html", {})
 
 
-def _invalid_link(request):
+def _invalid_link(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/link_invalid.html", {}, status=400)
 
 
 @require_http_methods(["GET", "POST"])
-def link(request, token: str):
+def link(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a confirmation button; only the POST signs in (scanners GET links)."""
     if request.method == "POST":
         user = authenticate(request, token=token)
@@ -101,7 +112,7 @@ def link(request, token: str):
 
 
 @require_POST
-def signout(request):
+def signout(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, "You are signed out.")
     return redirect("events:home")
@@ -109,7 +120,7 @@ def signout(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request):
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
@@ -121,7 +132,9 @@ def profile(request):
     return render(request, "accounts/profile.html", _profile_ctx(request, form=form))
 
 
-def _profile_ctx(request, **forms) -> dict:
+def _profile_ctx(
+    request: AuthenticatedHttpRequest, **forms: BaseForm
+) -> dict[str, Any]:
     # Apps above accounts add their sections (my groups, my calendar feed)
     # through a `profile` module: section(user) -> {"template": ..., **data}.
     ctx = {
@@ -136,7 +149,7 @@ def _profile_ctx(request, **forms) -> dict:
 
 @login_required
 @require_POST
-def email_change(request):
+def email_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST, user=request.user, request=request)
     if not form.is_valid():
         ctx = _profile_ctx(request, email_form=form)
@@ -153,7 +166,7 @@ def email_change(request):
 
 
 @require_http_methods(["GET", "POST"])
-def email_confirm(request, token: str):
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         user = services.email_change_confirm(raw_token=token)
         if user is None:
@@ -172,7 +185,7 @@ def email_confirm(request, token: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete_account(request):
+def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None)
     blockers = services.account_delete_blockers(user=request.user)
     if request.method == "POST" and form.is_valid() and not blockers:
@@ -187,7 +200,7 @@ def delete_account(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_tokens(request):
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     raw = None
     if request.method == "POST" and form.is_valid():
@@ -203,7 +216,7 @@ def api_tokens(request):
 
 @login_required
 @require_POST
-def api_token_revoke(request, token_id):
+def api_token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     services.api_token_revoke(token=token)
     messages.success(request, f"The token “{token.name}” no longer works.")
