@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .models import User
+
 
 @dataclass(frozen=True)
 class IntentHandler:
@@ -18,7 +20,7 @@ class IntentHandler:
     # argument names nothing that can be done.
     describe: Callable[[str], str | None]
     # perform(user, argument) -> a message for the person after signing in.
-    perform: Callable[[object, str], str]
+    perform: Callable[[User, str], str]
 
 
 _handlers: dict[str, IntentHandler] = {}
@@ -28,7 +30,7 @@ def register(
     name: str,
     *,
     describe: Callable[[str], str | None],
-    perform: Callable[[object, str], str],
+    perform: Callable[[User, str], str],
 ) -> None:
     _handlers[name] = IntentHandler(describe=describe, perform=perform)
 
@@ -54,7 +56,7 @@ def describe(value: str) -> str | None:
     return split[0].describe(split[1]) if split else None
 
 
-def perform(value: str, user: object) -> str | None:
+def perform(value: str, user: User) -> str | None:
     split = _split(value)
     if split is None or split[0].describe(split[1]) is None:
         return None

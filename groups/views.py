@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -10,19 +13,20 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from accounts.http import AuthenticatedHttpRequest
 from core.csv import csv_response, csv_safe
 from core.markdown import render_markdown
 
 from . import services
 from .access import can_manage, get_group, get_group_for_member, get_group_for_owner
 from .forms import GroupSettingsForm, OwnerAddForm
-from .models import Membership
+from .models import Group, Membership
 
 MEMBERS_PER_PAGE = 50
 
 
 @require_POST
-def join(request, slug):
+def join(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_group(slug)
     if not request.user.is_authenticated:
         query = urlencode({"next": group.get_absolute_url(), "intent": f"join:{slug}"})
@@ -35,7 +39,7 @@ def join(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def leave(request, slug):
+def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = get_group_for_member(request, slug)
     if request.method == "POST":
         try:
@@ -50,7 +54,7 @@ def leave(request, slug):
 
 @login_required
 @require_safe
-def members(request, slug):
+def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = get_group_for_member(request, slug)
     is_owner = can_manage(request.user, group, membership=membership)
     qs = (
@@ -65,7 +69,7 @@ def members(request, slug):
 
 @login_required
 @require_safe
-def members_csv(request, slug):
+def members_csv(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     response, writer = csv_response(
         f"{group.slug}-members.csv", ["name", "email", "role", "joined"]
@@ -83,7 +87,7 @@ def members_csv(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_page(request, slug):
+def settings_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     form = GroupSettingsForm(request.POST or None, instance=group)
     preview = None
@@ -97,7 +101,12 @@ def settings_page(request, slug):
     return render(request, "groups/settings.html", _settings_ctx(group, form, preview))
 
 
-def _settings_ctx(group, form, preview=None, owner_form=None) -> dict:
+def _settings_ctx(
+    group: Group,
+    form: GroupSettingsForm,
+    preview: str | None = None,
+    owner_form: OwnerAddForm | None = None,
+) -> dict[str, Any]:
     from accounts.forms import TimeZoneField
 
     group.refresh_from_db()
@@ -113,7 +122,7 @@ def _settings_ctx(group, form, preview=None, owner_form=None) -> dict:
 
 @login_required
 @require_POST
-def owner_add(request, slug):
+def owner_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     form = OwnerAddForm(request.POST)
     if form.is_valid():
@@ -132,7 +141,9 @@ def owner_add(request, slug):
 
 @login_required
 @require_POST
-def owner_remove(request, slug, user_id):
+def owner_remove(
+    request: AuthenticatedHttpRequest, slug: str, user_id: int
+) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     membership = (
         Membership.objects.select_related("user")

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User, normalize_email
 from groups.models import Group
@@ -8,11 +10,11 @@ from groups.services import GroupError, membership_join, owner_add
 class Command(BaseCommand):
     help = "Make a person an owner of a group (they join it if needed)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="The group's slug.")
         parser.add_argument("email", help="The person's email address.")
 
-    def handle(self, *args, slug, email, **options):
+    def handle(self, *args: Any, slug: str, email: str, **options: Any) -> None:
         group = Group.objects.filter(slug=slug).first()
         if group is None:
             raise CommandError(f"No group with the slug “{slug}”.")

@@ -1,7 +1,8 @@
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email, validate_slug
 
 from accounts.models import validate_timezone
@@ -11,7 +12,7 @@ from groups.services import GroupError, group_create
 class Command(BaseCommand):
     help = "Create a group with its first owner."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="The group's name, e.g. 'Rust Berlin'.")
         parser.add_argument(
             "--slug", required=True, help="Its address, e.g. rust-berlin."
@@ -33,8 +34,16 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, name, slug, owner, description_file, location, timezone, **o
-    ):
+        self,
+        *args: Any,
+        name: str,
+        slug: str,
+        owner: str,
+        description_file: str | None,
+        location: str,
+        timezone: str,
+        **o: Any,
+    ) -> None:
         try:
             validate_slug(slug)
             validate_email(owner)

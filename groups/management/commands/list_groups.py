@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from groups.models import Group, Membership
@@ -6,7 +8,7 @@ from groups.models import Group, Membership
 class Command(BaseCommand):
     help = "List groups with their slug, member count and owners."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         groups = list(Group.objects.with_member_count().order_by("slug"))
         owners: dict[int, list[str]] = {}
         for m in Membership.objects.filter(role=Membership.Role.OWNER).select_related(

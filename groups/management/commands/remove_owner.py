@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from groups.models import Group
 from groups.services import GroupError, owner_remove
@@ -7,11 +9,11 @@ from groups.services import GroupError, owner_remove
 class Command(BaseCommand):
     help = "Make an owner a plain member again (never the last owner)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="The group's slug.")
         parser.add_argument("email", help="The owner's email address.")
 
-    def handle(self, *args, slug, email, **options):
+    def handle(self, *args: Any, slug: str, email: str, **options: Any) -> None:
         group = Group.objects.filter(slug=slug).first()
         if group is None:
             raise CommandError(f"No group with the slug “{slug}”.")
