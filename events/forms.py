@@ -1,5 +1,6 @@
 import zoneinfo
 from datetime import UTC, datetime
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ class LocalDateTimeField(forms.DateTimeField):
     )
     input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> datetime | None:
         result = super().to_python(value)
         return result.replace(tzinfo=None) if result else result
 
@@ -65,15 +66,16 @@ class EventForm(forms.ModelForm):
         }
         help_texts = {"online_url": "Shown to people attending only."}
 
-    def __init__(self, *args, creating: bool, **kwargs):
+    def __init__(self, *args: Any, creating: bool, **kwargs: Any) -> None:
         self.creating = creating
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["start"] = self.instance.local_start.replace(tzinfo=None)
             self.initial["end"] = self.instance.local_end.replace(tzinfo=None)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         tz_name = cleaned.get("timezone")
         if not tz_name:
             # Without a zone the wall-clock times mean nothing; drop them.

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
 from groups.models import Group, Membership
 from groups.services import membership_join
 from notifications import email
@@ -23,7 +25,7 @@ class RsvpError(Exception):
     """A reply that cannot be recorded; the message is shown to the person."""
 
 
-def event_create(*, group: Group, by, uid: str = "", **fields) -> Event:
+def event_create(*, group: Group, by: User, uid: str = "", **fields: Any) -> Event:
     """Create an event with a fresh calendar UID, or `uid` when the meeting has one.
 
     A meeting already in calendars under `uid` (an agreed poll) becomes this
@@ -57,7 +59,7 @@ TIME_OR_PLACE = ("start", "end", "timezone", "venue", "online_url")
 IN_CALENDARS = (*TIME_OR_PLACE, "title", "description")
 
 
-def event_update(*, event: Event, by, **fields) -> list[str]:
+def event_update(*, event: Event, by: User, **fields: Any) -> list[str]:
     """Save changes; a change of what calendars show raises the SEQUENCE.
 
     Returns the names of the time/place fields that changed. A larger capacity
@@ -99,7 +101,7 @@ def event_update(*, event: Event, by, **fields) -> list[str]:
     return changed
 
 
-def event_cancel(*, event: Event, by, message: str = "") -> None:
+def event_cancel(*, event: Event, by: User, message: str = "") -> None:
     """Cancel an event; it stays visible, marked cancelled, and takes no replies.
 
     Side effects: a calendar cancellation (METHOD:CANCEL) to everyone attending,
@@ -140,7 +142,7 @@ def duplicate_initial(event: Event) -> dict:
     }
 
 
-def rsvp_set(*, event: Event, user, choice: str) -> Rsvp | None:
+def rsvp_set(*, event: Event, user: User, choice: str) -> Rsvp | None:
     """Record a reply: "attending", "not_attending" or "none" (withdraw).
 
     A non-member joins the group in the same transaction. When the event is full,
@@ -195,7 +197,7 @@ def rsvp_set(*, event: Event, user, choice: str) -> Rsvp | None:
     return result
 
 
-def rsvps_forget_future(*, user, group: Group) -> None:
+def rsvps_forget_future(*, user: User, group: Group) -> None:
     """Drop a person's replies to the group's future events (they left)."""
     with transaction.atomic():
         future = list(
@@ -261,7 +263,7 @@ def _confirm(rsvp: Rsvp) -> None:
     email.send_rsvp_confirmation(rsvp=rsvp, invitation=invitation)
 
 
-def _withdrawn(event: Event, user) -> None:
+def _withdrawn(event: Event, user: User) -> None:
     """A METHOD:CANCEL for one person who no longer attends, naming them."""
     email.send_rsvp_withdrawn(
         event=event,
@@ -287,5 +289,5 @@ def _waiting(event: Event) -> list[To]:
     return _people(event, Rsvp.Status.WAITLISTED)
 
 
-def is_member(user, group: Group) -> bool:
+def is_member(user: User, group: Group) -> bool:
     return Membership.objects.filter(user=user, group=group).exists()

@@ -1,10 +1,11 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Min, Q
-from django.http import HttpResponse
+from django.db.models import Min, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from accounts.http import AuthenticatedHttpRequest
 from core.csv import csv_response, csv_safe
 from groups.access import can_manage, get_group, get_group_for_owner, membership_of
 from groups.models import Group, Membership
@@ -32,7 +34,7 @@ GROUP_EVENTS_SHOWN = 20
 
 
 @require_safe
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """Your groups' upcoming events first, then everything else."""
     upcoming = Event.objects.upcoming().select_related("group").with_counts()
     if request.user.is_authenticated:
@@ -50,7 +52,7 @@ def home(request):
 
 
 @require_safe
-def group_list(request):
+def group_list(request: HttpRequest) -> HttpResponse:
     groups = list(
         Group.objects.with_member_count().annotate(
             next_event=Min(
@@ -63,7 +65,7 @@ def group_list(request):
 
 
 @require_safe
-def group_detail(request, slug):
+def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(Group.objects.with_member_count(), slug=slug)
     membership = membership_of(request.user, group)
     events = Event.objects.filter(group=group).with_counts()
@@ -79,14 +81,14 @@ def group_detail(request, slug):
 
 
 @require_safe
-def event_list(request):
+def event_list(request: HttpRequest) -> HttpResponse:
     qs = Event.objects.upcoming().select_related("group").with_counts()
     page = Paginator(qs, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "events/list.html", {"page": page})
 
 
 @require_safe
-def event_detail(request, pk):
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(
         Event.objects.select_related("group", "unconference").with_counts(), pk=pk
     )
@@ -116,7 +118,7 @@ def event_detail(request, pk):
 
 
 @require_POST
-def rsvp(request, pk):
+def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_event(pk)
     form = RsvpForm(request.POST)
     if not form.is_valid():
@@ -144,7 +146,7 @@ def rsvp(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def event_create(request, slug):
+def event_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     initial = {"timezone": group.timezone}
     source_pk = request.GET.get("from")
@@ -160,7 +162,9 @@ def event_create(request, slug):
     return render(request, "events/form.html", _form_ctx(form, group=group))
 
 
-def _form_ctx(form, *, group, event=None) -> dict:
+def _form_ctx(
+    form: EventForm, *, group: Group, event: Event | None = None
+) -> dict[str, Any]:
     from accounts.forms import TimeZoneField
 
     return {
@@ -173,7 +177,7 @@ def _form_ctx(form, *, group, event=None) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def event_edit(request, pk):
+def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_event_for_owner(request, pk)
     if event.is_past or event.is_cancelled:
         messages.error(request, "Past and cancelled events cannot be edited.")
@@ -192,7 +196,7 @@ def event_edit(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def event_cancel(request, pk):
+def event_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_event_for_owner(request, pk)
     if event.is_past or event.is_cancelled:
         messages.error(request, "This event is over or cancelled already.")
@@ -209,7 +213,7 @@ def event_cancel(request, pk):
 
 @login_required
 @require_safe
-def event_duplicate(request, pk):
+def event_duplicate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_event_for_owner(request, pk)
     url = reverse("events:create", kwargs={"slug": event.group.slug})
     return redirect(f"{url}?{urlencode({'from': event.pk})}")
@@ -225,7 +229,7 @@ ATTENDEE_LISTS = {
 
 @login_required
 @require_safe
-def attendees(request, pk):
+def attendees(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_event(pk)
     membership = membership_of(request.user, event.group)
     is_owner = can_manage(request.user, event.group, membership=membership)
@@ -251,7 +255,7 @@ def attendees(request, pk):
     return render(request, "events/attendees.html", ctx)
 
 
-def _attendee_people(event, which: str):
+def _attendee_people(event: Event, which: str) -> QuerySet[Any]:
     """The memberships (not replied) or replies on one list, unordered."""
     if which == "not_replied":
         return Membership.objects.filter(group=event.group).exclude(
@@ -260,7 +264,9 @@ def _attendee_people(event, which: str):
     return Rsvp.objects.filter(event=event, status=which)
 
 
-def _attendee_rows(event, which: str):
+def _attendee_rows(
+    event: Event, which: str
+) -> QuerySet[Any, tuple[str, str, datetime]]:
     """People on one list, as (name, email, when) rows in a stable order."""
     people = _attendee_people(event, which)
     if which == "not_replied":
@@ -275,7 +281,7 @@ def _attendee_rows(event, which: str):
 
 @login_required
 @require_safe
-def attendees_csv(request, pk):
+def attendees_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_event_for_owner(request, pk)
     response, writer = csv_response(
         f"event-{event.pk}-replies.csv", ["name", "email", "reply"]
@@ -293,7 +299,7 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 
 
 @require_safe
-def event_ics(request, pk):
+def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_event(pk)
     online = False
     if request.user.is_authenticated:
@@ -303,14 +309,14 @@ def event_ics(request, pk):
     return _ics_response(body, f"event-{event.pk}.ics")
 
 
-def _sees_online_link(rsvp, is_owner: bool) -> bool:
+def _sees_online_link(rsvp: Rsvp | None, is_owner: bool) -> bool:
     """The online link is for people attending, and for those who run the event."""
     attending = rsvp is not None and rsvp.status == Rsvp.Status.ATTENDING
     return attending or is_owner
 
 
 @require_safe
-def group_feed(request, slug):
+def group_feed(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_group(slug)
     since = timezone.now() - timedelta(days=90)
     events = list(
@@ -323,7 +329,7 @@ def group_feed(request, slug):
 
 
 @require_safe
-def personal_feed(request, token):
+def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
     since = timezone.now() - timedelta(days=90)
     events = list(
@@ -341,7 +347,7 @@ def personal_feed(request, token):
 
 @login_required
 @require_POST
-def feed_regenerate(request):
+def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     CalendarFeed.objects.update_or_create(
         user=request.user, defaults={"token": CalendarFeed.new_token()}
     )

@@ -1,8 +1,9 @@
 """Remind people attending tomorrow's events. Idempotent: run it hourly."""
 
 from datetime import timedelta
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,12 +16,12 @@ from notifications.outbox import To
 class Command(BaseCommand):
     help = "Queue reminders for events starting in the next 24 hours (once each)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--dry-run", action="store_true", help="List, queue nothing."
         )
 
-    def handle(self, *args, dry_run, **options):
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         now = timezone.now()
         events = Event.objects.filter(
             status=Event.Status.SCHEDULED,
