@@ -1,6 +1,10 @@
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
+
 from django import forms
 
 from events.models import Event
+from groups.models import Group, Membership
 from notifications.models import Topic
 
 from .models import Mailing
@@ -18,16 +22,16 @@ class MailingForm(forms.ModelForm):
         }
         help_texts = {"event": "Needed for every audience except all members."}
 
-    def __init__(self, *args, group, **kwargs):
+    def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.group = group
-        self.fields["event"].queryset = Event.objects.filter(group=group).order_by(
-            "-start"
-        )
-        self.fields["event"].required = False
+        event_field = cast(forms.ModelChoiceField, self.fields["event"])
+        event_field.queryset = Event.objects.filter(group=group).order_by("-start")
+        event_field.required = False
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         audience, event = cleaned.get("audience"), cleaned.get("event")
         if audience and audience != Mailing.Audience.MEMBERS and event is None:
             self.add_error("event", "Choose the event this audience refers to.")
@@ -39,9 +43,15 @@ class MailingForm(forms.ModelForm):
 class PreferencesForm(forms.Form):
     """One checkbox per group and topic; unchecked means opted out."""
 
-    def __init__(self, *args, memberships, opted_out: set, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        memberships: Iterable[Membership],
+        opted_out: set[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.rows = []
+        self.rows: list[tuple[Group, list[forms.BoundField]]] = []
         for membership in memberships:
             group = membership.group
             fields = []
@@ -55,7 +65,7 @@ class PreferencesForm(forms.Form):
                 fields.append(self[name])
             self.rows.append((group, fields))
 
-    def choices(self):
+    def choices(self) -> Iterator[tuple[int, str, bool]]:
         """(group id, topic, wanted) for every box."""
         for name, value in self.cleaned_data.items():
             group_part, topic = name.split("_", 1)

@@ -59,6 +59,10 @@ class Mailing(models.Model):
     @property
     def audience_label(self) -> str:
         label = self.get_audience_display()
-        if self.event_id and self.audience != self.Audience.MEMBERS:
+        if (
+            self.event_id
+            and self.audience != self.Audience.MEMBERS
+            and self.event is not None
+        ):
             return f"{label}: {self.event.title}"
         return label

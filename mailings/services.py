@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from events.models import Rsvp
-from groups.models import Membership
+from events.models import Event, Rsvp
+from groups.models import Group, Membership
 from notifications import email
 from notifications.models import Delivery
 from notifications.outbox import To
 
 from .models import Mailing
 
-RSVP_AUDIENCES = {
+# Keyed by Mailing.Audience, which compares and hashes as its string value.
+RSVP_AUDIENCES: dict[str, str] = {
     Mailing.Audience.ATTENDING: Rsvp.Status.ATTENDING,
     Mailing.Audience.NOT_ATTENDING: Rsvp.Status.NOT_ATTENDING,
     Mailing.Audience.WAITLISTED: Rsvp.Status.WAITLISTED,
 }
 
 
-def audience_queryset(*, group, audience: str, event=None):
+def audience_queryset(
+    *, group: Group, audience: str, event: Event | None = None
+) -> QuerySet[Membership, tuple[str, int]]:
     """(email, user id) rows of the group's current members in the audience.
 
     Only current members: someone who left keeps nothing, not even an old reply.
@@ -39,7 +42,7 @@ def audience_queryset(*, group, audience: str, event=None):
     return members.order_by("user_id").values_list("user__email", "user_id")
 
 
-def audience_count(*, group, audience: str, event=None) -> int:
+def audience_count(*, group: Group, audience: str, event: Event | None = None) -> int:
     return audience_queryset(group=group, audience=audience, event=event).count()
 
 
@@ -70,7 +73,7 @@ def mailing_queue(*, mailing: Mailing) -> bool:
     return True
 
 
-def mailing_history(*, group) -> list[Mailing]:
+def mailing_history(*, group: Group) -> list[Mailing]:
     """The group's mailings with delivery counts per status, in one query."""
     statuses = Delivery.Status
     counts = {

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import (
     require_http_methods,
@@ -8,6 +9,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from groups.access import get_group_for_owner
 from groups.models import Membership
@@ -19,7 +21,7 @@ from .forms import MailingForm, PreferencesForm
 from .models import Mailing
 
 
-def _draft_for_owner(request, slug, pk) -> Mailing:
+def _draft_for_owner(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Mailing:
     group = get_group_for_owner(request, slug)
     return get_object_or_404(
         Mailing.objects.select_related("group", "event", "author"),
@@ -29,7 +31,7 @@ def _draft_for_owner(request, slug, pk) -> Mailing:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mailing_new(request, slug):
+def mailing_new(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     initial = {
         "audience": request.GET.get("audience"),
@@ -46,7 +48,7 @@ def mailing_new(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mailing_edit(request, slug, pk):
+def mailing_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     mailing = _draft_for_owner(request, slug, pk)
     form = MailingForm(request.POST or None, instance=mailing, group=mailing.group)
     if request.method == "POST" and form.is_valid():
@@ -58,7 +60,9 @@ def mailing_edit(request, slug, pk):
 
 @login_required
 @require_safe
-def mailing_preview(request, slug, pk):
+def mailing_preview(
+    request: AuthenticatedHttpRequest, slug: str, pk: int
+) -> HttpResponse:
     mailing = _draft_for_owner(request, slug, pk)
     rendered = email.render_mailing(mailing)
     ctx = {
@@ -74,7 +78,7 @@ def mailing_preview(request, slug, pk):
 
 @login_required
 @require_POST
-def mailing_test(request, slug, pk):
+def mailing_test(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     mailing = _draft_for_owner(request, slug, pk)
     if not ratelimit.take(f"mailing-test:{request.user.pk}", capacity=10, period=3600):
         messages.error(request, "Too many test emails. Please wait a while.")
@@ -86,7 +90,7 @@ def mailing_test(request, slug, pk):
 
 @login_required
 @require_POST
-def mailing_send(request, slug, pk):
+def mailing_send(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     mailing = get_object_or_404(Mailing, pk=pk, group=group)
     if mailing.queued_at is not None:
@@ -110,7 +114,7 @@ def mailing_send(request, slug, pk):
 
 @login_required
 @require_safe
-def mailing_history(request, slug):
+def mailing_history(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     ctx = {"group": group, "mailings": services.mailing_history(group=group)}
     return render(request, "mailings/history.html", ctx)
@@ -118,7 +122,7 @@ def mailing_history(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request):
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = list(
         Membership.objects.filter(user=request.user)
         .select_related("group")
