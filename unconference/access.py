@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from events.access import get_event
@@ -33,7 +33,7 @@ class Viewer:
     is_attending: bool
 
 
-def viewer_of(request, event: Event) -> Viewer:
+def viewer_of(request: HttpRequest, event: Event) -> Viewer:
     user = request.user
     membership = membership_of(user, event.group)
     attending = (
@@ -56,7 +56,7 @@ def _load(pk: int) -> Unconference:
     )
 
 
-def get_unconference(request, pk: int) -> tuple[Unconference, Viewer]:
+def get_unconference(request: HttpRequest, pk: int) -> tuple[Unconference, Viewer]:
     """The unconference and the viewer; 404 while it is off, except for owners."""
     unconference = _load(pk)
     viewer = viewer_of(request, unconference.event)
@@ -65,7 +65,7 @@ def get_unconference(request, pk: int) -> tuple[Unconference, Viewer]:
     return unconference, viewer
 
 
-def get_event_for_owner(request, pk: int) -> Event:
+def get_event_for_owner(request: HttpRequest, pk: int) -> Event:
     """The event if the viewer owns its group (or is staff); 403 otherwise."""
     event = get_event(pk)
     if not viewer_of(request, event).is_owner:
@@ -73,14 +73,14 @@ def get_event_for_owner(request, pk: int) -> Event:
     return event
 
 
-def get_unconference_for_owner(request, pk: int) -> Unconference:
+def get_unconference_for_owner(request: HttpRequest, pk: int) -> Unconference:
     unconference = _load(pk)
     if not viewer_of(request, unconference.event).is_owner:
         raise PermissionDenied("Only the group's owners can do that.")
     return unconference
 
 
-def get_unconference_for_attendee(request, pk: int) -> Unconference:
+def get_unconference_for_attendee(request: HttpRequest, pk: int) -> Unconference:
     """For proposing and rating: people attending only (owners included if so)."""
     unconference, viewer = get_unconference(request, pk)
     if not viewer.is_attending:
@@ -96,7 +96,7 @@ def get_session(unconference: Unconference, session_id: int) -> Session:
     )
 
 
-def get_session_for_proposer(request, pk: int, session_id: int) -> Session:
+def get_session_for_proposer(request: HttpRequest, pk: int, session_id: int) -> Session:
     """A session its proposer may edit or withdraw (still attending)."""
     unconference = get_unconference_for_attendee(request, pk)
     session = get_session(unconference, session_id)

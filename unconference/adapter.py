@@ -8,7 +8,9 @@ keys carry names (so the scheduler's own messages read well), and
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import cast
 
 from events.models import Rsvp
 
@@ -27,6 +29,11 @@ class Key:
 
     def __repr__(self) -> str:
         return f"“{self.label or self.pk}”"
+
+
+def key_pk(key: Hashable) -> int:
+    """The pk in a key the scheduler hands back, which is always one of ours."""
+    return cast(Key, key).pk
 
 
 @dataclass
@@ -80,17 +87,19 @@ def build_instance(unconference: Unconference, *, rules: bool = True) -> Instanc
     room_key = {pk: Key("room", pk, r.name) for pk, r in rooms.items()}
     session_key = {pk: Key("session", pk, s.title) for pk, s in sessions.items()}
     weights = unconference.weights
-    interest: dict[Key, dict[Key, int]] = {}
+    # Keyed by Hashable, as Problem takes them (mappings are invariant in keys).
+    interest: dict[Hashable, dict[Hashable, int]] = {}
     for user_id, name, session_id, level in attending_interest(unconference):
         if weights[level] > 0:
             person = Key("person", user_id, name)
             interest.setdefault(person, {})[session_key[session_id]] = weights[level]
-    proposers = {
+    proposers: dict[Hashable, frozenset[Hashable]] = {
         session_key[pk]: frozenset({Key("person", s.proposer_id, s.proposer.name)})
         for pk, s in sessions.items()
-        if s.proposer_id is not None
+        if s.proposer_id is not None and s.proposer is not None
     }
-    allowed, pins = {}, {}
+    allowed: dict[Hashable, frozenset[Hashable]] = {}
+    pins: dict[Hashable, tuple[Hashable, Hashable | None]] = {}
     if rules:
         for pk, s in sessions.items():
             barred = {t.pk for t in s.unavailable_slots.all()}
@@ -100,7 +109,9 @@ def build_instance(unconference: Unconference, *, rules: bool = True) -> Instanc
                     slot_key[t] for t in slots if t not in barred
                 )
             if s.pinned_slot_id in slots:
-                room = room_key.get(s.pinned_room_id)
+                room = (
+                    None if s.pinned_room_id is None else room_key.get(s.pinned_room_id)
+                )
                 pins[session_key[pk]] = (slot_key[s.pinned_slot_id], room)
     try:
         problem = scheduler.Problem(

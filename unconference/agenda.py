@@ -88,7 +88,7 @@ class Programme:
                 )
         return items
 
-    def coverage(self, user_id: int, cells: dict[int, tuple[int, int]]):
+    def coverage(self, user_id: int, cells: dict[int, tuple[int, int]]) -> float | None:
         """Share of this person's interests the timetable lets them attend
         (None when they rated nothing and propose nothing)."""
         weights = self.unconference.weights

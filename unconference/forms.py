@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
+from django.db.models import Model
 
 from events.forms import LocalDateTimeField, localize
 
@@ -17,7 +20,7 @@ WEIGHT_MAX = 100
 class SlotChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: Model) -> str:
         return str(obj)
 
 
@@ -42,20 +45,21 @@ class SettingsForm(forms.ModelForm):
             "“Not interested” always counts 0.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("weight_a_little", "weight_yes", "weight_very"):
             self.fields[name].validators.append(MaxValueValidator(WEIGHT_MAX))
             self.fields[name].widget.attrs["max"] = WEIGHT_MAX
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         little, yes, very = (
             cleaned.get("weight_a_little"),
             cleaned.get("weight_yes"),
             cleaned.get("weight_very"),
         )
-        if None not in (little, yes, very):
+        if little is not None and yes is not None and very is not None:
             if not little <= yes <= very:
                 raise ValidationError(
                     "The weights must grow: “a little” ≤ “yes” ≤ “very”."
@@ -71,19 +75,20 @@ class RoomForm(forms.ModelForm):
         fields = ["name", "capacity"]
         labels = {"name": "Room name", "capacity": "Capacity (people)"}
 
-    def __init__(self, *args, unconference: Unconference, **kwargs):
+    def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
         super().__init__(*args, **kwargs)
-        self.fields["capacity"].min_value = 1
-        self.fields["capacity"].widget.attrs["min"] = 1
+        capacity = cast(forms.IntegerField, self.fields["capacity"])
+        capacity.min_value = 1
+        capacity.widget.attrs["min"] = 1
 
-    def clean_capacity(self):
+    def clean_capacity(self) -> int:
         capacity = self.cleaned_data["capacity"]
         if capacity < 1:
             raise ValidationError("A room holds at least one person.")
         return capacity
 
-    def clean_name(self):
+    def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         clash = Room.objects.filter(
             unconference=self.unconference, name__iexact=name
@@ -103,7 +108,7 @@ class SlotForm(forms.ModelForm):
         labels = {"is_break": "This is a break", "label": "Label (optional)"}
         help_texts = {"label": "For example “Lunch” or “Day 2 morning”."}
 
-    def __init__(self, *args, unconference: Unconference, **kwargs):
+    def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
         super().__init__(*args, **kwargs)
         zone = unconference.event.zone
@@ -115,8 +120,9 @@ class SlotForm(forms.ModelForm):
                 tzinfo=None
             )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         event = self.unconference.event
         for name in ("start", "end"):
             if cleaned.get(name) is not None:
@@ -157,14 +163,15 @@ class SessionForm(forms.ModelForm):
         fields = ["title", "description", "unavailable_slots"]
         labels = {"title": "Title", "description": "Description (Markdown)"}
 
-    def __init__(self, *args, unconference: Unconference, **kwargs):
+    def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
         super().__init__(*args, **kwargs)
-        self.fields["unavailable_slots"].queryset = Slot.objects.filter(
+        unavailable = cast(SlotChoiceField, self.fields["unavailable_slots"])
+        unavailable.queryset = Slot.objects.filter(
             unconference=unconference, is_break=False
         ).select_related("unconference__event")
 
-    def clean_title(self):
+    def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())
         key = title_key(title)
         if not key:
@@ -201,20 +208,21 @@ class PlacementForm(forms.ModelForm):
             "pinned_room": "Needs a slot. Leave empty to let the scheduler choose.",
         }
 
-    def __init__(self, *args, unconference: Unconference, **kwargs):
+    def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
         super().__init__(*args, **kwargs)
         slots = Slot.objects.filter(
             unconference=unconference, is_break=False
         ).select_related("unconference__event")
-        self.fields["pinned_slot"].queryset = slots
-        self.fields["excluded_slots"].queryset = slots
-        self.fields["pinned_room"].queryset = Room.objects.filter(
-            unconference=unconference
-        )
+        cast(forms.ModelChoiceField, self.fields["pinned_slot"]).queryset = slots
+        cast(SlotChoiceField, self.fields["excluded_slots"]).queryset = slots
+        cast(
+            forms.ModelChoiceField, self.fields["pinned_room"]
+        ).queryset = Room.objects.filter(unconference=unconference)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         slot, room = cleaned.get("pinned_slot"), cleaned.get("pinned_room")
         if room is not None and slot is None:
             self.add_error("pinned_room", "Choose a slot too when pinning to a room.")
@@ -249,7 +257,13 @@ class InterestForm(forms.Form):
     """One radio group per session. Missing answers leave a rating unchanged,
     so the script can post one choice at a time to the same URL."""
 
-    def __init__(self, *args, sessions, mine: dict[int, str] | None = None, **kw):
+    def __init__(
+        self,
+        *args: Any,
+        sessions: Iterable[Session],
+        mine: dict[int, str] | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         mine = mine or {}
         self.sessions = list(sessions)
@@ -287,7 +301,7 @@ class RunForm(forms.Form):
         help_text="The same seed and data give the same search. Empty: a random one.",
     )
 
-    def clean_seed(self):
+    def clean_seed(self) -> int:
         seed = self.cleaned_data["seed"]
         return secrets.randbelow(2**31) if seed is None else seed
 
@@ -299,8 +313,21 @@ class MoveForm(forms.Form):
     slot = forms.TypedChoiceField(label="Slot", coerce=int)
     room = forms.TypedChoiceField(label="Room", coerce=int)
 
-    def __init__(self, *args, sessions, slots, rooms, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        sessions: Iterable[Session],
+        slots: Iterable[Slot],
+        rooms: Iterable[Room],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["session"].choices = [(s.pk, s.title) for s in sessions]
-        self.fields["slot"].choices = [(t.pk, str(t)) for t in slots]
-        self.fields["room"].choices = [(r.pk, str(r)) for r in rooms]
+        cast(forms.ChoiceField, self.fields["session"]).choices = [
+            (s.pk, s.title) for s in sessions
+        ]
+        cast(forms.ChoiceField, self.fields["slot"]).choices = [
+            (t.pk, str(t)) for t in slots
+        ]
+        cast(forms.ChoiceField, self.fields["room"]).choices = [
+            (r.pk, str(r)) for r in rooms
+        ]

@@ -7,21 +7,24 @@ in `agenda`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from core.links import absolute_url
 from events.models import CalendarFeed, Event, Rsvp
 from notifications import email
 from notifications.outbox import To
 
 from . import scheduler
-from .adapter import build_instance
+from .adapter import build_instance, key_pk
 from .agenda import Programme, agenda_signature
-from .errors import UnconferenceError
+from .errors import UnconferenceError as UnconferenceError
 from .models import (
     Interest,
     Room,
@@ -84,7 +87,12 @@ def _check_can_propose(unconference: Unconference) -> None:
 
 
 def session_propose(
-    *, unconference: Unconference, by, title: str, description: str, unavailable_slots
+    *,
+    unconference: Unconference,
+    by: User,
+    title: str,
+    description: str,
+    unavailable_slots: Iterable[Slot],
 ) -> Session:
     """Propose a session. The unconference row is locked while the person's
     proposals are counted, so two quick submits cannot pass the limit."""
@@ -121,7 +129,11 @@ def session_propose(
 
 
 def session_update(
-    *, session: Session, title: str, description: str, unavailable_slots
+    *,
+    session: Session,
+    title: str,
+    description: str,
+    unavailable_slots: Iterable[Slot],
 ) -> Session:
     """The proposer edits their session; not after the timetable is published."""
     if session.unconference.is_published:
@@ -151,7 +163,9 @@ def session_withdraw(*, session: Session) -> None:
     session.delete()
 
 
-def interest_set(*, unconference: Unconference, user, levels: dict[int, str]) -> int:
+def interest_set(
+    *, unconference: Unconference, user: User, levels: dict[int, str]
+) -> int:
     """Record a person's interest in sessions of this unconference.
 
     Unknown session pks and the person's own sessions (they count as "very")
@@ -202,7 +216,12 @@ def schedule_blocker(unconference: Unconference) -> str:
 
 
 def schedule_request(
-    *, unconference: Unconference, by, seconds: float, seed: int, enqueue: bool = True
+    *,
+    unconference: Unconference,
+    by: User | None,
+    seconds: float,
+    seed: int,
+    enqueue: bool = True,
 ) -> ScheduleRun:
     """Create a run and queue it for the task worker.
 
@@ -282,9 +301,9 @@ def _solve_into(run: ScheduleRun) -> None:
     run.moved_from_published = len(result.changes) if published else None
     run.assignment = instance.to_cells(result.assignment)
     run.attendance = {
-        str(s.pk): round(a, 2) for s, a in result.score.expected_attendance.items()
+        str(key_pk(s)): round(a, 2) for s, a in result.score.expected_attendance.items()
     }
-    run.unplaced = [s.pk for s in result.unplaced]
+    run.unplaced = [key_pk(s) for s in result.unplaced]
     run.runtime = result.runtime
     run.finished_at = timezone.now()
     run.save()
@@ -298,7 +317,7 @@ def _fail(run: ScheduleRun, message: str) -> None:
 
 
 def schedule_adjust(
-    *, run: ScheduleRun, by, session_id: int, slot_id: int, room_id: int
+    *, run: ScheduleRun, by: User, session_id: int, slot_id: int, room_id: int
 ) -> ScheduleRun:
     """A new finished run: `run`'s timetable with one session moved by hand.
 
@@ -346,7 +365,7 @@ def schedule_adjust(
         moved_from_published=moved,
         assignment=instance.to_cells(assignment),
         attendance={
-            str(s.pk): round(a, 2) for s, a in score.expected_attendance.items()
+            str(key_pk(s)): round(a, 2) for s, a in score.expected_attendance.items()
         },
         unplaced=[pk for pk in instance.sessions if pk not in cells],
         runtime=0,
@@ -359,7 +378,7 @@ def schedule_adjust(
 # --- publishing -------------------------------------------------------------------
 
 
-def schedule_publish(*, run: ScheduleRun, by) -> list[int]:
+def schedule_publish(*, run: ScheduleRun, by: User) -> list[int]:
     """Publish a finished run as the event's timetable.
 
     Returns the pks of the people emailed. Side effects: each person attending
@@ -383,7 +402,7 @@ def schedule_publish(*, run: ScheduleRun, by) -> list[int]:
         unconference.published_run = run
         unconference.save(update_fields=["published_run"])
         programme = Programme.load(unconference)
-        emailed = []
+        emailed: list[int] = []
         for user in _attending_people(unconference.event):
             items = programme.agenda(user.pk, run.cells)
             if old is not None and agenda_signature(items) == agenda_signature(
@@ -411,9 +430,7 @@ def schedule_publish(*, run: ScheduleRun, by) -> list[int]:
     return emailed
 
 
-def _attending_people(event: Event):
-    from accounts.models import User
-
+def _attending_people(event: Event) -> QuerySet[User]:
     return User.objects.filter(
         rsvps__event=event, rsvps__status=Rsvp.Status.ATTENDING, is_active=True
     ).order_by("pk")

@@ -46,7 +46,7 @@ def grid(
                 expected = run.attendance.get(str(s)) if s is not None else None
                 cells.append(
                     Cell(
-                        session=sessions.get(s),
+                        session=None if s is None else sessions.get(s),
                         attendance=expected,
                         over=expected is not None and expected > room.capacity,
                     )

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import (
@@ -9,10 +10,13 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
 from events.models import CalendarFeed
 
 from . import services, timetable
 from .access import (
+    Viewer,
     get_event_for_owner,
     get_session,
     get_session_for_proposer,
@@ -60,7 +64,7 @@ def _sessions(unconference: Unconference) -> dict[int, Session]:
 
 
 @require_safe
-def session_list(request, pk):
+def session_list(request: HttpRequest, pk: int) -> HttpResponse:
     unconference, viewer = get_unconference(request, pk)
     sessions = list(
         Session.objects.filter(unconference=unconference)
@@ -69,7 +73,7 @@ def session_list(request, pk):
         .order_by("-popularity", "title_key", "pk")
     )
     mine: dict[int, str] = {}
-    if viewer.is_attending:
+    if viewer.is_attending and request.user.is_authenticated:
         mine = dict(
             Interest.objects.filter(
                 user=request.user, session__unconference=unconference
@@ -100,7 +104,7 @@ def session_list(request, pk):
 
 
 @require_safe
-def session_detail(request, pk, session_id):
+def session_detail(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
     unconference, viewer = get_unconference(request, pk)
     session = get_session(unconference, session_id)
     session.unconference = unconference
@@ -115,7 +119,7 @@ def session_detail(request, pk, session_id):
 
 
 @require_safe
-def timetable_view(request, pk):
+def timetable_view(request: HttpRequest, pk: int) -> HttpResponse:
     unconference, viewer = get_unconference(request, pk)
     run = unconference.published_run
     rows, rooms = [], []
@@ -137,13 +141,17 @@ def timetable_view(request, pk):
     return render(request, "unconference/timetable.html", ctx)
 
 
-def _agenda(request, pk):
+def _agenda(
+    request: AuthenticatedHttpRequest, pk: int
+) -> tuple[Unconference, Viewer, list | None, float | None]:
     unconference, viewer = get_unconference(request, pk)
     items, coverage = _agenda_of(unconference, request.user)
     return unconference, viewer, items, coverage
 
 
-def _agenda_of(unconference, user):
+def _agenda_of(
+    unconference: Unconference, user: User
+) -> tuple[list | None, float | None]:
     """(agenda items, coverage) of `user` in the published timetable, or Nones."""
     run = unconference.published_run
     if run is None:
@@ -158,7 +166,7 @@ def _agenda_of(unconference, user):
 
 @login_required
 @require_safe
-def agenda(request, pk):
+def agenda(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference, viewer, items, coverage = _agenda(request, pk)
     feed = CalendarFeed.objects.filter(user=request.user).first()
     ctx = {
@@ -174,7 +182,7 @@ def agenda(request, pk):
 
 @login_required
 @require_safe
-def agenda_ics(request, pk):
+def agenda_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference, _viewer, items, _coverage = _agenda(request, pk)
     event = unconference.event
     body = timetable.agenda_ics(
@@ -186,7 +194,7 @@ def agenda_ics(request, pk):
 
 
 @require_safe
-def agenda_feed(request, token, pk):
+def agenda_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     """A person's agenda for calendar apps: the private feed token, no session.
 
     The token is the one of their events feed (profile), so regenerating it
@@ -213,7 +221,7 @@ def agenda_feed(request, token, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def propose(request, pk):
+def propose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference = get_unconference_for_attendee(request, pk)
     form = SessionForm(request.POST or None, unconference=unconference)
     if request.method == "POST" and form.is_valid():
@@ -232,7 +240,9 @@ def propose(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_edit(request, pk, session_id):
+def session_edit(
+    request: AuthenticatedHttpRequest, pk: int, session_id: int
+) -> HttpResponse:
     session = get_session_for_proposer(request, pk, session_id)
     unconference = session.unconference
     form = SessionForm(
@@ -257,7 +267,9 @@ def session_edit(request, pk, session_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_withdraw(request, pk, session_id):
+def session_withdraw(
+    request: AuthenticatedHttpRequest, pk: int, session_id: int
+) -> HttpResponse:
     session = get_session_for_proposer(request, pk, session_id)
     unconference = session.unconference
     if request.method == "POST":
@@ -278,7 +290,7 @@ def session_withdraw(request, pk, session_id):
 
 @login_required
 @require_POST
-def interest(request, pk):
+def interest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Save interest: the whole form without JavaScript, one choice with it."""
     wants_json = "application/json" in request.headers.get("Accept", "")
     unconference = get_unconference_for_attendee(request, pk)
@@ -311,7 +323,7 @@ def interest(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def setup(request, pk):
+def setup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_event_for_owner(request, pk)
     existing = Unconference.objects.filter(event=event).first()
     if request.method == "GET" and existing is not None and existing.enabled:
@@ -330,7 +342,7 @@ def setup(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_view(request, pk):
+def settings_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     form = SettingsForm(request.POST or None, instance=unconference)
     if request.method == "POST" and form.is_valid():
@@ -343,7 +355,7 @@ def settings_view(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rooms(request, pk):
+def rooms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     form = RoomForm(request.POST or None, unconference=unconference)
     if request.method == "POST" and form.is_valid():
@@ -360,7 +372,15 @@ def rooms(request, pk):
     return render(request, "unconference/rooms.html", ctx)
 
 
-def _part_edit(request, pk, *, model, part_id, form_class, noun: str):
+def _part_edit(
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    *,
+    model: type[Model],
+    part_id: int,
+    form_class: type[RoomForm] | type[SlotForm],
+    noun: str,
+) -> HttpResponse:
     """Edit one room or slot of an unconference (owners only)."""
     unconference = get_unconference_for_owner(request, pk)
     part = get_object_or_404(model, unconference=unconference, pk=part_id)
@@ -375,7 +395,7 @@ def _part_edit(request, pk, *, model, part_id, form_class, noun: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def room_edit(request, pk, room_id):
+def room_edit(request: AuthenticatedHttpRequest, pk: int, room_id: int) -> HttpResponse:
     return _part_edit(
         request, pk, model=Room, part_id=room_id, form_class=RoomForm, noun="room"
     )
@@ -383,7 +403,9 @@ def room_edit(request, pk, room_id):
 
 @login_required
 @require_POST
-def room_delete(request, pk, room_id):
+def room_delete(
+    request: AuthenticatedHttpRequest, pk: int, room_id: int
+) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     room = get_object_or_404(Room, unconference=unconference, pk=room_id)
     room.delete()
@@ -393,7 +415,7 @@ def room_delete(request, pk, room_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def slots(request, pk):
+def slots(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     form = SlotForm(request.POST or None, unconference=unconference)
     if request.method == "POST" and form.is_valid():
@@ -412,7 +434,7 @@ def slots(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def slot_edit(request, pk, slot_id):
+def slot_edit(request: AuthenticatedHttpRequest, pk: int, slot_id: int) -> HttpResponse:
     return _part_edit(
         request, pk, model=Slot, part_id=slot_id, form_class=SlotForm, noun="slot"
     )
@@ -420,7 +442,9 @@ def slot_edit(request, pk, slot_id):
 
 @login_required
 @require_POST
-def slot_delete(request, pk, slot_id):
+def slot_delete(
+    request: AuthenticatedHttpRequest, pk: int, slot_id: int
+) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     slot = get_object_or_404(Slot, unconference=unconference, pk=slot_id)
     services.slot_delete(slot=slot)
@@ -430,7 +454,9 @@ def slot_delete(request, pk, slot_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_place(request, pk, session_id):
+def session_place(
+    request: AuthenticatedHttpRequest, pk: int, session_id: int
+) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     session = get_session(unconference, session_id)
     session.unconference = unconference
@@ -461,7 +487,9 @@ def _run_ctx(unconference: Unconference, run: ScheduleRun | None) -> dict:
     slots = _slots(unconference)
     rooms = list(Room.objects.filter(unconference=unconference))
     sessions = _sessions(unconference)
-    random = run.random_utility
+    # The solver always scores a run; one made another way (as in tests) may
+    # have no score, and then shows no comparisons instead of failing.
+    utility, random = run.utility, run.random_utility
     return {
         "run": run,
         "rooms": rooms,
@@ -473,10 +501,12 @@ def _run_ctx(unconference: Unconference, run: ScheduleRun | None) -> dict:
             rooms={r.pk: r for r in rooms},
         ),
         "unplaced": [sessions[s] for s in run.unplaced if s in sessions],
-        "vs_random": run.utility - random if random is not None else None,
+        "vs_random": (
+            utility - random if utility is not None and random is not None else None
+        ),
         "vs_previous": (
-            run.utility - run.previous_utility
-            if run.previous_utility is not None
+            utility - run.previous_utility
+            if utility is not None and run.previous_utility is not None
             else None
         ),
         "moved_from_previous": timetable.moved_between(run.previous_run, run),
@@ -490,7 +520,7 @@ def _run_ctx(unconference: Unconference, run: ScheduleRun | None) -> dict:
 
 @login_required
 @require_safe
-def schedule(request, pk):
+def schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     runs = list(
         ScheduleRun.objects.filter(unconference=unconference).select_related(
@@ -510,7 +540,7 @@ def schedule(request, pk):
 
 @login_required
 @require_safe
-def run_detail(request, pk, run_id):
+def run_detail(request: AuthenticatedHttpRequest, pk: int, run_id: int) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     run = get_object_or_404(
         ScheduleRun.objects.select_related("previous_run"),
@@ -527,7 +557,7 @@ def run_detail(request, pk, run_id):
 
 @login_required
 @require_POST
-def run_start(request, pk):
+def run_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     form = RunForm(request.POST)
     if not form.is_valid():
@@ -546,7 +576,9 @@ def run_start(request, pk):
 
 @login_required
 @require_POST
-def run_publish(request, pk, run_id):
+def run_publish(
+    request: AuthenticatedHttpRequest, pk: int, run_id: int
+) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     run = get_object_or_404(ScheduleRun, unconference=unconference, pk=run_id)
     try:
@@ -563,7 +595,7 @@ def run_publish(request, pk, run_id):
 
 @login_required
 @require_POST
-def run_move(request, pk, run_id):
+def run_move(request: AuthenticatedHttpRequest, pk: int, run_id: int) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     run = get_object_or_404(ScheduleRun, unconference=unconference, pk=run_id)
     run.unconference = unconference

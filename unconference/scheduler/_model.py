@@ -70,7 +70,7 @@ class Compiled:
         for dtype in (np.int8, np.int16, np.int32, np.int64):
             if top_weight <= np.iinfo(dtype).max // 4:
                 break
-        self.W = W.astype(dtype)
+        self.W: np.ndarray = W.astype(dtype)
         self.owners = owners
         self.raters: list[np.ndarray] = [np.flatnonzero(W[:, s]) for s in range(S)]
         # The same ratings by attendee (CSR): ratings of attendee a are
@@ -86,12 +86,12 @@ class Compiled:
         # such sessions may never share a slot.
         share = np.zeros((S, S), dtype=np.int64)
         by_person: dict[int, list[int]] = {}
-        for col, rows in enumerate(owners):
-            for row in rows:
-                by_person.setdefault(row, []).append(col)
-        for cols in by_person.values():
-            for i in cols:
-                for j in cols:
+        for col, people in enumerate(owners):
+            for person in people:
+                by_person.setdefault(person, []).append(col)
+        for shared in by_person.values():
+            for i in shared:
+                for j in shared:
                     if i != j:
                         share[i, j] = 1
         self.share = share

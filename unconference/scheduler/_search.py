@@ -172,7 +172,11 @@ def slot_exchange(
     b = state.members[tb]
     go_a = [s for s in a if comp.movable[s] and comp.allow[s, tb]]
     go_b = [s for s in b if comp.movable[s] and comp.allow[s, ta]]
-    impossible = (np.iinfo(np.int64).min // 4, [], [])
+    impossible: tuple[int, list[int], list[int]] = (
+        np.iinfo(np.int64).min // 4,
+        [],
+        [],
+    )
     if not (go_a or go_b):
         return impossible
 

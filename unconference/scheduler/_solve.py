@@ -279,11 +279,11 @@ def validate(problem: Problem, assignment: Mapping) -> list[str]:
     for s in problem.sessions:
         if s in assignment:
             continue
-        allowed = problem.allowed_slots.get(s, slots)
+        open_slots = problem.allowed_slots.get(s, slots)
         for t in problem.slots:
             free = [r for r in rooms if (t, r) not in used]
             clash = any((p, t) in busy for p in problem.proposers.get(s, ()))
-            if t in allowed and free and not clash and s not in problem.pins:
+            if t in open_slots and free and not clash and s not in problem.pins:
                 errors.append(
                     f"session {s!r} is left out although slot {t!r} has a free room"
                 )
@@ -333,8 +333,8 @@ def _problem_errors(problem: Problem) -> list[str]:
             continue
         if r is not None and r not in room_keys:
             errors.append(f"pin of {s!r} names unknown room {r!r}")
-        allowed = problem.allowed_slots.get(s)
-        if allowed is not None and t not in allowed:
+        permitted = problem.allowed_slots.get(s)
+        if permitted is not None and t not in permitted:
             errors.append(f"session {s!r} is pinned to a slot it does not allow")
         per_slot[t] = per_slot.get(t, 0) + 1
         if per_slot[t] == len(room_keys) + 1:

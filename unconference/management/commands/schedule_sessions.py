@@ -1,8 +1,9 @@
 """Run the unconference scheduler for one event, in this process."""
 
 import secrets
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from unconference import services
 from unconference.forms import MAX_SECONDS
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         "the published timetable is the starting point, so few sessions move."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("event", type=int, help="The event's id (in its URL).")
         parser.add_argument(
             "--seconds",
@@ -32,7 +33,9 @@ class Command(BaseCommand):
             "(default: random).",
         )
 
-    def handle(self, *args, event, seconds, seed, **options):
+    def handle(
+        self, *args: Any, event: int, seconds: float, seed: int | None, **options: Any
+    ) -> None:
         if not 0.5 <= seconds <= MAX_SECONDS * 10:
             raise CommandError(f"--seconds must be between 0.5 and {MAX_SECONDS * 10}.")
         if seed is not None and not 0 <= seed < 2**31:
@@ -60,7 +63,7 @@ class Command(BaseCommand):
             raise CommandError(f"Run {run.pk} failed: {run.error}")
         self._report(run)
 
-    def _report(self, run):
+    def _report(self, run: ScheduleRun) -> None:
         percent = run.percent_of_bound()
         last = "-" if run.previous_utility is None else run.previous_utility
         lines = [
