@@ -1,4 +1,7 @@
 import zoneinfo
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, cast
 
 from django import forms
 
@@ -69,11 +72,13 @@ class RescheduleForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, options, tz: str, **kwargs):
+    def __init__(
+        self, *args: Any, options: Iterable[datetime], tz: str, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         zone = zoneinfo.ZoneInfo(tz)
         by_value = {moment.isoformat(): moment for moment in options}
-        field = self.fields["start"]
+        field = cast(forms.TypedChoiceField, self.fields["start"])
         field.choices = [
             (value, moment.astimezone(zone).strftime("%A %-d %B, %H:%M"))
             for value, moment in by_value.items()

@@ -7,6 +7,7 @@ these models hold its inputs (settings, participants, blocks) and its outputs
 
 import secrets
 import zoneinfo
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -159,13 +160,15 @@ class Participant(models.Model):
     def blocks(self) -> frozenset[int]:
         return frozenset(i for i, bit in enumerate(self.availability) if bit == "1")
 
-    def set_blocks(self, blocks) -> None:
+    def set_blocks(self, blocks: Iterable[int]) -> None:
         chosen = set(blocks)
         self.availability = "".join(
             "1" if i in chosen else "0" for i in range(BLOCKS_PER_WEEK)
         )
 
-    set_blocks.alters_data = True
+    # Django's templates never call a method marked so; mypy knows no such
+    # attribute on a function.
+    set_blocks.alters_data = True  # type: ignore[attr-defined]
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

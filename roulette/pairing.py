@@ -402,7 +402,7 @@ def _zone_week(tz: str, iso_week: str) -> _ZoneWeek:
         # A quarter maps onto one local block only when the offset is whole
         # quarter-hours and does not change inside it: true of every zone in use
         # today, but historical offsets (e.g. LMT) break it, so refuse loudly.
-        if offset % QUARTER or last.utcoffset() != offset:
+        if offset is None or offset % QUARTER or last.utcoffset() != offset:
             raise ValueError(f"{tz} is not on a 15-minute UTC grid in {iso_week}")
         block = local.weekday() * 48 + local.hour * 2 + local.minute // 30
         block_masks[block] |= 1 << q

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import combinations
@@ -16,6 +17,7 @@ from itertools import combinations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from groups.models import Group, Membership
 from notifications import email
 
@@ -76,7 +78,7 @@ def participant_skip(*, membership: Membership, iso_week: str) -> Participant:
 
 
 def participant_set_availability(
-    *, membership: Membership, tz: str, blocks
+    *, membership: Membership, tz: str, blocks: Iterable[int]
 ) -> Participant:
     """Store the member's zone and weekly free blocks (local time)."""
     participant = participant_for(membership)
@@ -87,7 +89,9 @@ def participant_set_availability(
     return participant
 
 
-def as_member(participant: Participant, *, key=None, priority: bool = False) -> Member:
+def as_member(
+    participant: Participant, *, key: Hashable | None = None, priority: bool = False
+) -> Member:
     return Member(
         key=participant.membership.user_id if key is None else key,
         tz=participant.timezone,
@@ -134,8 +138,8 @@ class RoundReport:
     seed: int
     created: bool
     dry_run: bool = False
-    meetings: list[tuple[list, datetime, datetime]] = field(default_factory=list)
-    sat_out: list[tuple[object, str]] = field(default_factory=list)
+    meetings: list[tuple[list[User], datetime, datetime]] = field(default_factory=list)
+    sat_out: list[tuple[User, str]] = field(default_factory=list)
 
     @property
     def pairs(self) -> int:
@@ -146,7 +150,7 @@ class RoundReport:
         return sum(1 for people, _, _ in self.meetings if len(people) == 3)
 
 
-def pairing_uid(*, group: Group, iso_week: str, user_ids) -> str:
+def pairing_uid(*, group: Group, iso_week: str, user_ids: Collection[int]) -> str:
     """The calendar UID of a meeting: the same group, week and people, same UID."""
     return meeting_uid(
         group_key=group.pk, iso_week=iso_week, members=user_ids, domain="meetings"
@@ -212,7 +216,9 @@ def round_run(
     return report
 
 
-def _store_round(config: RouletteSettings, report: RoundReport, zones) -> None:
+def _store_round(
+    config: RouletteSettings, report: RoundReport, zones: dict[int, str]
+) -> None:
     group = config.group
     try:
         with transaction.atomic():
@@ -321,7 +327,9 @@ def _blocked_pairs(group: Group) -> set[frozenset]:
 # --- one meeting: decline, another time, block -------------------------------------
 
 
-def _lock_for_change(pairing: Pairing, user, now: datetime):
+def _lock_for_change(
+    pairing: Pairing, user: User, now: datetime
+) -> tuple[Pairing, list[PairingMember], PairingMember]:
     locked = (
         Pairing.objects.select_for_update()
         .select_related("round__group")
@@ -340,7 +348,7 @@ def _lock_for_change(pairing: Pairing, user, now: datetime):
     return locked, seats, mine
 
 
-def zones_of(group: Group, users) -> dict[int, str]:
+def zones_of(group: Group, users: Collection[User]) -> dict[int, str]:
     """Each person's roulette zone (their profile's zone if they have none)."""
     found = dict(
         Participant.objects.filter(
@@ -350,7 +358,7 @@ def zones_of(group: Group, users) -> dict[int, str]:
     return {user.pk: found.get(user.pk, user.timezone) for user in users}
 
 
-def pairing_decline(*, pairing: Pairing, user) -> Pairing:
+def pairing_decline(*, pairing: Pairing, user: User) -> Pairing:
     """`user` cannot make it: a pair is cancelled, a trio goes on without them.
 
     Side effects: SEQUENCE raised; a calendar cancellation (METHOD:CANCEL) to
@@ -422,7 +430,7 @@ def pairing_time_options(*, pairing: Pairing, now: datetime) -> list[datetime]:
     return options
 
 
-def pairing_reschedule(*, pairing: Pairing, user, start: datetime) -> Pairing:
+def pairing_reschedule(*, pairing: Pairing, user: User, start: datetime) -> Pairing:
     """Move the meeting to `start`, one of `pairing_time_options`.
 
     Side effects: SEQUENCE raised; an updated invitation (METHOD:REQUEST, same
@@ -457,10 +465,8 @@ def pairing_reschedule(*, pairing: Pairing, user, start: datetime) -> Pairing:
     return locked
 
 
-def partners_of(*, group: Group, user) -> list:
+def partners_of(*, group: Group, user: User) -> list[User]:
     """Everyone `user` was paired with in `group`, by name."""
-    from accounts.models import User
-
     return list(
         User.objects.filter(
             roulette_seats__pairing__seats__user=user,
@@ -472,7 +478,7 @@ def partners_of(*, group: Group, user) -> list:
     )
 
 
-def partner_block(*, group: Group, blocker, blocked) -> PartnerBlock:
+def partner_block(*, group: Group, blocker: User, blocked: User) -> PartnerBlock:
     """`blocker` is never paired with `blocked` in `group` again.
 
     Only someone they were paired with can be blocked: the roulette pages never
@@ -486,7 +492,7 @@ def partner_block(*, group: Group, blocker, blocked) -> PartnerBlock:
     return block
 
 
-def partner_unblock(*, group: Group, blocker, blocked_id: int) -> bool:
+def partner_unblock(*, group: Group, blocker: User, blocked_id: int) -> bool:
     """Allow pairing with someone again; returns whether a block was removed."""
     deleted, _ = PartnerBlock.objects.filter(
         group=group, blocker=blocker, blocked_id=blocked_id
@@ -494,7 +500,7 @@ def partner_unblock(*, group: Group, blocker, blocked_id: int) -> bool:
     return deleted > 0
 
 
-def pairings_forget_future(*, user, group: Group | None = None) -> int:
+def pairings_forget_future(*, user: User, group: Group | None = None) -> int:
     """Decline every upcoming meeting of `user` (in `group`, or everywhere).
 
     Called when someone leaves a group or deletes their account, so a partner

@@ -1,5 +1,10 @@
+from collections.abc import Container
+from datetime import datetime
+from typing import Any, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import (
@@ -9,8 +14,10 @@ from django.views.decorators.http import (
 )
 
 from accounts.forms import TimeZoneField
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from groups.access import can_manage, get_group_for_owner
+from groups.models import Group, Membership
 from notifications.models import OptOut, Topic
 
 from . import schedule, services
@@ -29,15 +36,17 @@ from .forms import (
     RouletteSettingsForm,
     block_label,
 )
-from .models import Pairing, PartnerBlock, Round
+from .models import Pairing, PairingMember, PartnerBlock, RouletteSettings, Round
 from .pairing import iso_week_of
 
 
-def _home(slug: str):
+def _home(slug: str) -> HttpResponse:
     return redirect("roulette:home", slug=slug)
 
 
-def _upcoming(group, config, now):
+def _upcoming(
+    group: Group, config: RouletteSettings, now: datetime
+) -> tuple[str, datetime]:
     this_week = iso_week_of(now.date())
     paired = set(
         Round.objects.filter(group=group, iso_week__gte=this_week).values_list(
@@ -47,7 +56,7 @@ def _upcoming(group, config, now):
     return schedule.upcoming(config, tz=group.timezone, now=now, paired=paired)
 
 
-def _grid(blocks) -> list[tuple[str, list]]:
+def _grid(blocks: Container[int]) -> list[tuple[str, list]]:
     """48 rows (half-hours) of 7 cells (days): (block, accessible name, checked)."""
     rows = []
     for slot in range(48):
@@ -57,7 +66,7 @@ def _grid(blocks) -> list[tuple[str, list]]:
     return rows
 
 
-def _pairings_ctx(user, group) -> dict:
+def _pairings_ctx(user: User, group: Group) -> dict[str, Any]:
     """The viewer's pairings in the group, and whom they asked not to meet."""
     pairings = list(
         Pairing.objects.filter(round__group=group, seats__user=user)
@@ -78,16 +87,24 @@ def _pairings_ctx(user, group) -> dict:
     }
 
 
-def _home_ctx(request, group, membership, config, form=None) -> dict:
+def _home_ctx(
+    request: AuthenticatedHttpRequest,
+    group: Group,
+    membership: Membership | None,
+    config: RouletteSettings,
+    form: AvailabilityForm | None = None,
+) -> dict[str, Any]:
     now = timezone.now()
     week, announced_at = _upcoming(group, config, now)
     participant = services.participant_for(membership) if membership else None
     tz = participant.timezone if participant else request.user.timezone
     if form is None and participant is not None:
         form = AvailabilityForm(initial={"timezone": participant.timezone})
-    chosen = participant.blocks if participant else frozenset()
+    chosen: Container[int] = participant.blocks if participant else frozenset()
     if form is not None and form.is_bound:
-        chosen = {int(b) for b in form.data.getlist("blocks") if b.isdigit()}
+        # A bound form here was bound to request.POST.
+        posted = cast(QueryDict, form.data).getlist("blocks")
+        chosen = {int(b) for b in posted if b.isdigit()}
     return {
         "group": group,
         "config": config,
@@ -118,7 +135,7 @@ def _home_ctx(request, group, membership, config, form=None) -> dict:
 
 @login_required
 @require_safe
-def home(request, slug):
+def home(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_member(request, slug)
     return render(
         request, "roulette/home.html", _home_ctx(request, group, membership, config)
@@ -127,7 +144,7 @@ def home(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_page(request, slug):
+def settings_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     config = settings_of(group)
     data = request.POST if request.method == "POST" else None
@@ -145,7 +162,7 @@ def settings_page(request, slug):
 
 @login_required
 @require_POST
-def opt_in(request, slug):
+def opt_in(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     if not config.enabled:
         messages.error(request, "Coffee roulette is off for this group.")
@@ -157,7 +174,7 @@ def opt_in(request, slug):
 
 @login_required
 @require_POST
-def opt_out(request, slug):
+def opt_out(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     services.participant_opt(membership=membership, opted_in=False)
     messages.success(request, "You no longer take part in coffee roulette.")
@@ -166,7 +183,7 @@ def opt_out(request, slug):
 
 @login_required
 @require_POST
-def skip(request, slug):
+def skip(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     week, _ = _upcoming(group, config, timezone.now())
     services.participant_skip(membership=membership, iso_week=week)
@@ -176,7 +193,7 @@ def skip(request, slug):
 
 @login_required
 @require_POST
-def unskip(request, slug):
+def unskip(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     services.participant_skip(membership=membership, iso_week="")
     messages.success(request, "You take part next week again.")
@@ -185,7 +202,7 @@ def unskip(request, slug):
 
 @login_required
 @require_POST
-def availability(request, slug):
+def availability(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     form = AvailabilityForm(request.POST)
     if not form.is_valid():
@@ -203,7 +220,7 @@ def availability(request, slug):
 
 @login_required
 @require_POST
-def block(request, slug):
+def block(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     form = PartnerForm(request.POST)
     partner = None
@@ -222,7 +239,7 @@ def block(request, slug):
 
 @login_required
 @require_POST
-def unblock(request, slug, user_id):
+def unblock(request: AuthenticatedHttpRequest, slug: str, user_id: int) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     if services.partner_unblock(group=group, blocker=request.user, blocked_id=user_id):
         messages.success(request, "You may be paired with them again.")
@@ -231,7 +248,9 @@ def unblock(request, slug, user_id):
 
 @login_required
 @require_safe
-def pairing_detail(request, slug, pk):
+def pairing_detail(
+    request: AuthenticatedHttpRequest, slug: str, pk: int
+) -> HttpResponse:
     pairing, seats, mine = get_pairing_for_viewer(request, slug, pk)
     zones = services.zones_of(pairing.round.group, [s.user for s in seats])
     ctx = {
@@ -248,7 +267,9 @@ def pairing_detail(request, slug, pk):
     return render(request, "roulette/pairing.html", ctx)
 
 
-def _refuse_change(request, pairing, mine):
+def _refuse_change(
+    request: AuthenticatedHttpRequest, pairing: Pairing, mine: PairingMember
+) -> HttpResponse | None:
     """A redirect when the meeting can no longer be changed by this person."""
     if mine.declined_at is not None:
         messages.error(request, "You said you cannot make it to this meeting.")
@@ -263,7 +284,7 @@ def _refuse_change(request, pairing, mine):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def decline(request, slug, pk):
+def decline(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     pairing, seats, mine = get_pairing_for_participant(request, slug, pk)
     refused = _refuse_change(request, pairing, mine)
     if refused is not None:
@@ -289,7 +310,7 @@ def decline(request, slug, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reschedule(request, slug, pk):
+def reschedule(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     pairing, seats, mine = get_pairing_for_participant(request, slug, pk)
     refused = _refuse_change(request, pairing, mine)
     if refused is not None:

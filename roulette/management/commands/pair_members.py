@@ -1,6 +1,8 @@
 """The weekly coffee roulette run (meetings-roulette.timer starts it every hour)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from groups.models import Group
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         "most once per week: running again changes and sends nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--group", metavar="SLUG", help="Only this group.")
         parser.add_argument(
             "--week",
@@ -36,7 +38,16 @@ class Command(BaseCommand):
             help="Seed for ties between equally good pairings (default: random).",
         )
 
-    def handle(self, *args, group, week, dry_run, seed, verbosity, **options):
+    def handle(
+        self,
+        *args: Any,
+        group: str | None,
+        week: str | None,
+        dry_run: bool,
+        seed: int | None,
+        verbosity: int,
+        **options: Any,
+    ) -> None:
         now = timezone.now()
         self.verbosity = verbosity
         if week is not None:
@@ -67,7 +78,7 @@ class Command(BaseCommand):
             if report.created or report.dry_run or week or verbosity > 1:
                 self._write(report)
 
-    def _settings(self, slug):
+    def _settings(self, slug: str | None) -> list[RouletteSettings]:
         if slug is None:
             return list(
                 RouletteSettings.objects.filter(enabled=True)
@@ -82,7 +93,7 @@ class Command(BaseCommand):
             raise CommandError(f"Coffee roulette is off for {slug}.")
         return [config]
 
-    def _write(self, report):
+    def _write(self, report: services.RoundReport) -> None:
         head = f"{report.group.slug} {report.iso_week}"
         if not report.created and not report.dry_run:
             self.stdout.write(f"{head}: paired before; nothing changed or sent.")
