@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
+
 from .audit import Actor
 from .models import Party, PartyLink, Poll
 
@@ -38,7 +41,7 @@ def _poll(pk: int) -> Poll:
     return poll
 
 
-def for_user(user, pk: int, *, actor: Actor) -> PollAccess:
+def for_user(user: User, pk: int, *, actor: Actor) -> PollAccess:
     """A signed-in person's (or API token's) access; 404 if not theirs to see."""
     poll = _poll(pk)
     party = poll.parties.filter(email=user.email.lower()).first()
@@ -50,7 +53,7 @@ def for_user(user, pk: int, *, actor: Actor) -> PollAccess:
     )
 
 
-def for_organiser(user, pk: int, *, actor: Actor) -> PollAccess:
+def for_organiser(user: User, pk: int, *, actor: Actor) -> PollAccess:
     access = for_user(user, pk, actor=actor)
     if not access.is_organiser:
         raise PermissionDenied("Only the poll's organiser can do that.")
@@ -69,13 +72,13 @@ def for_link(link: PartyLink, *, via: str) -> PollAccess:
     )
 
 
-def web_actor(request) -> Actor:
+def web_actor(request: AuthenticatedHttpRequest) -> Actor:
     return Actor(user=request.user)
 
 
-def poll_for_person(request, pk: int) -> PollAccess:
+def poll_for_person(request: AuthenticatedHttpRequest, pk: int) -> PollAccess:
     return for_user(request.user, pk, actor=web_actor(request))
 
 
-def poll_for_organiser(request, pk: int) -> PollAccess:
+def poll_for_organiser(request: AuthenticatedHttpRequest, pk: int) -> PollAccess:
     return for_organiser(request.user, pk, actor=web_actor(request))

@@ -6,8 +6,7 @@ from .models import AuditEntry, Party, Poll, PollTime
 class PollTimeInline(admin.TabularInline):
     model = PollTime
     extra = 0
-    fields = ["start"]
-    readonly_fields = fields
+    fields = readonly_fields = ("start",)
     can_delete = False
     max_num = 0
 
@@ -15,8 +14,13 @@ class PollTimeInline(admin.TabularInline):
 class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
-    fields = ["name", "email", "is_organiser", "notified_at", "answered_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "name",
+        "email",
+        "is_organiser",
+        "notified_at",
+        "answered_at",
+    )
     can_delete = False
     max_num = 0
 

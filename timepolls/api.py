@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
@@ -48,8 +48,17 @@ MAX_ID = 2**63 - 1
 FAILED_AUTH_PER_10_MIN = 30
 
 
+class ApiRequest(HttpRequest):
+    """A request that passed BearerToken: ninja sets `auth` to its Actor.
+
+    Only for annotations, as accounts.http.AuthenticatedHttpRequest.
+    """
+
+    auth: Actor
+
+
 class RateLimitedError(Exception):
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int) -> None:
         super().__init__("Too many requests.")
         self.retry_after = retry_after
 
@@ -60,7 +69,7 @@ class RateLimitedError(Exception):
 class BearerToken(HttpBearer):
     """`Authorization: Bearer <API token or private-link token>`."""
 
-    def authenticate(self, request, token: str) -> Actor | None:
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
         token = token.strip()
         if token.startswith(API_TOKEN_PREFIX):
             row = (
@@ -89,7 +98,7 @@ def _touch(row: ApiToken) -> None:
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
 
 
-def _failed_attempt(request) -> None:
+def _failed_attempt(request: HttpRequest) -> None:
     key = ratelimit.hashed_key("api-fail", ratelimit.client_ip(request))
     if not ratelimit.take(key, capacity=FAILED_AUTH_PER_10_MIN, period=600):
         raise RateLimitedError(math.ceil(600 / FAILED_AUTH_PER_10_MIN))
@@ -98,11 +107,13 @@ def _failed_attempt(request) -> None:
 class TokenBucket(BaseThrottle):
     """Requests per minute per token, from the database token bucket in core."""
 
-    def allow_request(self, request) -> bool:
-        actor = request.auth
+    def allow_request(self, request: HttpRequest) -> bool:
+        # Throttling runs after authentication, so the request is an ApiRequest.
+        actor = cast(ApiRequest, request).auth
         if actor.token is not None:
             key = f"api:token:{actor.token.pk}"
         else:
+            assert actor.party is not None  # BearerToken's actors have one or other
             key = f"api:party:{actor.party.pk}"
         return ratelimit.take(key, capacity=self._capacity(), period=60)
 
@@ -125,7 +136,7 @@ api = NinjaAPI(
 )
 
 
-def _error(request, status: int, message: str, code: str):
+def _error(request: HttpRequest, status: int, message: str, code: str) -> HttpResponse:
     return api.create_response(
         request, {"detail": message, "code": code}, status=status
     )
@@ -141,12 +152,14 @@ POLL_ERROR_STATUS = {
 
 
 @api.exception_handler(services.PollError)
-def _poll_error(request, exc: services.PollError):
+def _poll_error(request: HttpRequest, exc: services.PollError) -> HttpResponse:
     return _error(request, POLL_ERROR_STATUS.get(exc.code, 422), str(exc), exc.code)
 
 
 @api.exception_handler(NinjaValidationError)
-def _request_validation_error(request, exc: NinjaValidationError):
+def _request_validation_error(
+    request: HttpRequest, exc: NinjaValidationError
+) -> HttpResponse:
     problems = [
         f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
         for e in exc.errors
@@ -155,28 +168,30 @@ def _request_validation_error(request, exc: NinjaValidationError):
 
 
 @api.exception_handler(HttpError)
-def _http_error(request, exc: HttpError):
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = {401: "unauthorized", 429: "rate_limited"}.get(exc.status_code, "error")
     return _error(request, exc.status_code, str(exc), code)
 
 
 @api.exception_handler(ValidationError)
-def _django_validation_error(request, exc: ValidationError):
+def _django_validation_error(
+    request: HttpRequest, exc: ValidationError
+) -> HttpResponse:
     return _error(request, 422, " ".join(exc.messages), "invalid")
 
 
 @api.exception_handler(PermissionDenied)
-def _forbidden(request, exc):
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return _error(request, 403, str(exc) or "Forbidden.", "forbidden")
 
 
 @api.exception_handler(Http404)
-def _not_found(request, exc):
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "Not found.", "not_found")
 
 
 @api.exception_handler(RateLimitedError)
-def _rate_limited(request, exc: RateLimitedError):
+def _rate_limited(request: HttpRequest, exc: RateLimitedError) -> HttpResponse:
     response = _error(request, 429, str(exc), "rate_limited")
     response["Retry-After"] = str(exc.retry_after)
     return response
@@ -375,24 +390,25 @@ UPDATE_ERRORS = {**ERRORS, 409: ErrorOut, 412: ErrorOut}
 # --- helpers --------------------------------------------------------------------------
 
 
-def _access(request, poll_id: int) -> PollAccess:
+def _access(request: ApiRequest, poll_id: int) -> PollAccess:
     actor: Actor = request.auth
     if actor.user is not None:
         return for_user(actor.user, poll_id, actor=actor)
     party = actor.party
+    assert party is not None  # an actor without a user came with a link
     if party.poll_id != poll_id:
         raise Http404
     return PollAccess(poll=party.poll, party=party, is_organiser=False, actor=actor)
 
 
-def _organiser(request, poll_id: int) -> PollAccess:
+def _organiser(request: ApiRequest, poll_id: int) -> PollAccess:
     access = _access(request, poll_id)
     if not access.is_organiser:
         raise PermissionDenied("Only the poll's organiser can do that.")
     return access
 
 
-def _poll_out(access: PollAccess) -> dict:
+def _poll_out(access: PollAccess) -> dict[str, Any]:
     poll = Poll.objects.select_related("organiser", "agreed_time").get(
         pk=access.poll.pk
     )
@@ -439,7 +455,7 @@ def _poll_out(access: PollAccess) -> dict:
     }
 
 
-def _time_out(row: tallies.TimeRow, zone: str) -> dict:
+def _time_out(row: tallies.TimeRow, zone: str) -> dict[str, Any]:
     return {
         "id": row.time.pk,
         "start": row.time.start,
@@ -457,7 +473,7 @@ def _parse_many(lines: list[str], zone: str) -> list[datetime]:
     return poll_times.parse_times(lines, default_zone=zone)
 
 
-def _person(request) -> Actor:
+def _person(request: ApiRequest) -> Actor:
     actor: Actor = request.auth
     if actor.user is None:
         raise PermissionDenied("A private link can only answer its own poll.")
@@ -468,12 +484,13 @@ def _person(request) -> Actor:
 
 
 @api.get("/polls", response={200: PollPage, **ERRORS}, tags=["polls"])
-def list_polls(request, paging: Query[PageIn]):
+def list_polls(request: ApiRequest, paging: Query[PageIn]) -> dict[str, Any]:
     """Polls you organise or are a party to (a link token sees its one poll)."""
     actor: Actor = request.auth
     if actor.user is not None:
         qs = Poll.objects.for_person(actor.user)
     else:
+        assert actor.party is not None  # an actor without a user came with a link
         qs = Poll.objects.filter(pk=actor.party.poll_id)
     qs = qs.order_by("-created_at", "-pk")
     start = (paging.page - 1) * paging.page_size
@@ -519,10 +536,11 @@ def _requested_times(data: PollIn) -> tuple[list[datetime], datetime | None]:
 
 
 @api.post("/polls", response={201: PollOut, **ERRORS}, tags=["polls"])
-def create_poll(request, data: PollIn):
+def create_poll(request: ApiRequest, data: PollIn) -> Status:
     """Propose a poll. The organiser (you) is its first party."""
     actor = _person(request)
     user = actor.user
+    assert user is not None  # _person refused actors without one
     found, deadline = _requested_times(data)
     parties = parse_parties("\n".join(data.parties), tz=data.timezone)
     if data.group:
@@ -544,7 +562,7 @@ def create_poll(request, data: PollIn):
 
 
 @api.get("/polls/{poll_id}", response={200: PollOut, **ERRORS}, tags=["polls"])
-def get_poll(request, poll_id: Id):
+def get_poll(request: ApiRequest, poll_id: Id) -> dict[str, Any]:
     """A poll with its tally (best times first). Logged as a view."""
     access = _access(request, poll_id)
     services.poll_view(poll=access.poll, actor=access.actor)
@@ -554,7 +572,7 @@ def get_poll(request, poll_id: Id):
 @api.patch(
     "/polls/{poll_id}/times", response={200: PollOut, **UPDATE_ERRORS}, tags=["polls"]
 )
-def update_times(request, poll_id: Id, data: TimesIn):
+def update_times(request: ApiRequest, poll_id: Id, data: TimesIn) -> dict[str, Any]:
     """Add and remove candidate times (organiser). One log entry per change."""
     access = _organiser(request, poll_id)
     poll = access.poll
@@ -564,7 +582,7 @@ def update_times(request, poll_id: Id, data: TimesIn):
     if not added and not data.remove:
         raise services.PollError("Give times to add or remove.")
     with transaction.atomic():
-        expected = data.version
+        expected: int | None = data.version
         if added:
             services.times_add(poll=poll, actor=access.actor, times=added,
                                expected_version=expected)  # fmt: skip
@@ -584,7 +602,7 @@ def update_times(request, poll_id: Id, data: TimesIn):
     response={200: PollOut, **UPDATE_ERRORS},
     tags=["answers"],
 )
-def set_answers(request, poll_id: Id, data: AnswersIn):
+def set_answers(request: ApiRequest, poll_id: Id, data: AnswersIn) -> dict[str, Any]:
     """Answer as a party: with your link token, or signed in by API token as the
     party with your address. An organiser may answer for a party (`party_id`)."""
     access = _access(request, poll_id)
@@ -608,7 +626,7 @@ def set_answers(request, poll_id: Id, data: AnswersIn):
 @api.post(
     "/polls/{poll_id}/notify", response={200: PollOut, **UPDATE_ERRORS}, tags=["polls"]
 )
-def notify(request, poll_id: Id, data: NotifyIn):
+def notify(request: ApiRequest, poll_id: Id, data: NotifyIn) -> dict[str, Any]:
     """Email private links (organiser); listed parties get a new link, the old
     one stops working."""
     access = _organiser(request, poll_id)
@@ -619,7 +637,7 @@ def notify(request, poll_id: Id, data: NotifyIn):
 @api.post(
     "/polls/{poll_id}/agree", response={200: PollOut, **UPDATE_ERRORS}, tags=["polls"]
 )
-def agree(request, poll_id: Id, data: AgreeIn):
+def agree(request: ApiRequest, poll_id: Id, data: AgreeIn) -> dict[str, Any]:
     """Agree a time (organiser). A time someone said no to needs `confirm`."""
     access = _organiser(request, poll_id)
     time = PollTime.objects.filter(pk=data.time_id, poll=access.poll).first()
@@ -635,7 +653,7 @@ def agree(request, poll_id: Id, data: AgreeIn):
 @api.post(
     "/polls/{poll_id}/cancel", response={200: PollOut, **UPDATE_ERRORS}, tags=["polls"]
 )
-def cancel(request, poll_id: Id, data: CancelIn):
+def cancel(request: ApiRequest, poll_id: Id, data: CancelIn) -> dict[str, Any]:
     """Cancel the poll (organiser); an agreed one sends METHOD:CANCEL."""
     access = _organiser(request, poll_id)
     services.poll_cancel(
@@ -646,7 +664,9 @@ def cancel(request, poll_id: Id, data: CancelIn):
 
 
 @api.get("/polls/{poll_id}/log", response={200: AuditPage, **ERRORS}, tags=["log"])
-def audit_log(request, poll_id: Id, paging: Query[PageIn]):
+def audit_log(
+    request: ApiRequest, poll_id: Id, paging: Query[PageIn]
+) -> dict[str, Any]:
     """The poll's audit log, newest first (organiser and parties)."""
     access = _access(request, poll_id)
     qs = AuditEntry.objects.filter(poll_id=access.poll.pk).order_by("-at", "-pk")

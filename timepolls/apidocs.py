@@ -29,7 +29,7 @@ def operations(schema: dict) -> list[dict]:
             op = item.get(method)
             if op is None:
                 continue
-            body = op.get("requestBody", {}).get("content", {})
+            body: dict[str, dict] = op.get("requestBody", {}).get("content", {})
             body_schema = next(iter(body.values()), {}).get("schema", {})
             rows.append(
                 {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accounts.models import ApiToken, User
+
 from .models import AuditEntry, Party, Poll
 
 Via = AuditEntry.Via
@@ -18,9 +20,9 @@ class Actor:
     poll by the access helpers).
     """
 
-    user: object | None = None
+    user: User | None = None
     party: Party | None = None
-    token: object | None = None
+    token: ApiToken | None = None
     via: str = Via.WEB
 
     @property

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from email.utils import parseaddr
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.forms import TimeZoneField
-from accounts.models import normalize_email
+from accounts.models import User, normalize_email
 from groups.access import managed_groups
 from groups.models import Group
 from notifications.addresses import validate_deliverable_email
 
 from . import times as poll_times
-from .models import Choice
+from .models import Choice, Poll, PollTime
 from .services import MAX_PARTIES, PartySpec, group_parties
 
 TIMES_HELP = (
@@ -23,10 +26,12 @@ TIMES_HELP = (
 
 
 class _ZoneMixin:
+    cleaned_data: dict[str, Any]  # the form's, which this mixin goes with
+
     def _zone(self) -> str:
         return self.cleaned_data.get("timezone") or "UTC"
 
-    def _parse_times(self, text: str) -> list:
+    def _parse_times(self, text: str) -> list[datetime]:
         return poll_times.parse_times(text.splitlines(), default_zone=self._zone())
 
 
@@ -99,15 +104,16 @@ class PollForm(_ZoneMixin, forms.Form):
         label="Email the private links now", required=False, initial=True
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = Group.objects.filter(
-            memberships__user=user
-        ).order_by("name")
+        cast(
+            forms.ModelChoiceField, self.fields["group"]
+        ).queryset = Group.objects.filter(memberships__user=user).order_by("name")
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if "timezone" not in cleaned:
             return cleaned
         try:
@@ -129,7 +135,7 @@ class PollForm(_ZoneMixin, forms.Form):
         self._clean_parties(cleaned)
         return cleaned
 
-    def _clean_parties(self, cleaned) -> None:
+    def _clean_parties(self, cleaned: dict[str, Any]) -> None:
         try:
             parties = parse_parties(cleaned.get("emails", ""), tz=self._zone())
         except ValidationError as error:
@@ -162,8 +168,9 @@ class SlotsForm(_ZoneMixin, forms.Form):
         label="Every (minutes)", min_value=5, max_value=10080, initial=60
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors:
             return cleaned
         try:
@@ -194,7 +201,13 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, times, labels: dict, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        times: Sequence[PollTime],
+        labels: dict[int, str],
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("auto_id", "answer_%s")
         super().__init__(*args, **kwargs)
         self.times = times
@@ -206,7 +219,7 @@ class AnswerForm(forms.Form):
                 error_messages={"required": "Choose yes, if need be or no."},
             )
 
-    def time_fields(self):
+    def time_fields(self) -> list[forms.BoundField]:
         return [self[f"time_{t.pk}"] for t in self.times]
 
     def choices(self) -> dict[int, str]:
@@ -227,12 +240,13 @@ class AddTimesForm(_ZoneMixin, forms.Form):
     )
     timezone = TimeZoneField(label="Time zone of times without one")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "add_%s")
         super().__init__(*args, **kwargs)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if "timezone" in cleaned and "times" in cleaned:
             try:
                 cleaned["times"] = self._parse_times(cleaned["times"])
@@ -250,7 +264,7 @@ class VersionForm(forms.Form):
 
 class AgreeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    time = forms.ModelChoiceField(
+    time: forms.ModelChoiceField[PollTime] = forms.ModelChoiceField(
         queryset=None, widget=forms.HiddenInput, error_messages={
             "invalid_choice": "That time is not on the poll any more.",
         },
@@ -260,9 +274,9 @@ class AgreeForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, poll, **kwargs):
+    def __init__(self, *args: Any, poll: Poll, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time"].queryset = poll.times.all()
+        cast(forms.ModelChoiceField, self.fields["time"]).queryset = poll.times.all()
 
 
 class CancelForm(forms.Form):
@@ -280,9 +294,11 @@ class EventFromPollForm(forms.Form):
         label="Group", queryset=Group.objects.none(), empty_label=None
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = managed_groups(user).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["group"]).queryset = managed_groups(
+            user
+        ).order_by("name")
 
 
 class LinkRequestForm(forms.Form):

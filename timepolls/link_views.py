@@ -7,9 +7,11 @@ such use is logged. An unknown token is a plain 404 (it names no poll).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -22,12 +24,16 @@ from .views import log_context
 
 VIA = AuditEntry.Via.LINK
 
+LinkView = Callable[[HttpRequest, PartyLink, str], HttpResponse]
 
-def _private(view):
+
+def _private(view: LinkView) -> Callable[..., HttpResponse]:
     """Look the link up; keep the token out of caches and Referer headers."""
 
     @wraps(view)
-    def wrapper(request, token, *args, **kwargs):
+    def wrapper(
+        request: HttpRequest, token: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         link = PartyLink.lookup(token)
         if link is None:
             raise Http404("This link is not valid.")
@@ -38,12 +44,25 @@ def _private(view):
     return never_cache(wrapper)
 
 
-def _dead(request, link: PartyLink, token: str, form=None, status: int = 410):
+def _dead(
+    request: HttpRequest,
+    link: PartyLink,
+    token: str,
+    form: LinkRequestForm | None = None,
+    status: int = 410,
+) -> HttpResponse:
     services.link_rejected(link=link, via=VIA)
     return _dead_page(request, link, token, form=form, status=status)
 
 
-def _dead_page(request, link, token, *, form=None, status=410):
+def _dead_page(
+    request: HttpRequest,
+    link: PartyLink,
+    token: str,
+    *,
+    form: LinkRequestForm | None = None,
+    status: int = 410,
+) -> HttpResponse:
     ctx = {
         "poll": link.party.poll,
         "party": link.party,
@@ -56,7 +75,7 @@ def _dead_page(request, link, token, *, form=None, status=410):
 
 @require_safe
 @_private
-def link(request, link, token):
+def link(request: HttpRequest, link: PartyLink, token: str) -> HttpResponse:
     if not link.is_usable:
         return _dead(request, link, token)
     access = for_link(link, via=VIA)
@@ -67,7 +86,7 @@ def link(request, link, token):
 
 @require_POST
 @_private
-def link_answer(request, link, token):
+def link_answer(request: HttpRequest, link: PartyLink, token: str) -> HttpResponse:
     if not link.is_usable:
         return _dead(request, link, token)
     return pages.answer_response(request, for_link(link, via=VIA), link_token=token)
@@ -75,7 +94,7 @@ def link_answer(request, link, token):
 
 @require_POST
 @_private
-def link_zone(request, link, token):
+def link_zone(request: HttpRequest, link: PartyLink, token: str) -> HttpResponse:
     if not link.is_usable:
         return _dead(request, link, token)
     return pages.zone_response(request, for_link(link, via=VIA), link_token=token)
@@ -83,7 +102,7 @@ def link_zone(request, link, token):
 
 @require_safe
 @_private
-def link_log(request, link, token):
+def link_log(request: HttpRequest, link: PartyLink, token: str) -> HttpResponse:
     if not link.is_usable:
         return _dead(request, link, token)
     ctx = log_context(request, link.party.poll, link_token=token)
@@ -92,7 +111,7 @@ def link_log(request, link, token):
 
 @require_POST
 @_private
-def link_request(request, link, token):
+def link_request(request: HttpRequest, link: PartyLink, token: str) -> HttpResponse:
     """A party with a dead link asks the organiser for a new one."""
     if link.is_usable:
         return redirect("timepolls:link", token=token)

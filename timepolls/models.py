@@ -139,6 +139,9 @@ class PollTime(models.Model):
     start = models.DateTimeField()
     created_at = models.DateTimeField(default=dj_timezone.now)
 
+    # The start in the viewer's zone, which the poll page sets for its template.
+    label: str
+
     class Meta:
         ordering = ["start", "pk"]
         constraints = [
@@ -176,6 +179,10 @@ class Party(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     link_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
+
+    # What the organiser's poll page sets for its template.
+    latest_link: PartyLink | None
+    has_answered: bool
 
     class Meta:
         ordering = ["-is_organiser", "name", "pk"]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.forms import BaseForm, ModelChoiceField
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.forms import TimeZoneField
+from accounts.models import User
 
 from . import services
 from . import tally as tallies
@@ -24,15 +30,20 @@ from .forms import (
 from .models import PartyLink, Poll
 
 
-def viewer_zone(access: PollAccess, user) -> str:
+def viewer_zone(access: PollAccess, user: User | AnonymousUser) -> str:
     if access.party is not None:
         return access.party.timezone
     return getattr(user, "timezone", None) or access.poll.timezone
 
 
-def answer_form(access: PollAccess, current: tallies.Tally, zone: str, data=None):
+def answer_form(
+    access: PollAccess,
+    current: tallies.Tally,
+    zone: str,
+    data: QueryDict | None = None,
+) -> AnswerForm:
     labels = {t.pk: poll_times.format_time(t.start, zone) for t in current.times}
-    initial = {"version": access.poll.version}
+    initial: dict[str, Any] = {"version": access.poll.version}
     if access.party is not None:
         mine = current.answers.get(access.party.pk, {})
         initial.update({f"time_{pk}": choice for pk, choice in mine.items()})
@@ -40,7 +51,13 @@ def answer_form(access: PollAccess, current: tallies.Tally, zone: str, data=None
     return AnswerForm(data, times=current.times, labels=labels, initial=initial)
 
 
-def poll_context(access: PollAccess, *, user, link_token: str = "", **forms) -> dict:
+def poll_context(
+    access: PollAccess,
+    *,
+    user: User | AnonymousUser,
+    link_token: str = "",
+    **forms: BaseForm,
+) -> dict[str, Any]:
     poll = access.poll
     zone = viewer_zone(access, user)
     current = tallies.build(poll)
@@ -69,12 +86,12 @@ def poll_context(access: PollAccess, *, user, link_token: str = "", **forms) -> 
         )
     if access.party is not None:
         ctx["zone_form"] = ZoneForm(initial={"timezone": zone})
-    if access.is_organiser:
+    if access.is_organiser and user.is_authenticated:  # organisers are signed in
         ctx.update(_organiser_context(poll, current, user, forms))
     return ctx
 
 
-def _urls(poll: Poll, token: str) -> dict:
+def _urls(poll: Poll, token: str) -> dict[str, str]:
     if token:
         return {
             "answer": reverse("timepolls:link_answer", kwargs={"token": token}),
@@ -88,7 +105,12 @@ def _urls(poll: Poll, token: str) -> dict:
     }
 
 
-def _organiser_context(poll: Poll, current, user, forms: dict) -> dict:
+def _organiser_context(
+    poll: Poll,
+    current: tallies.Tally,
+    user: User,
+    forms: dict[str, BaseForm],
+) -> dict[str, Any]:
     latest: dict[int, PartyLink] = {}
     for link in PartyLink.objects.filter(party__poll=poll).order_by("-created_at"):
         latest.setdefault(link.party_id, link)
@@ -109,7 +131,8 @@ def _organiser_context(poll: Poll, current, user, forms: dict) -> dict:
         )
     if poll.status == Poll.Status.AGREED and not poll.event_id:
         event_form = EventFromPollForm(user=user)
-        if event_form.fields["group"].queryset.exists():
+        groups = cast(ModelChoiceField, event_form.fields["group"]).queryset
+        if groups is not None and groups.exists():
             ctx["event_form"] = event_form
     return ctx
 
@@ -120,7 +143,9 @@ def _back(access: PollAccess, link_token: str) -> str:
     return access.poll.get_absolute_url()
 
 
-def answer_response(request, access: PollAccess, *, link_token: str = ""):
+def answer_response(
+    request: HttpRequest, access: PollAccess, *, link_token: str = ""
+) -> HttpResponse:
     """Save a party's answers from the poll page (signed in or by link)."""
     if access.party is None:
         raise PermissionDenied("Only the poll's parties answer it.")
@@ -153,7 +178,9 @@ def answer_response(request, access: PollAccess, *, link_token: str = ""):
     return redirect(_back(access, link_token))
 
 
-def zone_response(request, access: PollAccess, *, link_token: str = ""):
+def zone_response(
+    request: HttpRequest, access: PollAccess, *, link_token: str = ""
+) -> HttpResponse:
     """Remember the zone a party sees the times in."""
     if access.party is None:
         raise PermissionDenied("Only the poll's parties choose a zone for it.")
@@ -164,5 +191,5 @@ def zone_response(request, access: PollAccess, *, link_token: str = ""):
         )
         messages.success(request, f"Times are shown in {access.party.timezone}.")
     else:
-        messages.error(request, " ".join(form.errors["timezone"]))
+        messages.error(request, " ".join(str(e) for e in form.errors["timezone"]))
     return redirect(_back(access, link_token))

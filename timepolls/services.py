@@ -10,6 +10,7 @@ entries, written by the system actor.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,8 +18,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.models import User
 from core import ratelimit
 from core.links import absolute_reverse
+from events.models import Event
+from groups.models import Group
 from notifications import email
 from notifications.outbox import To
 
@@ -49,7 +53,7 @@ class PollError(Exception):
 
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None):
+    def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         if code:
             self.code = code
@@ -70,7 +74,7 @@ class PartySpec:
     timezone: str
 
 
-def group_parties(group) -> list[PartySpec]:
+def group_parties(group: Group) -> list[PartySpec]:
     """Every active member of a group as a party, in their own time zone."""
     rows = group.memberships.filter(user__is_active=True).values_list(
         "user__email", "user__name", "user__timezone"
@@ -115,7 +119,7 @@ def _link_url(raw: str) -> str:
     return absolute_reverse("timepolls:link", token=raw)
 
 
-def _revoke_links(parties, *, reason: str) -> int:
+def _revoke_links(parties: Iterable[Party], *, reason: str) -> int:
     return PartyLink.objects.filter(party__in=parties, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason=reason
     )
@@ -126,7 +130,7 @@ def _revoke_links(parties, *, reason: str) -> int:
 
 def poll_create(
     *,
-    organiser,
+    organiser: User,
     actor: Actor,
     title: str,
     duration_minutes: int,
@@ -210,12 +214,12 @@ def poll_notify(
     with transaction.atomic():
         poll = _lock(poll, None)
         _require_open(poll)
-        targets = poll.parties.filter(is_organiser=False)
+        wanted = poll.parties.filter(is_organiser=False)
         if party_ids is None:
-            targets = targets.filter(notified_at__isnull=True)
+            wanted = wanted.filter(notified_at__isnull=True)
         else:
-            targets = targets.filter(pk__in=party_ids)
-        targets = list(targets)
+            wanted = wanted.filter(pk__in=party_ids)
+        targets = list(wanted)
         if not targets:
             raise PollError("Every party has a link already; resend one instead.")
         _mail_budget(f"pollmail:{poll.organiser_id}")
@@ -560,7 +564,14 @@ def poll_agree(
         _agree(poll, time, current, actor, automatic=False)
 
 
-def _agree(poll, time, current, actor, *, automatic: bool) -> None:
+def _agree(
+    poll: Poll,
+    time: PollTime,
+    current: tallies.Tally,
+    actor: Actor,
+    *,
+    automatic: bool,
+) -> None:
     poll.status = Poll.Status.AGREED
     poll.agreed_time = time
     _bump(poll, "status", "agreed_time")
@@ -622,6 +633,7 @@ def poll_cancel(
         parties = list(poll.parties.all())
         revoked = _revoke_links(parties, reason="cancelled")
         if was_agreed:
+            assert poll.agreed_time is not None  # an agreed poll has its time
             recipients = parties
             when = format_time(poll.agreed_time.start, poll.timezone)
             for party, shown in _calendar_views(parties):
@@ -655,7 +667,7 @@ def poll_cancel(
         )
 
 
-def poll_event_create(*, poll: Poll, group, actor: Actor):
+def poll_event_create(*, poll: Poll, group: Group, actor: Actor) -> Event:
     """Turn an agreed poll into an event of a group the actor owns.
 
     Side effects: an Event (with its announcement to the group's members, see
@@ -669,6 +681,8 @@ def poll_event_create(*, poll: Poll, group, actor: Actor):
             raise PollError("Only an agreed poll can become an event.")
         if poll.event_id:
             raise PollError("This poll is an event already.")
+        # An agreed poll has its time; only people (not links) reach this.
+        assert poll.agreed_time is not None and actor.user is not None
         start = poll.agreed_time.start
         event = event_create(
             group=group, by=actor.user, title=poll.title,
@@ -723,6 +737,7 @@ def poll_remind(*, poll: Poll) -> list[Party]:
             return []
         _revoke_links(waiting, reason="reissued")
         deadline = poll.deadline
+        assert deadline is not None  # only polls with a deadline are reminded
         for party in waiting:
             _, raw = PartyLink.issue(party=party)
             email.send_timepoll_reminder(

@@ -72,13 +72,13 @@ def build(poll: Poll, *, times: list[PollTime] | None = None) -> Tally:
     for time in times:
         row = TimeRow(time=time)
         for party in parties:
-            choice = answers.get(party.pk, {}).get(time.pk)
-            bucket = {
+            given = answers.get(party.pk, {}).get(time.pk)
+            buckets: dict[str | None, list[Party]] = {
                 Choice.YES: row.yes,
                 Choice.MAYBE: row.maybe,
                 Choice.NO: row.no,
-            }.get(choice, row.pending)
-            bucket.append(party)
+            }
+            buckets.get(given, row.pending).append(party)
         table.append(row)
     table.sort(key=TimeRow.sort_key)
     return Tally(times=times, parties=parties, answers=answers, rows=table)

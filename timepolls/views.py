@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import (
     require_http_methods,
@@ -14,10 +18,11 @@ from django.views.decorators.http import (
 )
 
 from accounts.forms import TimeZoneField
+from accounts.http import AuthenticatedHttpRequest
 
 from . import pages, services
 from . import times as poll_times
-from .access import poll_for_organiser, poll_for_person, web_actor
+from .access import PollAccess, poll_for_organiser, poll_for_person, web_actor
 from .forms import (
     AddTimesForm,
     AgreeForm,
@@ -35,7 +40,7 @@ LOG_PER_PAGE = 50
 
 @login_required
 @require_safe
-def poll_list(request):
+def poll_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = (
         Poll.objects.for_person(request.user)
         .select_related("organiser", "agreed_time")
@@ -51,7 +56,7 @@ def poll_list(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def poll_create(request):
+def poll_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {"timezone": request.user.timezone, "duration_minutes": 60}
     if request.method == "POST" and "generate" in request.POST:
         return _generate(request)
@@ -84,10 +89,10 @@ def poll_create(request):
     return render(request, "timepolls/create.html", _with_zones(ctx), status=status)
 
 
-def _generate(request):
+def _generate(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The slot helper: fill the times box from a window and an interval."""
     slots = SlotsForm(request.POST)
-    data = {k: request.POST.get(k, "") for k in PollForm.base_fields}
+    data: dict[str, Any] = {k: request.POST.get(k, "") for k in PollForm.base_fields}
     data["send_now"] = "send_now" in request.POST
     if slots.is_valid():
         zone = slots.cleaned_data["timezone"]
@@ -102,13 +107,13 @@ def _generate(request):
     return render(request, "timepolls/create.html", _with_zones(ctx), status=status)
 
 
-def _with_zones(ctx: dict) -> dict:
+def _with_zones(ctx: dict[str, Any]) -> dict[str, Any]:
     return {**ctx, "timezones": TimeZoneField.choices()}
 
 
 @login_required
 @require_safe
-def poll_detail(request, pk):
+def poll_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_person(request, pk)
     services.poll_view(poll=access.poll, actor=access.actor)
     ctx = pages.poll_context(access, user=request.user)
@@ -117,17 +122,19 @@ def poll_detail(request, pk):
 
 @login_required
 @require_POST
-def answer(request, pk):
+def answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return pages.answer_response(request, poll_for_person(request, pk))
 
 
 @login_required
 @require_POST
-def zone(request, pk):
+def zone(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return pages.zone_response(request, poll_for_person(request, pk))
 
 
-def _done(request, poll, action, success: str):
+def _done(
+    request: HttpRequest, poll: Poll, action: Callable[[], object], success: str
+) -> HttpResponse:
     """Run a service call; show its refusal or `success` on the poll page."""
     try:
         action()
@@ -140,7 +147,7 @@ def _done(request, poll, action, success: str):
 
 @login_required
 @require_POST
-def times_add(request, pk):
+def times_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     form = AddTimesForm(request.POST)
     if not form.is_valid():
@@ -162,7 +169,9 @@ def times_add(request, pk):
 
 @login_required
 @require_POST
-def time_remove(request, pk, time_id):
+def time_remove(
+    request: AuthenticatedHttpRequest, pk: int, time_id: int
+) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     time = get_object_or_404(PollTime, pk=time_id, poll=access.poll)
     form = VersionForm(request.POST)
@@ -179,7 +188,7 @@ def time_remove(request, pk, time_id):
 
 @login_required
 @require_POST
-def notify(request, pk):
+def notify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     return _done(
         request,
@@ -189,13 +198,15 @@ def notify(request, pk):
     )
 
 
-def _party(access, party_id) -> Party:
+def _party(access: PollAccess, party_id: int) -> Party:
     return get_object_or_404(Party, pk=party_id, poll=access.poll)
 
 
 @login_required
 @require_POST
-def link_resend(request, pk, party_id):
+def link_resend(
+    request: AuthenticatedHttpRequest, pk: int, party_id: int
+) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     party = _party(access, party_id)
     party.poll = access.poll
@@ -209,7 +220,9 @@ def link_resend(request, pk, party_id):
 
 @login_required
 @require_POST
-def link_revoke(request, pk, party_id):
+def link_revoke(
+    request: AuthenticatedHttpRequest, pk: int, party_id: int
+) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     party = _party(access, party_id)
     party.poll = access.poll
@@ -223,11 +236,12 @@ def link_revoke(request, pk, party_id):
 
 @login_required
 @require_POST
-def agree(request, pk):
+def agree(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     form = AgreeForm(request.POST, poll=access.poll)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("time", ["Choose a time."])))
+        errors = form.errors.get("time", ["Choose a time."])
+        messages.error(request, " ".join(str(e) for e in errors))
         return redirect(access.poll)
     data = form.cleaned_data
     try:
@@ -248,7 +262,7 @@ def agree(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cancel(request, pk):
+def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     form = CancelForm(request.POST or None, initial={"version": access.poll.version})
     if request.method == "POST" and form.is_valid():
@@ -269,7 +283,7 @@ def cancel(request, pk):
 
 @login_required
 @require_POST
-def event_create(request, pk):
+def event_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     form = EventFromPollForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -288,7 +302,7 @@ def event_create(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def poll_delete(request, pk):
+def poll_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     if request.method == "POST":
         services.poll_delete(poll=access.poll, actor=access.actor)
@@ -299,12 +313,14 @@ def poll_delete(request, pk):
 
 @login_required
 @require_safe
-def log(request, pk):
+def log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_person(request, pk)
     return render(request, "timepolls/log.html", log_context(request, access.poll))
 
 
-def log_context(request, poll, *, link_token: str = "") -> dict:
+def log_context(
+    request: HttpRequest, poll: Poll, *, link_token: str = ""
+) -> dict[str, Any]:
     entries = AuditEntry.objects.filter(poll_id=poll.pk).order_by("-at", "-pk")
     page = Paginator(entries, LOG_PER_PAGE).get_page(request.GET.get("page"))
     return {"poll": poll, "page": page, "link_token": link_token}

@@ -5,8 +5,9 @@ every hour (systemd timer or cron) is safe.
 """
 
 from datetime import timedelta
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from timepolls import services
@@ -19,12 +20,12 @@ class Command(BaseCommand):
         "poll whose deadline is within the next 24 hours (once per poll)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--dry-run", action="store_true", help="List the polls, send nothing."
         )
 
-    def handle(self, *args, dry_run, **options):
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         now = timezone.now()
         polls = Poll.objects.filter(
             status=Poll.Status.OPEN,
