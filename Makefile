@@ -48,7 +48,7 @@ run: $(VENV)/.base-installed
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 
-## make test: lint, migration and deploy checks, then the whole test suite on PostgreSQL.
+## make test: lint, type, migration and deploy checks, then the whole test suite on PostgreSQL.
 test: $(VENV)/.dev-installed node_modules/.package-lock.json
 	@if [ -n "$$DATABASE_URL" ]; then \
 		$(MAKE) --no-print-directory test-here; \
@@ -61,6 +61,7 @@ test: $(VENV)/.dev-installed node_modules/.package-lock.json
 test-here:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	SECRET_KEY=mypy $(VENV)/bin/mypy
 	SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	SECRET_KEY=test-secret-key-not-for-production $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
