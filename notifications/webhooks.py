@@ -16,6 +16,7 @@ import time
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -85,13 +86,13 @@ def webhook_events_record(*, events: list) -> int:
     marks it `sent`, so it is not sent twice. Other events are ignored.
     """
     recorded = 0
-    accepted: set[int] = set()
+    accepted: dict[int, str] = {}
     for event in events:
         if not isinstance(event, dict):
             continue
         if event.get("event") in ACCEPTED:
             if (delivery_id := _delivery_id(event)) is not None:
-                accepted.add(delivery_id)
+                accepted[delivery_id] = str(event.get("email") or "").strip().lower()
             continue
         reason = _suppression_reason(event)
         email = str(event.get("email") or "").strip().lower()
@@ -107,14 +108,33 @@ def webhook_events_record(*, events: list) -> int:
             _mark_failed(event, email)
         recorded += 1
     if accepted:
-        Delivery.objects.filter(
-            pk__in=accepted, status=Delivery.Status.PENDING, unknown_outcome=True
-        ).update(
+        _settle_sent(accepted)
+    return recorded
+
+
+def _settle_sent(accepted: dict[int, str]) -> None:
+    """Rows SendGrid reports it has: never send them again.
+
+    That is a row waiting to retry after an unknown outcome, and a row still
+    `sending` (its sender may have died after SendGrid took the request, or is
+    still waiting for the answer): either would otherwise be sent twice. The
+    address must match the delivery id, as for failures.
+    """
+    unsettled = Delivery.objects.filter(pk__in=accepted).filter(
+        Q(status=Delivery.Status.SENDING)
+        | Q(status=Delivery.Status.PENDING, unknown_outcome=True)
+    )
+    ours = [
+        pk
+        for pk, email in unsettled.values_list("pk", "email")
+        if accepted[pk] == email
+    ]
+    if ours:
+        unsettled.filter(pk__in=ours).update(
             status=Delivery.Status.SENT,
             sent_at=timezone.now(),
-            last_error="SendGrid reported it processed after an unknown outcome",
+            last_error="SendGrid reported it processed",
         )
-    return recorded
 
 
 def _suppression_reason(event: dict) -> str | None:

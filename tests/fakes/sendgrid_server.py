@@ -44,6 +44,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 SEND_PATH = "/v3/mail/send"
 STATS_PATH = "/__fake__/stats"
 HANG = "hang"
+# Accept the request (the recipients get it), then hang as HANG does: the
+# delayed success, or a sender killed after SendGrid took its batch.
+ACCEPT_HANG = "accept-hang"
 DEFAULT_API_KEY = "SG.fake-key"
 MAX_PERSONALIZATIONS = 1000
 MAX_RECIPIENTS = 1000
@@ -247,7 +250,7 @@ class FakeSendGrid:
             return
         with self._lock:
             planned = self._plan.popleft() if self._plan else None
-        if planned is not None and planned.status != 202:
+        if planned is not None and planned.status not in (202, ACCEPT_HANG):
             self._respond(handler, length, planned)
             return
         reply, payload = self._process(handler, body)
@@ -258,7 +261,22 @@ class FakeSendGrid:
                     self._requests.append(payload)
                 self._accepted_personalizations += len(payload["personalizations"])
             reply = Reply(202, {"X-Message-Id": message_id}, b"")
+            if planned is not None and planned.status == ACCEPT_HANG:
+                reply = Reply(HANG)
         self._respond(handler, length, reply)
+
+    def processed_events(self) -> list[dict]:
+        """SendGrid's `processed` webhook event for every recipient it accepted."""
+        return [
+            {
+                "email": m.email,
+                "event": "processed",
+                "sg_event_id": f"fake-processed-{n}",
+                "timestamp": int(time.time()),
+                **m.custom_args,
+            }
+            for n, m in enumerate(self.accepted_messages())
+        ]
 
     def _process(
         self, handler: _Handler, body: bytes | None
@@ -755,7 +773,9 @@ def main(argv: list[str] | None = None) -> int:
         record=args.record,
     )
     server.plan(
-        item if item == HANG else int(item) for item in args.plan.split(",") if item
+        item if item in (HANG, ACCEPT_HANG) else int(item)
+        for item in args.plan.split(",")
+        if item
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -331,3 +331,43 @@ def test_sender_sigterm_during_request_records_the_batch(child, fake_sendgrid):
     assert process.returncode == 0
     assert rows == {("pending", True)}
     assert len(fake_sendgrid.attempts) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_sender_killed_after_sendgrid_took_the_batch_sends_it_once(
+    child, fake_sendgrid, sendgrid, settings, client
+):
+    """SendGrid took the batch, the sender died before it heard; the webhook
+    then reports each recipient processed, and nothing is sent again."""
+    import json
+
+    from tests.fakes.sendgrid_server import ACCEPT_HANG, WebhookSigner
+
+    signer = WebhookSigner.generate()
+    settings.SENDGRID_WEBHOOK_PUBLIC_KEY = signer.public_key
+    emails = addresses(3)
+    queue_bulk(emails)
+    fake_sendgrid.plan([ACCEPT_HANG])
+    first = child("--once")
+    _wait_for(lambda: len(fake_sendgrid.requests) == 1)
+    first.kill()
+    first.wait()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sending"}
+
+    body = json.dumps(fake_sendgrid.processed_events()).encode()
+    stamp = str(int(time.time()))
+    response = client.post(
+        "/webhooks/sendgrid/",
+        data=body,
+        content_type="application/json",
+        headers=signer.headers(body, stamp),
+    )
+    with time_machine.travel(timezone.now() + timedelta(minutes=30), tick=True):
+        run_sender()
+        run_sender()
+
+    assert response.status_code == 200
+    assert _received(fake_sendgrid) == dict.fromkeys(emails, 1)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert mail.outbox == []
