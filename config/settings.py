@@ -27,6 +27,7 @@ env = environ.Env(
     POLL_LINK_DAYS=(int, 14),
     API_RATE_LIMIT=(int, 120),
     RETENTION_DAYS=(int, 90),
+    MAIL_RECONCILE_MINUTES=(int, 10),
 )
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
@@ -203,6 +204,10 @@ SENDGRID_API_KEY = env("SENDGRID_API_KEY", default="")
 SENDGRID_API_HOST = env("SENDGRID_API_HOST", default="https://api.sendgrid.com")
 SENDGRID_TIMEOUT = env("SENDGRID_TIMEOUT")
 SENDGRID_WEBHOOK_PUBLIC_KEY = env("SENDGRID_WEBHOOK_PUBLIC_KEY", default="")
+# With the webhook, a batch whose outcome is unknown (a timeout, a 5xx, a sender
+# killed mid-request) waits this long for SendGrid's events before its
+# unsettled rows are retried (notifications/sender.py).
+MAIL_RECONCILE_MINUTES = env("MAIL_RECONCILE_MINUTES")
 MAIL_FILE_DIR = env("MAIL_FILE_DIR", default=str(VAR_DIR / "mail"))
 if SENDGRID_API_KEY:
     # Anything sent with Django's mail API goes through the outbox, so the

@@ -18,7 +18,8 @@ the request is written in one UPDATE per outcome, committed at once. Outcomes:
   key fails one batch, not the whole queue.
 - split (413): the batch is halved and each half sent on its own.
 - unknown (500, 502, 504, timeouts): SendGrid may have sent it. The rows are
-  retried once after `UNKNOWN_RETRY_DELAY`, and fail for good if that is
+  retried once after `UNKNOWN_RETRY_DELAY` (with the webhook: after the
+  reconciliation window, unless its events settled them), and fail for good if that is
   unknown too. The worker pauses, as for a retry.
 
 Leases: `claimed_at` is both the time of the claim and the claim's identity.
@@ -220,6 +221,18 @@ def deliver_message_now(message_id: int) -> Tally:
     return tally
 
 
+def _reconcile_delay() -> timedelta:
+    """How long an unknown outcome waits before its unsettled rows are retried.
+
+    With the signed webhook, SendGrid's processed/delivered/bounce/dropped
+    events settle rows meanwhile (notifications.webhooks); without it there is
+    nothing to wait for but the short UNKNOWN_RETRY_DELAY.
+    """
+    if settings.SENDGRID_WEBHOOK_PUBLIC_KEY:
+        return timedelta(minutes=settings.MAIL_RECONCILE_MINUTES)
+    return UNKNOWN_RETRY_DELAY
+
+
 def recover_stale() -> int:
     """Take back rows whose worker died while sending: an unknown outcome.
 
@@ -235,11 +248,13 @@ def recover_stale() -> int:
         last_error="outcome unknown twice (worker stopped while sending); "
         "not retried to avoid a duplicate",
     )
-    # Due at once: the lease that just ran out was the delay.
+    # Due once the reconciliation window after the claim has passed (at once
+    # without the webhook: the lease that just ran out was the delay).
+    wait = _reconcile_delay() if settings.SENDGRID_WEBHOOK_PUBLIC_KEY else timedelta(0)
     retried = stale.filter(unknown_outcome=False).update(
         status=Delivery.Status.PENDING,
         unknown_outcome=True,
-        next_attempt_at=now,
+        next_attempt_at=F("claimed_at") + wait,
         last_error="worker stopped while sending; retrying once",
     )
     if failed or retried:
@@ -525,7 +540,7 @@ def _unknown(rows, *, error: str) -> Tally:
             once,
             status=Delivery.Status.PENDING,
             unknown_outcome=True,
-            next_attempt_at=timezone.now() + UNKNOWN_RETRY_DELAY,
+            next_attempt_at=timezone.now() + _reconcile_delay(),
             last_error=f"outcome unknown, retrying once: {error}"[:2000],
         )
         tally.retrying += len(once)

@@ -371,3 +371,67 @@ def test_sender_killed_after_sendgrid_took_the_batch_sends_it_once(
     assert _received(fake_sendgrid) == dict.fromkeys(emails, 1)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
     assert mail.outbox == []
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_late_webhook_events_within_the_reconcile_window_prevent_a_resend(
+    child, fake_sendgrid, sendgrid, settings, client
+):
+    """The events come after the lease ran out but within the window: no resend."""
+    import json
+
+    from tests.fakes.sendgrid_server import ACCEPT_HANG, WebhookSigner
+
+    signer = WebhookSigner.generate()
+    settings.SENDGRID_WEBHOOK_PUBLIC_KEY = signer.public_key
+    settings.MAIL_RECONCILE_MINUTES = 10
+    emails = addresses(3)
+    queue_bulk(emails)
+    fake_sendgrid.plan([ACCEPT_HANG])
+    first = child("--once")
+    _wait_for(lambda: len(fake_sendgrid.requests) == 1)
+    first.kill()
+    first.wait()
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=7), tick=True):
+        run_sender()  # The lease ran out; the window has not.
+        retried_early = len(fake_sendgrid.requests) - 1
+        body = json.dumps(fake_sendgrid.processed_events()).encode()
+        client.post(
+            "/webhooks/sendgrid/",
+            data=body,
+            content_type="application/json",
+            headers=signer.headers(body, str(int(time.time()))),
+        )
+    with time_machine.travel(timezone.now() + timedelta(minutes=30), tick=True):
+        run_sender()
+
+    assert retried_early == 0
+    assert _received(fake_sendgrid) == dict.fromkeys(emails, 1)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_without_events_a_killed_batch_is_retried_once_after_the_window(
+    child, fake_sendgrid, sendgrid, settings
+):
+    """What README promises for the bad case: one duplicate, not more."""
+    from tests.fakes.sendgrid_server import ACCEPT_HANG, WebhookSigner
+
+    settings.SENDGRID_WEBHOOK_PUBLIC_KEY = WebhookSigner.generate().public_key
+    emails = addresses(3)
+    queue_bulk(emails)
+    fake_sendgrid.plan([ACCEPT_HANG])
+    first = child("--once")
+    _wait_for(lambda: len(fake_sendgrid.requests) == 1)
+    first.kill()
+    first.wait()
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=30), tick=True):
+        run_sender()
+        run_sender()
+
+    assert _received(fake_sendgrid) == dict.fromkeys(emails, 2)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
