@@ -217,6 +217,7 @@ IsoTime = Annotated[
     str, Field(min_length=1, max_length=80), AfterValidator(_no_control)
 ]
 Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_control)]
+Slug = Annotated[str, Field(max_length=60), AfterValidator(_no_control)]
 
 
 class ErrorOut(Schema):
@@ -306,7 +307,7 @@ class PollIn(Schema):
     parties: list[Line] = Field(
         [], max_length=200, description="Addresses, `Name <address>` allowed."
     )
-    group: Annotated[str, Field(max_length=60)] | None = Field(
+    group: Slug | None = Field(
         None, description="Slug of one of your groups: its members become parties."
     )
     notify: bool = Field(False, description="Email the private links at once.")
