@@ -67,6 +67,44 @@ def test_create_group_bad_input_fails_with_one_line(args, message):
     assert Group.objects.count() == 0
 
 
+OWNER = ["--owner", "a@example.org"]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["N" * 121, "--slug", "ok", *OWNER],
+            "The name has 121 characters; it can have at most 120",
+        ),
+        (
+            ["Name", "--slug", "s" * 61, *OWNER],
+            "--slug has 61 characters; it can have at most 60",
+        ),
+        (
+            [
+                "Name",
+                "--slug",
+                "ok",
+                "--owner",
+                "a" * 64 + "@" + "b" * 60 + ".b" * 91 + ".org",
+            ],
+            "--owner has 311 characters; it can have at most 254",
+        ),
+        (
+            ["Name", "--slug", "ok", *OWNER, "--location", "L" * 201],
+            "--location has 201 characters; it can have at most 200",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_create_group_over_long_value_fails_with_one_line(args, message):
+    with pytest.raises(CommandError, match=f"^{message}\\.$"):
+        run("create_group", *args)
+
+    assert (Group.objects.count(), User.objects.count()) == (0, 0)
+
+
 def test_create_group_duplicate_slug_fails(group):
     with pytest.raises(CommandError, match="exists already"):
         run(

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email, validate_slug
 
-from accounts.models import validate_timezone
+from accounts.models import User, validate_timezone
+from groups.models import Group
 from groups.services import GroupError, group_create
 
 
@@ -43,6 +44,17 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from error
         if not name.strip():
             raise CommandError("The group needs a name.")
+        for label, value, field in [
+            ("The name", name.strip(), Group._meta.get_field("name")),
+            ("--slug", slug, Group._meta.get_field("slug")),
+            ("--owner", owner, User._meta.get_field("email")),
+            ("--location", location, Group._meta.get_field("location")),
+        ]:
+            if len(value) > field.max_length:
+                raise CommandError(
+                    f"{label} has {len(value)} characters; it can have at most "
+                    f"{field.max_length}."
+                )
         description = ""
         if description_file:
             try:
