@@ -288,6 +288,9 @@ def test_timer_run_before_announcement_does_nothing(roulette, join):
     [
         (["--week", "2026-49"], "--week must be an ISO week like 2026-W49, not “2026-49”."),
         (["--week", "2026-W47"], "2026-W47 has started already; pair a week that is still ahead."),
+        (["--week", "2026-W99"], "--week must be an ISO week like 2026-W49, not “2026-W99”."),
+        (["--week", "9999-W52"], "9999-W52 is more than a year ahead; pair a week within the next year."),
+        (["--week", "2027-W48"], "2027-W48 is more than a year ahead; pair a week within the next year."),
         (["--group", "nope"], "No group with the slug “nope”."),
         (["--group", "other"], "Coffee roulette is off for other."),
     ],

@@ -1,5 +1,7 @@
 """The weekly coffee roulette run (meetings-roulette.timer starts it every hour)."""
 
+from datetime import date, timedelta
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -40,16 +42,7 @@ class Command(BaseCommand):
         now = timezone.now()
         self.verbosity = verbosity
         if week is not None:
-            try:
-                week_bounds(week)
-            except ValueError as error:
-                raise CommandError(
-                    f"--week must be an ISO week like 2026-W49, not “{week}”."
-                ) from error
-            if schedule.has_started(week, now=now):
-                raise CommandError(
-                    f"{week} has started already; pair a week that is still ahead."
-                )
+            self._check_week(week, now=now)
         for config in self._settings(group):
             target = week or schedule.due_week(
                 config, tz=config.group.timezone, now=now
@@ -66,6 +59,24 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
             if report.created or report.dry_run or week or verbosity > 1:
                 self._write(report)
+
+    def _check_week(self, week: str, *, now) -> None:
+        try:
+            monday, _ = week_bounds(week)
+        except ValueError as error:
+            raise CommandError(
+                f"--week must be an ISO week like 2026-W49, not “{week}”."
+            ) from error
+        except OverflowError:
+            monday = date.max  # 9999-W52: its end is past the last date there is.
+        if monday > (now + timedelta(days=365)).date():
+            raise CommandError(
+                f"{week} is more than a year ahead; pair a week within the next year."
+            )
+        if schedule.has_started(week, now=now):
+            raise CommandError(
+                f"{week} has started already; pair a week that is still ahead."
+            )
 
     def _settings(self, slug):
         if slug is None:
