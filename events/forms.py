@@ -16,6 +16,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.forms import TimeZoneField
+from core.validators import (
+    add_validators,
+    validate_multiline_text,
+    validate_single_line,
+)
 
 from .models import Event
 
@@ -81,6 +86,8 @@ class EventForm(forms.ModelForm):
     def __init__(self, *args, creating: bool, **kwargs):
         self.creating = creating
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "title", "venue", "online_url")
+        add_validators(self, validate_multiline_text, "description")
         if self.instance.pk and not self.is_bound:
             self.initial["start"] = self.instance.local_start.replace(tzinfo=None)
             self.initial["end"] = self.instance.local_end.replace(tzinfo=None)
@@ -107,7 +114,8 @@ class EventForm(forms.ModelForm):
                 self.add_error("end", "The end must be after the start.")
             if self.creating and start <= timezone.now():
                 self.add_error("start", "The start must be in the future.")
-        if not cleaned.get("venue") and not cleaned.get("online_url"):
+        given = self.has_error("venue") or self.has_error("online_url")
+        if not given and not cleaned.get("venue") and not cleaned.get("online_url"):
             self.add_error("venue", "Give a venue, an online link, or both.")
         return cleaned
 
@@ -140,6 +148,7 @@ class CancelForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
+        validators=[validate_multiline_text],
     )
 
 

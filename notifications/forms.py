@@ -1,5 +1,10 @@
 from django import forms
 
+from core.validators import (
+    add_validators,
+    validate_multiline_text,
+    validate_single_line,
+)
 from events.models import Event
 
 from .models import Mailing, Topic
@@ -19,6 +24,8 @@ class MailingForm(forms.ModelForm):
 
     def __init__(self, *args, group, **kwargs):
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "subject")
+        add_validators(self, validate_multiline_text, "body")
         self.group = group
         self.fields["event"].queryset = Event.objects.filter(group=group).order_by(
             "-start"

@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 
 from accounts.forms import TimeZoneField
+from core.validators import add_validators, validate_single_line
 
 from .models import BLOCKS_PER_WEEK, RouletteSettings, Weekday
 
@@ -41,6 +42,10 @@ class RouletteSettingsForm(forms.ModelForm):
             "every pair, e.g. https://meet.jit.si/{room}.",
         }
         widgets = {"repeat_weeks": forms.NumberInput(attrs={"min": 1, "max": 52})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "video_link_template")
 
 
 class AvailabilityForm(forms.Form):

@@ -8,6 +8,7 @@ from django.core.validators import validate_email
 
 from accounts.forms import TimeZoneField
 from accounts.models import normalize_email
+from core.validators import validate_multiline_text, validate_single_line
 from groups.models import Group
 
 from . import times as poll_times
@@ -53,15 +54,21 @@ def parse_parties(text: str, *, tz: str) -> list[PartySpec]:
 
 
 class PollForm(_ZoneMixin, forms.Form):
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(
+        label="Title", max_length=200, validators=[validate_single_line]
+    )
     description = forms.CharField(
         label="Description (optional)",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_multiline_text],
     )
     location = forms.CharField(
-        label="Location (optional)", max_length=300, required=False
+        label="Location (optional)",
+        max_length=300,
+        required=False,
+        validators=[validate_single_line],
     )
     duration_minutes = forms.IntegerField(
         label="Duration in minutes", min_value=5, max_value=1440, initial=60
@@ -191,6 +198,7 @@ class AnswerForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_multiline_text],
     )
 
     def __init__(self, *args, times, labels: dict, **kwargs):
@@ -271,6 +279,7 @@ class CancelForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_multiline_text],
     )
 
 
@@ -295,6 +304,7 @@ class LinkRequestForm(forms.Form):
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_multiline_text],
     )
 
 
@@ -302,5 +312,6 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label="Token name",
         max_length=60,
+        validators=[validate_single_line],
         help_text="What the token is for, e.g. “calendar script”.",
     )

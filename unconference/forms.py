@@ -6,6 +6,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 
+from core.validators import (
+    add_validators,
+    validate_multiline_text,
+    validate_single_line,
+)
 from events.forms import LocalDateTimeField, localize
 
 from .models import Interest, Room, Session, Slot, Unconference, title_key
@@ -74,6 +79,7 @@ class RoomForm(forms.ModelForm):
     def __init__(self, *args, unconference: Unconference, **kwargs):
         self.unconference = unconference
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "name")
         self.fields["capacity"].min_value = 1
         self.fields["capacity"].widget.attrs["min"] = 1
 
@@ -106,6 +112,7 @@ class SlotForm(forms.ModelForm):
     def __init__(self, *args, unconference: Unconference, **kwargs):
         self.unconference = unconference
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "label")
         zone = unconference.event.zone
         if self.instance.pk and not self.is_bound:
             self.initial["start"] = self.instance.start.astimezone(zone).replace(
@@ -160,6 +167,8 @@ class SessionForm(forms.ModelForm):
     def __init__(self, *args, unconference: Unconference, **kwargs):
         self.unconference = unconference
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "title")
+        add_validators(self, validate_multiline_text, "description")
         self.fields["unavailable_slots"].queryset = Slot.objects.filter(
             unconference=unconference, is_break=False
         ).select_related("unconference__event")

@@ -120,6 +120,30 @@ def test_edit_form_refuses_a_start_in_year_one(client, owner, event):
     assert event.start.year == event.end.year
 
 
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("title", "Spring\x1b[31m meetup"),
+        ("title", "Spring\nmeetup"),
+        ("venue", "Hall\x07"),
+        ("online_url", "https://meet.example.org/\x1b[0m"),
+        ("description", "Agenda\x1b[2J"),
+    ],
+)
+def test_create_form_refuses_control_characters(owner_client, group, field, value):
+    response = _post(owner_client, **{field: value})
+
+    [message] = response.context["form"].errors[field]
+    assert "not allowed" in message or message == "Enter a valid URL."
+    assert Event.objects.count() == 0
+
+
+def test_create_form_keeps_line_breaks_in_the_description(owner_client, group):
+    _post(owner_client, description="Agenda:\r\n\t- talks")
+
+    assert Event.objects.get().description == "Agenda:\r\n\t- talks"
+
+
 def test_member_cannot_create_events(client, group, member):
     client.force_login(member)
 

@@ -105,6 +105,21 @@ def test_create_group_over_long_value_fails_with_one_line(args, message):
     assert (Group.objects.count(), User.objects.count()) == (0, 0)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["Rust\x1b[2J Berlin", "--slug", "ok", *OWNER],
+        ["Rust Berlin", "--slug", "ok", *OWNER, "--location", "Berlin\r"],
+    ],
+)
+@pytest.mark.django_db
+def test_create_group_refuses_control_characters(args):
+    with pytest.raises(CommandError, match="^Control characters"):
+        run("create_group", *args)
+
+    assert Group.objects.count() == 0
+
+
 def test_create_group_duplicate_slug_fails(group):
     with pytest.raises(CommandError, match="exists already"):
         run(

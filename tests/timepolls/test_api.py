@@ -244,6 +244,16 @@ def test_create_refuses_a_nul_character(client, bearer, field):
     assert Poll.objects.filter(title="API poll").exists() is False
 
 
+def test_create_refuses_a_line_break_in_the_title(client, bearer):
+    body = {**_create_body(), "title": "API\npoll", "description": "two\nlines"}
+
+    response = call(client, "post", "/api/v1/polls", bearer["organiser"], body)
+
+    assert response.status_code == 422
+    assert response.json()["detail"].endswith("Control characters are not allowed.")
+    assert Poll.objects.filter(title__startswith="API").exists() is False
+
+
 def test_list_is_paginated(client, owner, bearer, poll):
     for n in range(3):
         call(

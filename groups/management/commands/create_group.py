@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email, validate_slug
 
 from accounts.models import User, validate_timezone
+from core.validators import validate_multiline_text, validate_single_line
 from groups.models import Group
 from groups.services import GroupError, group_create
 
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             validate_slug(slug)
             validate_email(owner)
             validate_timezone(timezone)
+            validate_single_line(name.strip())
+            validate_single_line(location)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         if not name.strip():
@@ -63,6 +66,10 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Cannot read {description_file}: {error}"
                 ) from error
+            try:
+                validate_multiline_text(description)
+            except ValidationError as error:
+                raise CommandError(f"{description_file}: {error.message}") from error
         try:
             group = group_create(
                 name=name.strip(),
