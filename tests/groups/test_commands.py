@@ -180,6 +180,17 @@ def test_list_groups(group, owner, member):
     assert out == "rust-berlin\tRust Berlin\t2 members\towners: olga@example.org\n"
 
 
+def test_list_groups_escapes_what_a_terminal_would_act_on(group, owner):
+    Group.objects.filter(pk=group.pk).update(name="Rust\x1b[2J\x07 Berlin\u202e 🦀")
+
+    out = run("list_groups")
+
+    assert out == (
+        "rust-berlin\tRust\\x1b[2J\\x07 Berlin\\u202e 🦀\t1 members\t"
+        "owners: olga@example.org\n"
+    )
+
+
 @pytest.mark.django_db
 def test_list_groups_when_none():
     assert (
