@@ -1,5 +1,4 @@
 import unicodedata
-import zoneinfo
 
 from django import forms
 from django.conf import settings
@@ -9,7 +8,7 @@ from core import ratelimit
 from core.redirects import safe_next
 
 from . import intents
-from .models import User, normalize_email, validate_timezone
+from .models import User, known_timezones, normalize_email, validate_timezone
 
 TOO_MANY = "Too many attempts. Please wait an hour before asking for another link."
 
@@ -55,7 +54,7 @@ class TimeZoneField(forms.CharField):
 
     @staticmethod
     def choices() -> list[str]:
-        return sorted(zoneinfo.available_timezones())
+        return sorted(known_timezones())
 
 
 class _LinkRequestForm(forms.Form):

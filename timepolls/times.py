@@ -19,12 +19,14 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.models import known_timezones
+
 MAX_TIMES = 100
 MAX_AHEAD = timedelta(days=3 * 365)
 
 
 def get_zone(name: str) -> zoneinfo.ZoneInfo:
-    if not name or name not in zoneinfo.available_timezones():
+    if not name or name not in known_timezones():
         raise ValidationError(
             "“%(zone)s” is not a known time zone.", params={"zone": name}
         )
