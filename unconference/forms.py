@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from events.forms import LocalDateTimeField, localize
 from .models import Interest, Room, Session, Slot, Unconference, title_key
 
 MAX_SECONDS = 60
+OUTSIDE_EVENT = "A slot must lie within the event's start and end."
 WEIGHT_MAX = 100
 
 
@@ -125,8 +127,16 @@ class SlotForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         event = self.unconference.event
+        # A day's margin covers any change of UTC offset; the exact check
+        # follows. Far outside, attaching the zone would overflow (year 1).
+        earliest = event.local_start.replace(tzinfo=None) - timedelta(days=1)
+        latest = event.local_end.replace(tzinfo=None) + timedelta(days=1)
         for name in ("start", "end"):
-            if cleaned.get(name) is not None:
+            wall = cleaned.get(name)
+            if wall is not None and not earliest <= wall <= latest:
+                self.add_error(name, OUTSIDE_EVENT)
+                cleaned.pop(name, None)
+            elif wall is not None:
                 try:
                     cleaned[name] = localize(cleaned[name], event.zone)
                 except ValidationError as error:
@@ -138,7 +148,7 @@ class SlotForm(forms.ModelForm):
         if end <= start:
             self.add_error("end", "The end must be after the start.")
         elif start < event.start or end > event.end:
-            raise ValidationError("A slot must lie within the event's start and end.")
+            raise ValidationError(OUTSIDE_EVENT)
         else:
             overlap = (
                 Slot.objects.filter(
