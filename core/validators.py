@@ -12,6 +12,7 @@ CharField already, with its own message.
 from __future__ import annotations
 
 import unicodedata
+from argparse import ArgumentTypeError
 
 from django.core.exceptions import ValidationError
 
@@ -39,6 +40,20 @@ def validate_multiline_text(value: str) -> None:
             "Control characters (such as escape codes) are not allowed here.",
             code="control_characters",
         )
+
+
+def line_argument(value: str) -> str:
+    """An argparse type: a command-line argument on one line, without NUL.
+
+    A NUL byte in a slug or address reached a lookup, and PostgreSQL refuses
+    text holding NUL with a DataError (a traceback); argparse turns this error
+    into the usual one-line "error: argument ...".
+    """
+    try:
+        validate_single_line(value)
+    except ValidationError as error:
+        raise ArgumentTypeError(error.message) from None
+    return value
 
 
 def add_validators(form, validator, *names: str) -> None:

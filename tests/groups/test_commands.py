@@ -120,6 +120,25 @@ def test_create_group_refuses_control_characters(args):
     assert Group.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "command,args",
+    [
+        ("add_owner", ["rust\x00berlin", "charlie@example.org"]),
+        ("add_owner", ["rust-berlin", "charlie\x00@example.org"]),
+        ("remove_owner", ["rust\x00berlin", "charlie@example.org"]),
+        (
+            "create_group",
+            ["Name", "--slug", "ok", *OWNER, "--description-file", "a\x00"],
+        ),
+    ],
+)
+def test_group_commands_refuse_nul_bytes_in_arguments(group, charlie, command, args):
+    with pytest.raises(CommandError, match="^Error: argument .*: Control characters"):
+        run(command, *args)
+
+    assert Group.objects.count() == 1
+
+
 def test_create_group_duplicate_slug_fails(group):
     with pytest.raises(CommandError, match="exists already"):
         run(

@@ -5,7 +5,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email, validate_slug
 
 from accounts.models import User, validate_timezone
-from core.validators import validate_multiline_text, validate_single_line
+from core.validators import (
+    line_argument,
+    validate_multiline_text,
+    validate_single_line,
+)
 from groups.models import Group
 from groups.services import GroupError, group_create
 
@@ -16,22 +20,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("name", help="The group's name, e.g. 'Rust Berlin'.")
         parser.add_argument(
-            "--slug", required=True, help="Its address, e.g. rust-berlin."
+            "--slug",
+            required=True,
+            type=line_argument,
+            help="Its address, e.g. rust-berlin.",
         )
         parser.add_argument(
             "--owner",
             required=True,
+            type=line_argument,
             metavar="EMAIL",
             help="The first owner; an address without an account gets one.",
         )
         parser.add_argument(
             "--description-file",
             metavar="F",
+            type=line_argument,
             help="A Markdown file with the description.",
         )
         parser.add_argument("--location", default="", help="Where the group meets.")
         parser.add_argument(
-            "--timezone", default="UTC", metavar="TZ", help="IANA zone."
+            "--timezone",
+            default="UTC",
+            metavar="TZ",
+            type=line_argument,
+            help="IANA zone.",
         )
 
     def handle(

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.validators import line_argument
 from groups.models import Group
 from groups.services import GroupError, owner_remove
 
@@ -8,8 +9,10 @@ class Command(BaseCommand):
     help = "Make an owner a plain member again (never the last owner)."
 
     def add_arguments(self, parser):
-        parser.add_argument("slug", help="The group's slug.")
-        parser.add_argument("email", help="The owner's email address.")
+        parser.add_argument("slug", type=line_argument, help="The group's slug.")
+        parser.add_argument(
+            "email", type=line_argument, help="The owner's email address."
+        )
 
     def handle(self, *args, slug, email, **options):
         group = Group.objects.filter(slug=slug).first()

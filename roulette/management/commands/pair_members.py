@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.validators import line_argument
 from groups.models import Group
 from roulette import schedule, services
 from roulette.models import RouletteSettings, SatOut
@@ -20,10 +21,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--group", metavar="SLUG", help="Only this group.")
+        parser.add_argument(
+            "--group", metavar="SLUG", type=line_argument, help="Only this group."
+        )
         parser.add_argument(
             "--week",
             metavar="2026-W49",
+            type=line_argument,
             help="Pair this ISO week now, whatever the announcement time "
             "(it must not have started).",
         )
