@@ -45,6 +45,10 @@ class Command(BaseCommand):
     def handle(self, *args, group, week, dry_run, seed, verbosity, **options):
         now = timezone.now()
         self.verbosity = verbosity
+        if seed is not None and not 0 <= seed < 2**31:
+            # The seeds the command picks itself are in this range, and a
+            # round keeps its seed in a 64-bit column.
+            raise CommandError("--seed must be between 0 and 2147483647.")
         if week is not None:
             self._check_week(week, now=now)
         for config in self._settings(group):
