@@ -10,7 +10,7 @@ from importlib.util import find_spec
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 
@@ -29,6 +29,11 @@ class Command(BaseCommand):
             if if_empty:
                 self.stdout.write("Database has data already; demo not loaded.")
                 return
+            # The demo's groups and people would clash with what is there.
+            raise CommandError(
+                "The database has people in it already; the demo loads only into "
+                "an empty one (--if-empty skips it quietly)."
+            )
         data: dict = {}
         with transaction.atomic():
             for config in apps.get_app_configs():
