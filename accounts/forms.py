@@ -1,5 +1,4 @@
 import unicodedata
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -9,10 +8,11 @@ from django.http import HttpRequest
 
 from core import ratelimit
 from core.redirects import safe_next
+from core.validators import validate_single_line
 from notifications.addresses import validate_deliverable_email
 
 from . import intents
-from .models import User, normalize_email, validate_timezone
+from .models import User, known_timezones, normalize_email, validate_timezone
 
 TOO_MANY = "Too many attempts. Please wait an hour before asking for another link."
 
@@ -60,7 +60,7 @@ class TimeZoneField(forms.CharField):
 
     @staticmethod
     def choices() -> list[str]:
-        return sorted(zoneinfo.available_timezones())
+        return sorted(known_timezones())
 
 
 class _LinkRequestForm(forms.Form):
@@ -168,5 +168,6 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label="Token name",
         max_length=60,
+        validators=[validate_single_line],
         help_text="What the token is for, e.g. “calendar script”.",
     )

@@ -1,6 +1,28 @@
 import zoneinfo
 
+from django.core.exceptions import BadRequest
 from django.utils import timezone
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a NUL byte in the path or the query string.
+
+    PostgreSQL text cannot hold NUL, so a lookup by a slug, token or intent
+    that carries one raised DataError (a 500). Form fields refuse NUL already
+    (Django's CharField does); the address is read by views directly, so it is
+    refused here, before any view runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL byte in the request address")
+        return self.get_response(request)
 
 
 class UserTimezoneMiddleware:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,6 +40,18 @@ def dev_mailbox(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def admin_login(request: HttpRequest) -> HttpResponse:
-    """The admin has no password form: staff sign in with an emailed link too."""
+    """The admin has no password form: staff sign in with an emailed link too.
+
+    The admin sends anyone it refuses here, signed in or not. Someone signed in
+    without staff rights would go to the sign-in page, which sends signed-in
+    people on to `next`, the admin, which sends them back here: a loop. They
+    get a 403 saying what the admin is for instead.
+    """
+    user = request.user
+    if user.is_authenticated and not (user.is_active and user.is_staff):
+        raise PermissionDenied(
+            "The admin is for staff only. You are signed in, but your account "
+            "is not a staff account."
+        )
     target = safe_next(request.GET.get("next"), default=reverse("admin:index"))
     return redirect(f"{reverse('accounts:signin')}?{urlencode({'next': target})}")

@@ -1,5 +1,15 @@
+"""The event forms.
+
+An event starts and ends between a year ago and ten years from now (in the
+event's own zone). Like a poll's window, the range keeps typos such as 2062 for
+2026 out; it also keeps every time far from the years 1 and 9999, where turning
+a wall-clock time into UTC, showing it in another zone or writing the one-day
+margin of a calendar file overflows. Creating needs a start in the future, and
+past events cannot be edited, so "a year ago" only matters for ongoing ones.
+"""
+
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -7,8 +17,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.forms import TimeZoneField
+from core.validators import (
+    add_validators,
+    validate_multiline_text,
+    validate_single_line,
+)
 
 from .models import Event
+
+EARLIEST = timedelta(days=365)
+LATEST = timedelta(days=3652)
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -69,6 +87,8 @@ class EventForm(forms.ModelForm):
     def __init__(self, *args: Any, creating: bool, **kwargs: Any) -> None:
         self.creating = creating
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "title", "venue", "online_url")
+        add_validators(self, validate_multiline_text, "description")
         if self.instance.pk and not self.is_bound:
             self.initial["start"] = self.instance.local_start.replace(tzinfo=None)
             self.initial["end"] = self.instance.local_end.replace(tzinfo=None)
@@ -87,7 +107,7 @@ class EventForm(forms.ModelForm):
             wall = cleaned.get(field)
             if wall is not None:
                 try:
-                    cleaned[field] = localize(wall, zone)
+                    cleaned[field] = localize(_in_range(wall, zone, field), zone)
                 except ValidationError as error:
                     self.add_error(field, error)
         start, end = cleaned.get("start"), cleaned.get("end")
@@ -96,9 +116,32 @@ class EventForm(forms.ModelForm):
                 self.add_error("end", "The end must be after the start.")
             if self.creating and start <= timezone.now():
                 self.add_error("start", "The start must be in the future.")
-        if not cleaned.get("venue") and not cleaned.get("online_url"):
+        given = self.has_error("venue") or self.has_error("online_url")
+        if not given and not cleaned.get("venue") and not cleaned.get("online_url"):
             self.add_error("venue", "Give a venue, an online link, or both.")
         return cleaned
+
+
+def _in_range(wall: datetime, zone: zoneinfo.ZoneInfo, field: str) -> datetime:
+    """The wall-clock time if it lies in the sane range (module docstring).
+
+    Checked before the zone is attached: attaching it is what overflows.
+    """
+    now = timezone.now().astimezone(zone).replace(tzinfo=None, microsecond=0)
+    earliest, latest = now - EARLIEST, now + LATEST
+    if wall < earliest:
+        raise ValidationError(
+            "The %(field)s must be after %(bound)s.",
+            params={"field": field, "bound": earliest.strftime("%Y-%m-%d")},
+            code="too_early",
+        )
+    if wall > latest:
+        raise ValidationError(
+            "The %(field)s must be within ten years, before %(bound)s.",
+            params={"field": field, "bound": latest.strftime("%Y-%m-%d")},
+            code="too_late",
+        )
+    return wall
 
 
 class CancelForm(forms.Form):
@@ -107,6 +150,7 @@ class CancelForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
+        validators=[validate_multiline_text],
     )
 
 

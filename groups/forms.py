@@ -1,6 +1,13 @@
+from typing import Any
+
 from django import forms
 
 from accounts.forms import EmailAddressField, TimeZoneField
+from core.validators import (
+    add_validators,
+    validate_multiline_text,
+    validate_single_line,
+)
 
 from .models import Group
 
@@ -13,6 +20,11 @@ class GroupSettingsForm(forms.ModelForm):
         fields = ["name", "description", "location", "timezone"]
         labels = {"description": "Description (Markdown)", "location": "Location"}
         help_texts = {"description": "Markdown: **bold**, [links](https://…), lists."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "name", "location")
+        add_validators(self, validate_multiline_text, "description")
 
 
 class OwnerAddForm(forms.Form):

@@ -3,6 +3,11 @@ from typing import Any, cast
 
 from django import forms
 
+from core.validators import (
+    add_validators,
+    validate_multiline_text,
+    validate_single_line,
+)
 from events.models import Event
 from groups.models import Group, Membership
 from notifications.models import Topic
@@ -24,6 +29,8 @@ class MailingForm(forms.ModelForm):
 
     def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "subject")
+        add_validators(self, validate_multiline_text, "body")
         self.group = group
         event_field = cast(forms.ModelChoiceField, self.fields["event"])
         event_field.queryset = Event.objects.filter(group=group).order_by("-start")

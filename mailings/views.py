@@ -135,17 +135,22 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.POST or None, memberships=memberships, opted_out=opted_out
     )
     if request.method == "POST" and form.is_valid():
+        unwanted = []
         with transaction.atomic():
             for group_id, topic, wanted in form.choices():
-                rows = OptOut.objects.filter(
-                    user=request.user, group_id=group_id, topic=topic
-                )
                 if wanted:
-                    rows.delete()
-                else:
-                    OptOut.objects.get_or_create(
+                    OptOut.objects.filter(
                         user=request.user, group_id=group_id, topic=topic
+                    ).delete()
+                else:
+                    unwanted.append(
+                        OptOut(user=request.user, group_id=group_id, topic=topic)
                     )
+            # Two saves at once (two tabs, a double click) may both insert the
+            # same row: ON CONFLICT DO NOTHING makes the second a no-op, where
+            # get_or_create raised IntegrityError if the row was deleted again
+            # between its failed insert and its second look.
+            OptOut.objects.bulk_create(unwanted, ignore_conflicts=True)
         messages.success(request, "Your email preferences are saved.")
         return redirect("mailings:preferences")
     return render(request, "mailings/preferences.html", {"form": form})

@@ -53,7 +53,9 @@ def sendgrid_events(request):
         return HttpResponseForbidden("Missing, invalid or stale signature.\n")
     try:
         events = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # A signed body is still only as trustworthy as the key's holder, and
+        # a few hundred KB of brackets nest deeper than the decoder recurses.
         return HttpResponseBadRequest("The body is not JSON.\n")
     if not isinstance(events, list):
         return HttpResponseBadRequest("Expected a JSON array of events.\n")

@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 
 from accounts.forms import TimeZoneField
+from core.validators import add_validators, validate_single_line
 
 from .models import BLOCKS_PER_WEEK, RouletteSettings, Weekday
 
@@ -44,6 +45,10 @@ class RouletteSettingsForm(forms.ModelForm):
             "every pair, e.g. https://meet.jit.si/{room}.",
         }
         widgets = {"repeat_weeks": forms.NumberInput(attrs={"min": 1, "max": 52})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "video_link_template")
 
 
 class AvailabilityForm(forms.Form):

@@ -392,10 +392,17 @@ MATRIX = [
         "/accounts/email-preferences/",
         dict(visitor=302, outsider=200, member=200, owner=200, staff=200),
     ),
+    # The admin sends everyone it refuses to its login, which sends visitors
+    # on to sign in and tells signed-in people without staff rights "no".
     (
         "get",
         "/admin/",
         dict(visitor=302, outsider=302, member=302, owner=302, staff=200),
+    ),
+    (
+        "get",
+        "/admin/login/",
+        dict(visitor=302, outsider=403, member=403, owner=403, staff=302),
     ),
     # Coffee roulette (roulette/): member pages, owner settings, one meeting.
     (

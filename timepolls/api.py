@@ -33,6 +33,7 @@ from pydantic import AfterValidator
 
 from accounts.models import API_TOKEN_PREFIX, ApiToken, hash_token
 from core import ratelimit
+from core.validators import validate_multiline_text, validate_single_line
 from groups.models import Group
 
 from . import services
@@ -201,8 +202,18 @@ def _rate_limited(request: HttpRequest, exc: RateLimitedError) -> HttpResponse:
 
 
 def _no_control(value: str) -> str:
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
-        raise ValueError("Control characters are not allowed.")
+    try:
+        validate_multiline_text(value)
+    except ValidationError:
+        raise ValueError("Control characters are not allowed.") from None
+    return value
+
+
+def _single_line(value: str) -> str:
+    try:
+        validate_single_line(value)
+    except ValidationError:
+        raise ValueError("Control characters are not allowed.") from None
     return value
 
 
@@ -215,15 +226,16 @@ def _not_blank(value: str) -> str:
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Title = Annotated[
-    str, Field(min_length=1, max_length=200), AfterValidator(_no_control),
+    str, Field(min_length=1, max_length=200), AfterValidator(_single_line),
     AfterValidator(_not_blank),
 ]  # fmt: skip
-Line = Annotated[str, Field(max_length=300), AfterValidator(_no_control)]
+Line = Annotated[str, Field(max_length=300), AfterValidator(_single_line)]
 LongText = Annotated[str, Field(max_length=5000), AfterValidator(_no_control)]
 IsoTime = Annotated[
-    str, Field(min_length=1, max_length=80), AfterValidator(_no_control)
+    str, Field(min_length=1, max_length=80), AfterValidator(_single_line)
 ]
-Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_control)]
+Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_single_line)]
+Slug = Annotated[str, Field(max_length=60), AfterValidator(_single_line)]
 
 
 class ErrorOut(Schema):
@@ -313,7 +325,7 @@ class PollIn(Schema):
     parties: list[Line] = Field(
         [], max_length=200, description="Addresses, `Name <address>` allowed."
     )
-    group: Annotated[str, Field(max_length=60)] | None = Field(
+    group: Slug | None = Field(
         None, description="Slug of one of your groups: its members become parties."
     )
     notify: bool = Field(False, description="Email the private links at once.")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
 
 from accounts.models import ApiToken, User
 
@@ -76,3 +79,28 @@ def record(
         answers_before=before,
         answers_after=after,
     )
+
+
+def record_at_most_every(
+    window: timedelta, poll: Poll, actor: Actor, action: str, **fields
+) -> AuditEntry | None:
+    """Append one entry unless this actor logged this action within `window`.
+
+    For what a GET logs (views, uses of dead links): each request wrote a row
+    before, so anyone holding a link could grow the log without limit by
+    reloading. Two requests at the same instant may both write; that is bounded
+    by how many arrive at once, and an append-only log takes no lock for it.
+    """
+    recent = AuditEntry.objects.filter(
+        poll_id=poll.pk,
+        action=action,
+        via=actor.via,
+        actor_kind=actor.kind,
+        actor_user_id=getattr(actor.user, "pk", None),
+        actor_party_id=getattr(actor.party, "pk", None),
+        actor_token_id=getattr(actor.token, "pk", None),
+        at__gte=timezone.now() - window,
+    )
+    if recent.exists():
+        return None
+    return record(poll, actor, action, **fields)

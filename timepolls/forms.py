@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.forms import TimeZoneField
 from accounts.models import User, normalize_email
+from core.validators import validate_multiline_text, validate_single_line
 from groups.access import managed_groups
 from groups.models import Group
 from notifications.addresses import validate_deliverable_email
@@ -59,15 +60,21 @@ def parse_parties(text: str, *, tz: str) -> list[PartySpec]:
 
 
 class PollForm(_ZoneMixin, forms.Form):
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(
+        label="Title", max_length=200, validators=[validate_single_line]
+    )
     description = forms.CharField(
         label="Description (optional)",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_multiline_text],
     )
     location = forms.CharField(
-        label="Location (optional)", max_length=300, required=False
+        label="Location (optional)",
+        max_length=300,
+        required=False,
+        validators=[validate_single_line],
     )
     duration_minutes = forms.IntegerField(
         label="Duration in minutes", min_value=5, max_value=1440, initial=60
@@ -199,6 +206,7 @@ class AnswerForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_multiline_text],
     )
 
     def __init__(
@@ -286,6 +294,7 @@ class CancelForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_multiline_text],
     )
 
 
@@ -307,4 +316,5 @@ class LinkRequestForm(forms.Form):
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_multiline_text],
     )

@@ -1,8 +1,9 @@
 """Pages behind a party's private link. The link never signs anyone in.
 
 A working link shows its party's view of its poll. An expired or revoked one
-shows a page from which the party can ask the organiser for a new link; every
-such use is logged. An unknown token is a plain 404 (it names no poll).
+shows a page from which the party can ask the organiser for a new link; such
+uses are logged, like views, once an hour per party. An unknown token is a
+plain 404 (it names no poll).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from notifications.outbox import To
 
 from . import tally as tallies
 from . import times as poll_times
-from .audit import SYSTEM, Actor, record
+from .audit import SYSTEM, Actor, record, record_at_most_every
 from .calendar import invitation_ics
 from .models import (
     Answer,
@@ -43,6 +43,8 @@ from .times import format_time
 
 Action = AuditEntry.Action
 MAX_PARTIES = 200
+# What a GET logs is logged at most once per actor in this window.
+GET_LOG_WINDOW = timedelta(hours=1)
 # Emails a poll's organiser can cause per hour through notify, resend and
 # re-issue; a party can ask for a new link once per hour.
 MAIL_ACTIONS_PER_HOUR = 30
@@ -281,9 +283,13 @@ def party_link_revoke(*, party: Party, actor: Actor) -> int:
 
 
 def link_rejected(*, link: PartyLink, via: str) -> None:
-    """Log that an expired or revoked link was used (the page says so)."""
+    """Log that an expired or revoked link was used (the page says so).
+
+    Side effects: one `link_rejected` entry, at most one an hour per party.
+    """
     actor = Actor(party=link.party, via=via)
-    record(
+    record_at_most_every(
+        GET_LOG_WINDOW,
         link.party.poll,
         actor,
         Action.LINK_REJECTED,
@@ -328,8 +334,11 @@ def party_link_request(*, link: PartyLink, note: str = "") -> None:
 
 
 def poll_view(*, poll: Poll, actor: Actor) -> None:
-    """Log one view of a poll (page, private link or API detail)."""
-    record(poll, actor, Action.VIEWED)
+    """Log a view of a poll (page, private link or API detail).
+
+    Side effects: one `viewed` entry, at most one an hour per viewer.
+    """
+    record_at_most_every(GET_LOG_WINDOW, poll, actor, Action.VIEWED)
 
 
 def party_zone_set(*, party: Party, tz: str, actor: Actor) -> None:

@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from accounts.models import known_timezones
+
 MAX_TIMES = 100
 MAX_AHEAD = timedelta(days=3 * 365)
 
@@ -37,7 +39,7 @@ def format_iso(moment: datetime, zone_name: str) -> str:
 
 
 def get_zone(name: str) -> zoneinfo.ZoneInfo:
-    if not name or name not in zoneinfo.available_timezones():
+    if not name or name not in known_timezones():
         raise ValidationError(
             "“%(zone)s” is not a known time zone.", params={"zone": name}
         )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any, cast
 
 from django import forms
@@ -9,11 +10,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db.models import Model
 
+from core.validators import (
+    add_validators,
+    validate_multiline_text,
+    validate_single_line,
+)
 from events.forms import LocalDateTimeField, localize
 
 from .models import Interest, Room, Session, Slot, Unconference, title_key
 
 MAX_SECONDS = 60
+OUTSIDE_EVENT = "A slot must lie within the event's start and end."
 WEIGHT_MAX = 100
 
 
@@ -78,6 +85,7 @@ class RoomForm(forms.ModelForm):
     def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "name")
         capacity = cast(forms.IntegerField, self.fields["capacity"])
         capacity.min_value = 1
         capacity.widget.attrs["min"] = 1
@@ -111,6 +119,7 @@ class SlotForm(forms.ModelForm):
     def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "label")
         zone = unconference.event.zone
         if self.instance.pk and not self.is_bound:
             self.initial["start"] = self.instance.start.astimezone(zone).replace(
@@ -124,8 +133,16 @@ class SlotForm(forms.ModelForm):
         super().clean()
         cleaned = self.cleaned_data
         event = self.unconference.event
+        # A day's margin covers any change of UTC offset; the exact check
+        # follows. Far outside, attaching the zone would overflow (year 1).
+        earliest = event.local_start.replace(tzinfo=None) - timedelta(days=1)
+        latest = event.local_end.replace(tzinfo=None) + timedelta(days=1)
         for name in ("start", "end"):
-            if cleaned.get(name) is not None:
+            wall = cleaned.get(name)
+            if wall is not None and not earliest <= wall <= latest:
+                self.add_error(name, OUTSIDE_EVENT)
+                cleaned.pop(name, None)
+            elif wall is not None:
                 try:
                     cleaned[name] = localize(cleaned[name], event.zone)
                 except ValidationError as error:
@@ -137,7 +154,7 @@ class SlotForm(forms.ModelForm):
         if end <= start:
             self.add_error("end", "The end must be after the start.")
         elif start < event.start or end > event.end:
-            raise ValidationError("A slot must lie within the event's start and end.")
+            raise ValidationError(OUTSIDE_EVENT)
         else:
             overlap = (
                 Slot.objects.filter(
@@ -166,6 +183,8 @@ class SessionForm(forms.ModelForm):
     def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
         super().__init__(*args, **kwargs)
+        add_validators(self, validate_single_line, "title")
+        add_validators(self, validate_multiline_text, "description")
         unavailable = cast(SlotChoiceField, self.fields["unavailable_slots"])
         unavailable.queryset = Slot.objects.filter(
             unconference=unconference, is_break=False

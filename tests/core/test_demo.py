@@ -6,12 +6,15 @@ import subprocess
 import sys
 import threading
 import time
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.mail import EmailMultiAlternatives
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from groups.models import Group
 from notifications.backends import EmlFileBackend
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,3 +154,17 @@ def test_check_inbox_page_links_the_mailbox_only_in_the_demo(client, settings):
 
     assert "Open the demo mailbox" not in without.content.decode()
     assert "Open the demo mailbox" in with_debug.content.decode()
+
+
+def test_load_demo_refuses_a_database_with_people_in_it(user):
+    with pytest.raises(CommandError, match="^The database has people in it"):
+        call_command("load_demo", stdout=StringIO())
+
+    assert Group.objects.exists() is False
+
+
+def test_load_demo_if_empty_skips_a_database_with_people_in_it(user):
+    out = StringIO()
+    call_command("load_demo", "--if-empty", stdout=out)
+
+    assert out.getvalue() == "Database has data already; demo not loaded.\n"

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -157,3 +157,11 @@ def test_command_prints_one_summary_line(rows, capsys):
         "2 task_results, 2 login_tokens, 1 message_bodies"
     ]
     assert LoginToken.objects.count() == 1
+
+
+@pytest.mark.parametrize("days", ["-1", "36501", "9" * 30])
+def test_command_refuses_retention_days_out_of_range(db, days):
+    with pytest.raises(
+        CommandError, match=r"^--retention-days must be between 0 and 36500\.$"
+    ):
+        call_command("housekeeping", "--retention-days", days, "--dry-run")

@@ -87,6 +87,63 @@ def test_create_form_errors(owner_client, group, overrides, field, message):
     assert Event.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"end": "9999-12-31T23:59"}, "end"),
+        ({"start": "0001-01-01T00:00", "timezone": "Asia/Tokyo"}, "start"),
+        ({"start": "4000-01-01T10:00", "end": "4000-01-01T12:00"}, "start"),
+    ],
+)
+def test_create_form_refuses_times_beyond_the_sane_range(
+    owner_client, group, overrides, field
+):
+    response = _post(owner_client, **overrides)
+
+    [message] = response.context["form"].errors[field]
+    assert message.startswith(f"The {field} must be ")
+    assert Event.objects.count() == 0
+
+
+def test_edit_form_refuses_a_start_in_year_one(client, owner, event):
+    client.force_login(owner)
+
+    response = client.post(f"/events/{event.pk}/edit/", {
+        "title": event.title, "description": "", "timezone": "Asia/Tokyo",
+        "start": "0001-01-01T09:30", "end": event.local_end.strftime("%Y-%m-%dT%H:%M"),
+        "venue": "Town hall", "online_url": "", "capacity": "",
+    })  # fmt: skip
+
+    [message] = response.context["form"].errors["start"]
+    assert message.startswith("The start must be after ")
+    event.refresh_from_db()
+    assert event.start.year == event.end.year
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("title", "Spring\x1b[31m meetup"),
+        ("title", "Spring\nmeetup"),
+        ("venue", "Hall\x07"),
+        ("online_url", "https://meet.example.org/\x1b[0m"),
+        ("description", "Agenda\x1b[2J"),
+    ],
+)
+def test_create_form_refuses_control_characters(owner_client, group, field, value):
+    response = _post(owner_client, **{field: value})
+
+    [message] = response.context["form"].errors[field]
+    assert "not allowed" in message or message == "Enter a valid URL."
+    assert Event.objects.count() == 0
+
+
+def test_create_form_keeps_line_breaks_in_the_description(owner_client, group):
+    _post(owner_client, description="Agenda:\r\n\t- talks")
+
+    assert Event.objects.get().description == "Agenda:\r\n\t- talks"
+
+
 def test_member_cannot_create_events(client, group, member):
     client.force_login(member)
 

@@ -67,6 +67,78 @@ def test_create_group_bad_input_fails_with_one_line(args, message):
     assert Group.objects.count() == 0
 
 
+OWNER = ["--owner", "a@example.org"]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["N" * 121, "--slug", "ok", *OWNER],
+            "The name has 121 characters; it can have at most 120",
+        ),
+        (
+            ["Name", "--slug", "s" * 61, *OWNER],
+            "--slug has 61 characters; it can have at most 60",
+        ),
+        (
+            [
+                "Name",
+                "--slug",
+                "ok",
+                "--owner",
+                "a" * 64 + "@" + "b" * 60 + ".b" * 91 + ".org",
+            ],
+            "--owner has 311 characters; it can have at most 254",
+        ),
+        (
+            ["Name", "--slug", "ok", *OWNER, "--location", "L" * 201],
+            "--location has 201 characters; it can have at most 200",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_create_group_over_long_value_fails_with_one_line(args, message):
+    with pytest.raises(CommandError, match=f"^{message}\\.$"):
+        run("create_group", *args)
+
+    assert (Group.objects.count(), User.objects.count()) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["Rust\x1b[2J Berlin", "--slug", "ok", *OWNER],
+        ["Rust Berlin", "--slug", "ok", *OWNER, "--location", "Berlin\r"],
+    ],
+)
+@pytest.mark.django_db
+def test_create_group_refuses_control_characters(args):
+    with pytest.raises(CommandError, match="^Control characters"):
+        run("create_group", *args)
+
+    assert Group.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "command,args",
+    [
+        ("add_owner", ["rust\x00berlin", "charlie@example.org"]),
+        ("add_owner", ["rust-berlin", "charlie\x00@example.org"]),
+        ("remove_owner", ["rust\x00berlin", "charlie@example.org"]),
+        (
+            "create_group",
+            ["Name", "--slug", "ok", *OWNER, "--description-file", "a\x00"],
+        ),
+    ],
+)
+def test_group_commands_refuse_nul_bytes_in_arguments(group, charlie, command, args):
+    with pytest.raises(CommandError, match="^Error: argument .*: Control characters"):
+        run(command, *args)
+
+    assert Group.objects.count() == 1
+
+
 def test_create_group_duplicate_slug_fails(group):
     with pytest.raises(CommandError, match="exists already"):
         run(
@@ -125,6 +197,17 @@ def test_list_groups(group, owner, member):
     out = run("list_groups")
 
     assert out == "rust-berlin\tRust Berlin\t2 members\towners: olga@example.org\n"
+
+
+def test_list_groups_escapes_what_a_terminal_would_act_on(group, owner):
+    Group.objects.filter(pk=group.pk).update(name="Rust\x1b[2J\x07 Berlin\u202e 🦀")
+
+    out = run("list_groups")
+
+    assert out == (
+        "rust-berlin\tRust\\x1b[2J\\x07 Berlin\\u202e 🦀\t1 members\t"
+        "owners: olga@example.org\n"
+    )
 
 
 @pytest.mark.django_db

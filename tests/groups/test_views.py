@@ -173,6 +173,36 @@ def test_settings_bad_zone_shows_error(client, group, owner):
     assert group.name == "Rust Berlin"
 
 
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("name", "Rust \x1b[2JBerlin"),
+        ("location", "Berlin\nKreuzberg"),
+        ("description", "Hi\x1b]0;owned\x07"),
+    ],
+)
+def test_settings_refuse_control_characters(client, group, owner, field, value):
+    client.force_login(owner)
+    data = {"name": "Rust Berlin", "description": "", "location": "", "timezone": "UTC"}
+
+    response = client.post("/groups/rust-berlin/settings/", {**data, field: value})
+
+    [message] = response.context["form"].errors[field]
+    assert message.startswith("Control characters")
+    group.refresh_from_db()
+    assert group.timezone == "Europe/Berlin"
+
+
+def test_settings_keep_line_breaks_in_the_description(client, group, owner):
+    client.force_login(owner)
+    data = {"name": "Rust Berlin", "location": "", "timezone": "Europe/Berlin"}
+
+    client.post("/groups/rust-berlin/settings/", {**data, "description": "a\r\n\tb"})
+
+    group.refresh_from_db()
+    assert group.description == "a\r\n\tb"
+
+
 def test_owner_adds_and_removes_co_owner(client, group, owner, member):
     client.force_login(owner)
 

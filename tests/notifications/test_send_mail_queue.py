@@ -136,6 +136,8 @@ def test_command_shows_progress_on_a_terminal(settings):
         (["--batch-size", "1001"], "--batch-size must be between 1 and 1000."),
         (["--limit", "-1"], "--limit and --pause must be >= 0, --idle > 0."),
         (["--pause", "-2"], "--limit and --pause must be >= 0, --idle > 0."),
+        (["--once", "--pause", "nan"], "--pause and --idle must be finite."),
+        (["--once", "--idle", "inf"], "--pause and --idle must be finite."),
     ],
 )
 def test_command_rejects_bad_options(args, error):

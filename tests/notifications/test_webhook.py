@@ -251,3 +251,28 @@ def test_queue_suppresses_bounced_address(group):
     message = queue_bulk([], users=[person], group=group)
 
     assert message.deliveries.get().status == "suppressed"
+
+
+def _post_raw(client, signer, body: bytes):
+    headers = signer.headers(body, str(int(time.time())))
+    return client.post(URL, data=body, content_type="application/json", headers=headers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("depth", [10_000, 100_000])
+def test_webhook_deeply_nested_json_is_a_bad_request(client, signer, depth):
+    response = _post_raw(client, signer, b"[" * depth + b"]" * depth)
+
+    assert response.status_code == 400
+    assert response.content == b"The body is not JSON.\n"
+
+
+@pytest.mark.django_db
+def test_webhook_nested_values_inside_an_event_are_ignored(client, signer):
+    nested = "[" * 900 + "]" * 900
+    body = f'[{{"event": "bounce", "email": {nested}, "reason": {nested}}}]'
+
+    response = _post_raw(client, signer, body.encode())
+
+    assert response.status_code == 200
+    assert _suppressed() == []

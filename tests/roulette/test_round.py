@@ -288,7 +288,14 @@ def test_timer_run_before_announcement_does_nothing(roulette, join):
     [
         (["--week", "2026-49"], "--week must be an ISO week like 2026-W49, not “2026-49”."),
         (["--week", "2026-W47"], "2026-W47 has started already; pair a week that is still ahead."),
+        (["--week", "2026-W99"], "--week must be an ISO week like 2026-W49, not “2026-W99”."),
+        (["--week", "9999-W52"], "9999-W52 is more than a year ahead; pair a week within the next year."),
+        (["--week", "2027-W48"], "2027-W48 is more than a year ahead; pair a week within the next year."),
         (["--group", "nope"], "No group with the slug “nope”."),
+        (["--seed", "-1"], "--seed must be between 0 and 2147483647."),
+        (["--seed", "9" * 30, "--dry-run"], "--seed must be between 0 and 2147483647."),
+        (["--group", "rust\x00berlin"], "Error: argument --group: Control characters (such as tabs, line breaks or escape codes) are not allowed here."),
+        (["--week", "2026-W49\x00"], "Error: argument --week: Control characters (such as tabs, line breaks or escape codes) are not allowed here."),
         (["--group", "other"], "Coffee roulette is off for other."),
     ],
 )  # fmt: skip

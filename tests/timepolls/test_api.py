@@ -234,6 +234,27 @@ def test_create_explains_bad_input(client, bearer):
     }
 
 
+@pytest.mark.parametrize("field", ["group", "title", "location", "timezone"])
+def test_create_refuses_a_nul_character(client, bearer, field):
+    body = {**_create_body(), field: "a\u0000b"}
+
+    response = call(client, "post", "/api/v1/polls", bearer["organiser"], body)
+
+    assert response.status_code == 422
+    assert "Control characters are not allowed." in response.json()["detail"]
+    assert Poll.objects.filter(title="API poll").exists() is False
+
+
+def test_create_refuses_a_line_break_in_the_title(client, bearer):
+    body = {**_create_body(), "title": "API\npoll", "description": "two\nlines"}
+
+    response = call(client, "post", "/api/v1/polls", bearer["organiser"], body)
+
+    assert response.status_code == 422
+    assert response.json()["detail"].endswith("Control characters are not allowed.")
+    assert Poll.objects.filter(title__startswith="API").exists() is False
+
+
 def test_list_is_paginated(client, owner, bearer, poll):
     for n in range(3):
         call(

@@ -124,6 +124,38 @@ def test_rejected_link_writes_one_entry(ctx):
     ) == ["link_rejected"]
 
 
+def _count(poll, action):
+    return AuditEntry.objects.filter(poll_id=poll.pk, action=action).count()
+
+
+def test_repeated_views_through_a_link_write_one_entry_an_hour(ctx):
+    for _ in range(40):
+        ctx["client"].get(f"/p/{ctx['gus']}/")
+    within_the_hour = _count(ctx["poll"], "viewed")
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        ctx["client"].get(f"/p/{ctx['gus']}/")
+
+    assert (within_the_hour, _count(ctx["poll"], "viewed")) == (1, 2)
+
+
+def test_repeated_views_of_the_page_write_one_entry_per_person(ctx):
+    for who in ("owner", "member", "owner", "member"):
+        _as(ctx, who).get(f"/polls/{ctx['poll'].pk}/")
+
+    assert sorted(
+        AuditEntry.objects.filter(action="viewed").values_list("actor_label", flat=True)
+    ) == ["Mo Member", "Olga Owner"]
+
+
+def test_repeated_uses_of_a_dead_link_write_one_entry_an_hour(ctx):
+    with time_machine.travel(timezone.now() + timedelta(days=20)):
+        for _ in range(40):
+            ctx["client"].get(f"/p/{ctx['gus']}/")
+        ctx["client"].post(f"/p/{ctx['gus']}/answer/", _answers(ctx))
+
+    assert _count(ctx["poll"], "link_rejected") == 1
+
+
 def test_making_an_event_writes_one_entry(ctx):
     c = _agreed(ctx)
     before = AuditEntry.objects.count()

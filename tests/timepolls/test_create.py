@@ -1,3 +1,5 @@
+import pytest
+
 from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory
 from tests.mail import links_in, only_message_to, path_of
@@ -96,6 +98,24 @@ def test_bad_times_and_addresses_are_explained(client, owner):
     assert "“tomorrow at ten” is not an ISO 8601 time" in html
     assert "must be in the future" in html
     assert "Not an email address: not-an-address." in html
+    assert Poll.objects.exists() is False
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("title", "Board\x1b[5m meeting"),
+        ("title", "Board\tmeeting"),
+        ("location", "Room\x9b1"),
+    ],
+)
+def test_control_characters_are_refused(client, owner, field, value):
+    client.force_login(owner)
+
+    response = client.post("/polls/new/", _form(**{field: value}))
+
+    [message] = response.context["form"].errors[field]
+    assert message.startswith("Control characters")
     assert Poll.objects.exists() is False
 
 

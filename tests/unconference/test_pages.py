@@ -139,6 +139,27 @@ def test_bad_slots_are_refused(client, unconf, owner, offset, message):
     assert Slot.objects.filter(unconference=unconf).count() == 4
 
 
+@pytest.mark.parametrize("field", ["start", "end"])
+@pytest.mark.parametrize("far", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_slot_times_far_outside_the_event_are_refused(
+    client, unconf, owner, field, far
+):
+    event = unconf.event
+    local = (event.start + timedelta(hours=3)).astimezone(event.zone)
+    data = {
+        "start": local.strftime("%Y-%m-%dT%H:%M"),
+        "end": (local + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    client.force_login(owner)
+
+    response = client.post(_url(event, "slots/"), {**data, field: far})
+
+    assert response.context["form"].errors[field] == [
+        "A slot must lie within the event's start and end."
+    ]
+    assert Slot.objects.filter(unconference=unconf).count() == 4
+
+
 def test_owner_pins_a_session_to_a_slot_and_room(client, unconf, owner):
     session = SessionFactory(unconference=unconf)
     slot = unconf.slots.filter(is_break=False).first()

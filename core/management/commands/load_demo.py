@@ -8,7 +8,7 @@ demo by adding a `demo.py` without touching this command.
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from core.discovery import app_modules
@@ -29,6 +29,11 @@ class Command(BaseCommand):
             if if_empty:
                 self.stdout.write("Database has data already; demo not loaded.")
                 return
+            # The demo's groups and people would clash with what is there.
+            raise CommandError(
+                "The database has people in it already; the demo loads only into "
+                "an empty one (--if-empty skips it quietly)."
+            )
         data: dict[str, Any] = {}
         with transaction.atomic():
             for module in app_modules("demo"):

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User, normalize_email
+from core.validators import line_argument
 from groups.models import Group
 from groups.services import GroupError, membership_join, owner_add
 
@@ -11,8 +12,10 @@ class Command(BaseCommand):
     help = "Make a person an owner of a group (they join it if needed)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("slug", help="The group's slug.")
-        parser.add_argument("email", help="The person's email address.")
+        parser.add_argument("slug", type=line_argument, help="The group's slug.")
+        parser.add_argument(
+            "email", type=line_argument, help="The person's email address."
+        )
 
     def handle(self, *args: Any, slug: str, email: str, **options: Any) -> None:
         group = Group.objects.filter(slug=slug).first()

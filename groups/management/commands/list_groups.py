@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from core.text import printable
 from groups.models import Group, Membership
 
 
@@ -20,6 +21,6 @@ class Command(BaseCommand):
             return
         for group in groups:
             self.stdout.write(
-                f"{group.slug}\t{group.name}\t{group.member_count} members\t"
-                f"owners: {', '.join(sorted(owners.get(group.pk, [])))}"
+                f"{group.slug}\t{printable(group.name)}\t{group.member_count} "
+                f"members\towners: {', '.join(sorted(owners.get(group.pk, [])))}"
             )

@@ -4,6 +4,7 @@ The command only parses options, loops and reports; claiming, sending and
 recording outcomes live in `notifications.sender`.
 """
 
+import math
 import os
 import signal
 import threading
@@ -110,6 +111,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--batch-size must be between 1 and {sender.MAX_BATCH}."
             )
+        if not (math.isfinite(pause) and math.isfinite(idle)):
+            # nan passes every comparison below, and time.sleep() refuses it.
+            raise CommandError("--pause and --idle must be finite.")
         if limit < 0 or pause < 0 or idle <= 0:
             raise CommandError("--limit and --pause must be >= 0, --idle > 0.")
         if dry_run:

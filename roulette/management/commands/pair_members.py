@@ -1,10 +1,12 @@
 """The weekly coffee roulette run (meetings-roulette.timer starts it every hour)."""
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from core.validators import line_argument
 from groups.models import Group
 from roulette import schedule, services
 from roulette.models import RouletteSettings, SatOut
@@ -20,10 +22,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--group", metavar="SLUG", help="Only this group.")
+        parser.add_argument(
+            "--group", metavar="SLUG", type=line_argument, help="Only this group."
+        )
         parser.add_argument(
             "--week",
             metavar="2026-W49",
+            type=line_argument,
             help="Pair this ISO week now, whatever the announcement time "
             "(it must not have started).",
         )
@@ -50,17 +55,12 @@ class Command(BaseCommand):
     ) -> None:
         now = timezone.now()
         self.verbosity = verbosity
+        if seed is not None and not 0 <= seed < 2**31:
+            # The seeds the command picks itself are in this range, and a
+            # round keeps its seed in a 64-bit column.
+            raise CommandError("--seed must be between 0 and 2147483647.")
         if week is not None:
-            try:
-                week_bounds(week)
-            except ValueError as error:
-                raise CommandError(
-                    f"--week must be an ISO week like 2026-W49, not “{week}”."
-                ) from error
-            if schedule.has_started(week, now=now):
-                raise CommandError(
-                    f"{week} has started already; pair a week that is still ahead."
-                )
+            self._check_week(week, now=now)
         for config in self._settings(group):
             target = week or schedule.due_week(
                 config, tz=config.group.timezone, now=now
@@ -77,6 +77,24 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
             if report.created or report.dry_run or week or verbosity > 1:
                 self._write(report)
+
+    def _check_week(self, week: str, *, now: datetime) -> None:
+        try:
+            monday, _ = week_bounds(week)
+        except ValueError as error:
+            raise CommandError(
+                f"--week must be an ISO week like 2026-W49, not “{week}”."
+            ) from error
+        except OverflowError:
+            monday = date.max  # 9999-W52: its end is past the last date there is.
+        if monday > (now + timedelta(days=365)).date():
+            raise CommandError(
+                f"{week} is more than a year ahead; pair a week within the next year."
+            )
+        if schedule.has_started(week, now=now):
+            raise CommandError(
+                f"{week} has started already; pair a week that is still ahead."
+            )
 
     def _settings(self, slug: str | None) -> list[RouletteSettings]:
         if slug is None:
