@@ -86,6 +86,12 @@ BAD_ARGUMENTS = {
         ["--retention-days", "9" * 30, "--dry-run"],
     ],
     "load_demo": [["--nope"], []],
+    "status": [
+        ["--max-wait", "abc"],
+        ["--max-wait", "0"],
+        ["--max-heartbeat-age", "nan"],
+        ["extra"],
+    ],
     "db_worker": [
         ["--interval", "nan"],
         ["--backend", "nope"],

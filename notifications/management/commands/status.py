@@ -1,3 +1,4 @@
+import math
 import sys
 from datetime import timedelta
 from typing import Any
@@ -40,8 +41,12 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, max_heartbeat_age: float, max_wait: float, **options: Any
     ) -> None:
-        if max_heartbeat_age <= 0 or max_wait <= 0:
-            raise CommandError("--max-heartbeat-age and --max-wait must be > 0.")
+        limits = (max_heartbeat_age, max_wait)
+        if not all(math.isfinite(x) and 0 < x <= 525_600 for x in limits):
+            raise CommandError(
+                "--max-heartbeat-age and --max-wait must be minutes between 0 and "
+                "a year."
+            )
         try:
             report = status_report()
         except DatabaseError as error:
