@@ -335,6 +335,21 @@ def test_sender_sigterm_during_request_records_the_batch(child, fake_sendgrid):
     assert len(fake_sendgrid.attempts) == 1
 
 
+def _killed_after_sendgrid_took_the_batch(child, fake_sendgrid) -> list[str]:
+    """Queue 3 recipients; a sender process sends them, SendGrid takes the batch
+    and never answers, and the sender is killed (SIGKILL) while it waits."""
+    from tests.fakes.sendgrid_server import ACCEPT_HANG
+
+    emails = addresses(3)
+    queue_bulk(emails)
+    fake_sendgrid.plan([ACCEPT_HANG])
+    first = child("--once")
+    _wait_for(lambda: len(fake_sendgrid.requests) == 1)
+    first.kill()
+    first.wait()
+    return emails
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_sender_killed_after_sendgrid_took_the_batch_sends_it_once(
@@ -344,17 +359,11 @@ def test_sender_killed_after_sendgrid_took_the_batch_sends_it_once(
     then reports each recipient processed, and nothing is sent again."""
     import json
 
-    from tests.fakes.sendgrid_server import ACCEPT_HANG, WebhookSigner
+    from tests.fakes.sendgrid_server import WebhookSigner
 
     signer = WebhookSigner.generate()
     settings.SENDGRID_WEBHOOK_PUBLIC_KEY = signer.public_key
-    emails = addresses(3)
-    queue_bulk(emails)
-    fake_sendgrid.plan([ACCEPT_HANG])
-    first = child("--once")
-    _wait_for(lambda: len(fake_sendgrid.requests) == 1)
-    first.kill()
-    first.wait()
+    emails = _killed_after_sendgrid_took_the_batch(child, fake_sendgrid)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sending"}
 
     body = json.dumps(fake_sendgrid.processed_events()).encode()
@@ -383,18 +392,12 @@ def test_late_webhook_events_within_the_reconcile_window_prevent_a_resend(
     """The events come after the lease ran out but within the window: no resend."""
     import json
 
-    from tests.fakes.sendgrid_server import ACCEPT_HANG, WebhookSigner
+    from tests.fakes.sendgrid_server import WebhookSigner
 
     signer = WebhookSigner.generate()
     settings.SENDGRID_WEBHOOK_PUBLIC_KEY = signer.public_key
     settings.MAIL_RECONCILE_MINUTES = 10
-    emails = addresses(3)
-    queue_bulk(emails)
-    fake_sendgrid.plan([ACCEPT_HANG])
-    first = child("--once")
-    _wait_for(lambda: len(fake_sendgrid.requests) == 1)
-    first.kill()
-    first.wait()
+    emails = _killed_after_sendgrid_took_the_batch(child, fake_sendgrid)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=7), tick=True):
         run_sender()  # The lease ran out; the window has not.
@@ -420,16 +423,10 @@ def test_without_events_a_killed_batch_is_retried_once_after_the_window(
     child, fake_sendgrid, sendgrid, settings
 ):
     """What README promises for the bad case: one duplicate, not more."""
-    from tests.fakes.sendgrid_server import ACCEPT_HANG, WebhookSigner
+    from tests.fakes.sendgrid_server import WebhookSigner
 
     settings.SENDGRID_WEBHOOK_PUBLIC_KEY = WebhookSigner.generate().public_key
-    emails = addresses(3)
-    queue_bulk(emails)
-    fake_sendgrid.plan([ACCEPT_HANG])
-    first = child("--once")
-    _wait_for(lambda: len(fake_sendgrid.requests) == 1)
-    first.kill()
-    first.wait()
+    emails = _killed_after_sendgrid_took_the_batch(child, fake_sendgrid)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=30), tick=True):
         run_sender()
