@@ -98,8 +98,23 @@ class _LinkRequestForm(forms.Form):
 class SignUpForm(_LinkRequestForm):
     name = NameField(label="Your name")
     email = EmailAddressField(label="Email address")
+    # Optional so that a form posted without it still works; the page's script
+    # fills in the browser's zone, and an empty field means UTC.
+    timezone = TimeZoneField(
+        label="Time zone",
+        required=False,
+        help_text="Event times are shown in this zone too. "
+        "Type to search, e.g. Europe/Berlin; empty means UTC.",
+    )
 
-    field_order = ["name", "email"]
+    field_order = ["name", "email", "timezone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].widget.attrs["data-detect-timezone"] = ""
+
+    def clean_timezone(self) -> str:
+        return self.cleaned_data.get("timezone") or "UTC"
 
 
 class SignInForm(_LinkRequestForm):

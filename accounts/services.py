@@ -57,12 +57,18 @@ def signin_request(*, email: str, next_url: str = "", intent: str = "") -> None:
 
 
 def signup_request(
-    *, name: str, email: str, next_url: str = "", intent: str = ""
+    *,
+    name: str,
+    email: str,
+    timezone: str = "UTC",
+    next_url: str = "",
+    intent: str = "",
 ) -> None:
-    """Create an unverified account and email its verification link.
+    """Create an unverified account in `timezone` and email its verification link.
 
-    An address that already has an account gets a sign-in link instead, so
-    sign-up cannot be used to find out who has an account.
+    An address that already has an account gets a sign-in link instead (its
+    name and zone stay as they are), so sign-up cannot be used to find out who
+    has an account.
     Side effects: maybe a User row; a LoginToken row; one email.
     """
     minutes = settings.LOGIN_TOKEN_MINUTES
@@ -71,7 +77,7 @@ def signup_request(
         return
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email, name)
+            user = User.objects.create_user(email, name, timezone=timezone)
             raw = LoginToken.issue(
                 user=user,
                 purpose=LoginToken.Purpose.VERIFY,

@@ -58,8 +58,12 @@ def _link_request_page(
             return redirect("accounts:check_inbox")
     else:
         form = form_class(initial=_initial(request), request=request)
-    intent_text = intents.describe(form["intent"].value() or "")
-    return render(request, template, {"form": form, "intent_text": intent_text})
+    ctx = {
+        "form": form,
+        "intent_text": intents.describe(form["intent"].value() or ""),
+        "timezones": TimeZoneField.choices() if "timezone" in form.fields else [],
+    }
+    return render(request, template, ctx)
 
 
 @require_http_methods(["GET", "POST"])

@@ -104,17 +104,27 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("user")
             .order_by("created_at", "pk")[:ATTENDEES_SHOWN]
         )
-    viewer_zone = request.user.timezone if request.user.is_authenticated else None
+    viewer_zone = _viewer_zone_if_different(request, event)
     ctx = {
         "event": event,
         "membership": membership,
         "rsvp": rsvp,
         "is_owner": is_owner,
         "attendees": attendees,
-        "viewer_zone": viewer_zone if viewer_zone != event.timezone else None,
+        "viewer_zone": viewer_zone,
         "sees_online_link": _sees_online_link(rsvp, is_owner),
     }
     return render(request, "events/detail.html", ctx)
+
+
+def _viewer_zone_if_different(request: HttpRequest, event: Event) -> str | None:
+    """The viewer's zone, when its clock differs from the event's at the start."""
+    if not request.user.is_authenticated or request.user.timezone == event.timezone:
+        return None
+    viewer = event.start.astimezone(request.user.zoneinfo).utcoffset()
+    if viewer == event.start.astimezone(event.zone).utcoffset():
+        return None
+    return request.user.timezone
 
 
 @require_POST

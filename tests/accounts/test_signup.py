@@ -66,3 +66,34 @@ def test_signup_refuses_addresses_sendgrid_would_refuse(client, db, committing):
     with committing():
         ok = client.post("/accounts/signup/", {"name": "Ann", "email": "a+b@x.org"})
     assert ok.status_code == 302
+
+
+def test_signup_saves_the_time_zone_given(client, db, committing):
+    _sign_up(client, committing, "Berta", "berta@example.org", timezone="Europe/Berlin")
+
+    assert User.objects.get(email="berta@example.org").timezone == "Europe/Berlin"
+
+
+def test_signup_without_a_time_zone_gets_utc(client, db, committing):
+    _sign_up(client, committing, "Una", "una@example.org", timezone="")
+
+    assert User.objects.get(email="una@example.org").timezone == "UTC"
+
+
+def test_signup_refuses_an_unknown_time_zone(client, db, committing):
+    response = _sign_up(
+        client, committing, "Xena", "x@example.org", timezone="Mars/Olympus"
+    )
+
+    assert "timezone" in response.context["form"].errors
+    assert User.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_signup_page_offers_a_labelled_zone_field_the_browser_can_fill(client, db):
+    html = client.get("/accounts/signup/").content.decode()
+
+    assert '<label for="id_timezone">Time zone' in html
+    assert "data-detect-timezone" in html
+    assert '<datalist id="timezone-list">' in html
+    assert 'src="/static/js/timezone.js"' in html

@@ -71,8 +71,12 @@ def new_page(browser, request):
     """A factory of pages, each in its own blank browser context."""
     pages = []
 
-    def make(*, base_url: str | None = None, js: bool = True):
-        context = browser.new_context(base_url=base_url, java_script_enabled=js)
+    def make(
+        *, base_url: str | None = None, js: bool = True, timezone_id: str | None = None
+    ):
+        context = browser.new_context(
+            base_url=base_url, java_script_enabled=js, timezone_id=timezone_id
+        )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         pages.append(page)

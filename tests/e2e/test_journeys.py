@@ -63,6 +63,20 @@ def test_visitor_signs_up_joins_and_replies(page, event):
     assert Rsvp.objects.filter(event=event, user=vera).exists() is False
 
 
+def test_sign_up_takes_the_browsers_time_zone(new_page, live_server, js):
+    page = new_page(base_url=live_server.url, js=js, timezone_id="America/Sao_Paulo")
+    page.goto("/accounts/signup/")
+    zone = page.get_by_label("Time zone")
+    expect(zone).to_have_value("America/Sao_Paulo" if js else "")
+    page.get_by_label("Your name").fill("Zélia")
+    page.get_by_label("Email address").fill("zelia@example.org")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+
+    saved = User.objects.get(email="zelia@example.org").timezone
+    assert saved == ("America/Sao_Paulo" if js else "UTC")
+
+
 def _wall(dt: datetime) -> str:
     return dt.astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M")
 

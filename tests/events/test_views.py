@@ -202,6 +202,43 @@ def test_event_page_shows_wall_clock_times_of_event_and_viewer_zones(
     )
 
 
+def test_your_time_is_shown_only_when_the_offset_differs_at_that_instant(
+    client, group, member
+):
+    # Europe/Paris has Berlin's offset all year: nothing to convert.
+    start = datetime(2030, 1, 15, 18, 0, tzinfo=UTC)
+    event = EventFactory(group=group, start=start, end=start + timedelta(hours=2))
+    member.timezone = "Europe/Paris"
+    member.save()
+    client.force_login(member)
+    same = client.get(f"/events/{event.pk}/").content.decode()
+    # London is an hour behind Berlin in January.
+    member.timezone = "Europe/London"
+    member.save()
+    differs = client.get(f"/events/{event.pk}/").content.decode()
+
+    assert "Your time" not in same
+    assert (
+        "Your time: Tuesday 15 January 2030, 18:00 – 20:00 (Europe/London)" in differs
+    )
+
+
+def test_your_time_is_not_shown_when_utc_matches_the_event_zone(client, group, member):
+    # Lisbon is UTC+0 in winter: a UTC viewer sees the same wall clock.
+    start = datetime(2030, 1, 15, 18, 0, tzinfo=UTC)
+    event = EventFactory(
+        group=group,
+        start=start,
+        end=start + timedelta(hours=1),
+        timezone="Europe/Lisbon",
+    )
+    client.force_login(member)  # member.timezone is UTC
+
+    html = client.get(f"/events/{event.pk}/").content.decode()
+
+    assert "Your time" not in html
+
+
 def test_event_cards_and_emails_show_the_event_zone_time(client, group, member):
     start = datetime(2030, 7, 15, 16, 30, tzinfo=UTC)
     event = EventFactory(group=group, start=start, end=start + timedelta(hours=2))
