@@ -10,3 +10,17 @@ def printable(text: str) -> str:
     script, emoji and spaces stay as they are.
     """
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def initials(name: str) -> str:
+    """Up to two letters for an avatar: of the first and last word of `name`.
+
+    "Ada Lovelace" -> "AL", "grace" -> "G"; scripts without case (李小龍) give
+    their first character. Empty or letterless names give "?".
+    """
+    words = ["".join(ch for ch in word if ch.isalnum()) for word in name.split()]
+    words = [word for word in words if word]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+    return letters.upper()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, timedelta
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -169,3 +170,48 @@ def invitation_ics(event, *, attendee, method: str) -> bytes:
         )
     )
     return _finish(cal, [event])
+
+
+def _web_details(event) -> dict[str, str]:
+    """What the "add to calendar" links say: never the online link, which is
+    only for people attending; the event page carries it for them."""
+    return {
+        "title": event.title,
+        "details": absolute_url(event.get_absolute_url()),
+        "location": event.venue or ("Online" if event.online_url else ""),
+    }
+
+
+def google_calendar_url(event) -> str:
+    """Google Calendar's "add event" page, filled in (times in UTC)."""
+    fmt = "%Y%m%dT%H%M%SZ"
+    about = _web_details(event)
+    start, end = event.start.astimezone(UTC), event.end.astimezone(UTC)
+    query = {
+        "action": "TEMPLATE",
+        "text": about["title"],
+        "dates": f"{start:{fmt}}/{end:{fmt}}",
+        "details": about["details"],
+        "location": about["location"],
+    }
+    return "https://calendar.google.com/calendar/render?" + _query(query)
+
+
+def outlook_calendar_url(event) -> str:
+    """Outlook.com's "new event" page, filled in (times in UTC)."""
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    about = _web_details(event)
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": about["title"],
+        "startdt": f"{event.start.astimezone(UTC):{fmt}}",
+        "enddt": f"{event.end.astimezone(UTC):{fmt}}",
+        "body": about["details"],
+        "location": about["location"],
+    }
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + _query(query)
+
+
+def _query(values: dict[str, str]) -> str:
+    return urlencode({k: v for k, v in values.items() if v}, quote_via=quote)

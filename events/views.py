@@ -18,6 +18,7 @@ from django.views.decorators.http import (
 
 from accounts.http import AuthenticatedHttpRequest
 from core.csv import csv_response, csv_safe
+from core.links import absolute_url
 from groups.access import can_manage, get_group, get_group_for_owner, membership_of
 from groups.models import Group, Membership
 
@@ -104,17 +105,42 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("user")
             .order_by("created_at", "pk")[:ATTENDEES_SHOWN]
         )
-    viewer_zone = _viewer_zone_if_different(request, event)
     ctx = {
         "event": event,
         "membership": membership,
         "rsvp": rsvp,
+        "waiting_place": _waiting_place(rsvp),
         "is_owner": is_owner,
         "attendees": attendees,
-        "viewer_zone": viewer_zone,
+        "viewer_zone": _viewer_zone_if_different(request, event),
         "sees_online_link": _sees_online_link(rsvp, is_owner),
+        "map_url": _map_url(event.venue),
+        "google_url": calendar.google_calendar_url(event),
+        "outlook_url": calendar.outlook_calendar_url(event),
+        "share_url": absolute_url(event.get_absolute_url()),
     }
     return render(request, "events/detail.html", ctx)
+
+
+def _waiting_place(rsvp: Rsvp | None) -> int | None:
+    """The person's place on the waiting list (1 = next in), in the order
+    people move up (`services._promote_waitlist`)."""
+    if rsvp is None or rsvp.status != Rsvp.Status.WAITLISTED:
+        return None
+    waiting = Rsvp.objects.filter(event_id=rsvp.event_id, status=Rsvp.Status.WAITLISTED)
+    if rsvp.waitlisted_at is None:  # older rows; NULLs sort last
+        before = Q(waitlisted_at__isnull=False) | Q(pk__lt=rsvp.pk)
+    else:
+        before = Q(waitlisted_at__lt=rsvp.waitlisted_at) | Q(
+            waitlisted_at=rsvp.waitlisted_at, pk__lt=rsvp.pk
+        )
+    return waiting.filter(before).count() + 1
+
+
+def _map_url(venue: str) -> str:
+    if not venue:
+        return ""
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": venue})
 
 
 def _viewer_zone_if_different(request: HttpRequest, event: Event) -> str | None:

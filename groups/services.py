@@ -75,7 +75,7 @@ def membership_leave(*, user: User, group: Group) -> None:
         )
         if membership is None:
             return
-        if membership.is_owner and _owner_count(group) == 1:
+        if membership.is_owner and owner_count(group) == 1:
             raise GroupError(
                 "You are the only owner. Add another owner before you leave."
             )
@@ -121,5 +121,5 @@ def owner_remove(*, group: Group, email: str) -> Membership:
     return membership
 
 
-def _owner_count(group: Group) -> int:
+def owner_count(group: Group) -> int:
     return Membership.objects.filter(group=group, role=Membership.Role.OWNER).count()

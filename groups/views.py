@@ -49,7 +49,12 @@ def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             return redirect(group)
         messages.success(request, f"You left {group.name}.")
         return redirect(group)
-    return render(request, "groups/leave.html", {"group": group})
+    only_owner = bool(membership and membership.is_owner) and (
+        services.owner_count(group) == 1
+    )
+    return render(
+        request, "groups/leave.html", {"group": group, "only_owner": only_owner}
+    )
 
 
 @login_required

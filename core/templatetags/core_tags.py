@@ -1,6 +1,8 @@
 from django import template
+from django.utils.html import format_html
 
 from core.markdown import render_markdown
+from core.text import initials
 
 register = template.Library()
 
@@ -23,3 +25,20 @@ def iso_datetime(value):
     format (which prints microseconds) makes invalid HTML.
     """
     return value.isoformat(timespec="seconds") if value else ""
+
+
+AVATAR_COLOURS = 8
+
+
+@register.simple_tag
+def avatar(name: str, seed: int) -> str:
+    """An initials avatar, decorative: the name is always written next to it.
+
+    Generated here, so no third-party service learns who is on the page. The
+    colour comes from `seed` (a person's id), so it stays put when names change.
+    """
+    return format_html(
+        '<span class="avatar avatar-{}" aria-hidden="true">{}</span>',
+        int(seed) % AVATAR_COLOURS,
+        initials(name),
+    )
