@@ -2,6 +2,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 from django import forms
+from django.utils.formats import date_format
 
 from core.validators import (
     add_validators,
@@ -15,6 +16,14 @@ from notifications.models import Topic
 from .models import Mailing
 
 
+class EventChoiceField(forms.ModelChoiceField):
+    """Events named with their date, in the event's own zone."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        when = date_format(obj.local_start, "D j M Y, H:i")
+        return f"{obj.title} · {when} ({obj.timezone})"
+
+
 class MailingForm(forms.ModelForm):
     class Meta:
         model = Mailing
@@ -26,6 +35,7 @@ class MailingForm(forms.ModelForm):
             "body": "Message (Markdown)",
         }
         help_texts = {"event": "Needed for every audience except all members."}
+        field_classes = {"event": EventChoiceField}
 
     def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -75,6 +75,15 @@ def mailing_queue(*, mailing: Mailing) -> bool:
 
 def mailing_history(*, group: Group) -> list[Mailing]:
     """The group's mailings with delivery counts per status, in one query."""
+    return list(
+        _with_counts(Mailing.objects.filter(group=group, queued_at__isnull=False))
+        .select_related("author", "event")
+        .order_by("-queued_at", "-pk")
+    )
+
+
+def _with_counts(mailings: QuerySet[Mailing]) -> QuerySet[Mailing]:
+    """`n_pending`, `n_sending`, `n_sent`, `n_failed`, `n_suppressed` on each."""
     statuses = Delivery.Status
     counts = {
         f"n_{status}": Count(
@@ -90,9 +99,10 @@ def mailing_history(*, group: Group) -> list[Mailing]:
     counts["n_sending"] = Count(
         "message__deliveries", filter=Q(message__deliveries__status=statuses.SENDING)
     )
-    return list(
-        Mailing.objects.filter(group=group, queued_at__isnull=False)
-        .select_related("author", "event")
-        .annotate(**counts)
-        .order_by("-queued_at", "-pk")
-    )
+    return mailings.annotate(**counts)
+
+
+def mailing_sent(*, group: Group, pk: int) -> Mailing | None:
+    """One sent mailing of `group`, with its delivery counts; None if not sent."""
+    sent = Mailing.objects.filter(group=group, pk=pk, queued_at__isnull=False)
+    return _with_counts(sent).select_related("group", "author", "event").first()

@@ -63,8 +63,13 @@ def mailing_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
 def mailing_preview(
     request: AuthenticatedHttpRequest, slug: str, pk: int
 ) -> HttpResponse:
+    """A draft's preview with its send buttons, or a sent message with its counts."""
+    group = get_group_for_owner(request, slug)
+    sent = services.mailing_sent(group=group, pk=pk)
+    if sent is not None:
+        return render(request, "mailings/sent.html", {"group": group, "mailing": sent})
     mailing = _draft_for_owner(request, slug, pk)
-    rendered = email.render_mailing(mailing)
+    rendered = email.render_mailing(mailing, example_unsubscribe=True)
     ctx = {
         "group": mailing.group,
         "mailing": mailing,

@@ -314,7 +314,10 @@ def send_unconference_agenda(
 # --- owner mailings --------------------------------------------------------------
 
 
-def render_mailing(mailing) -> Rendered:
+def render_mailing(mailing, *, example_unsubscribe: bool = False) -> Rendered:
+    """The mailing as sent; with `example_unsubscribe` (a preview or a test,
+    which go to nobody in particular) the per-recipient unsubscribe link is
+    the preferences page instead of SendGrid's substitution token."""
     ctx = {
         "mailing": mailing,
         "group": mailing.group,
@@ -322,7 +325,15 @@ def render_mailing(mailing) -> Rendered:
         "body_html": render_markdown(mailing.body),
         "author": mailing.author.name if mailing.author else "",
     }
-    return render_email("mailing", ctx, unsubscribe=True)
+    rendered = render_email("mailing", ctx, unsubscribe=True)
+    if not example_unsubscribe:
+        return rendered
+    preferences = absolute_url(reverse("mailings:preferences"))
+    return Rendered(
+        subject=rendered.subject,
+        text=rendered.text.replace(UNSUBSCRIBE_TOKEN, preferences),
+        html=rendered.html.replace(UNSUBSCRIBE_TOKEN, preferences),
+    )
 
 
 def send_bulk_message(*, mailing, recipients: Iterable[To]) -> Message:
@@ -341,15 +352,14 @@ def send_bulk_message(*, mailing, recipients: Iterable[To]) -> Message:
 
 def send_mailing_test(*, mailing, to) -> Message:
     """The same mailing to its author only, marked as a test."""
-    rendered = render_mailing(mailing)
     # A test goes out at once, like a sign-in link, so it has no per-recipient
-    # unsubscribe link: point at the preferences page instead.
-    preferences = absolute_url(reverse("mailings:preferences"))
+    # unsubscribe link: it points at the preferences page instead.
+    rendered = render_mailing(mailing, example_unsubscribe=True)
     return queue(
         kind="mailing_test",
         subject=f"[Test] {rendered.subject}",
-        text=rendered.text.replace(UNSUBSCRIBE_TOKEN, preferences),
-        html=rendered.html.replace(UNSUBSCRIBE_TOKEN, preferences),
+        text=rendered.text,
+        html=rendered.html,
         recipients=[To(to.email, to.pk)],
         transactional=True,
     )

@@ -384,6 +384,11 @@ MATRIX = [
     ),
     (
         "get",
+        "/groups/{slug}/mailings/{mailing}/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
         "/groups/{slug}/mailings/new/",
         dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
     ),
@@ -471,6 +476,17 @@ MATRIX = [
 ]
 
 
+def _sent_mailing(group, owner):
+    from mailings.models import Mailing
+    from mailings.services import mailing_queue
+
+    mailing = Mailing.objects.create(
+        group=group, audience="members", subject="News", body="Hello", author=owner
+    )
+    mailing_queue(mailing=mailing)
+    return mailing
+
+
 @pytest.fixture
 def world(db):
     from groups.models import Group
@@ -500,6 +516,7 @@ def world(db):
         "poll": _poll(owner, member).pk,
         **unconference,
         "pairing": pairing.pk,
+        "mailing": _sent_mailing(group, owner).pk,
     }
 
 

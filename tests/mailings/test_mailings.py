@@ -274,3 +274,69 @@ def test_test_emails_are_rate_limited(client, audience, owner, committing):
 
     assert len(mail.outbox) == 10
     assert "Too many test emails. Please wait a while." in response.content.decode()
+
+
+def test_event_choices_carry_their_dates_in_the_event_zone(client, group, owner):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.factories import EventFactory
+
+    start = datetime(2030, 3, 12, 18, 0, tzinfo=UTC)
+    EventFactory(group=group, title="Async Rust night", start=start,
+                 end=start + timedelta(hours=2))  # fmt: skip
+    client.force_login(owner)
+
+    html = client.get("/groups/rust-berlin/mailings/new/").content.decode()
+
+    assert ">Async Rust night · Tue 12 Mar 2030, 19:00 (Europe/Berlin)</option>" in html
+
+
+def test_text_preview_shows_an_example_unsubscribe_link(client, audience, owner):
+    client.force_login(owner)
+    client.post(
+        "/groups/rust-berlin/mailings/new/",
+        {"audience": "members", "subject": "Hi", "body": "Hello"},
+    )
+    mailing = Mailing.objects.get()
+
+    preview = client.get(f"/groups/rust-berlin/mailings/{mailing.pk}/").content.decode()
+
+    assert "-unsubscribe_url-" not in preview
+    assert "https://meetings.test/accounts/email-preferences/" in preview
+    assert "Each recipient gets their own one-click unsubscribe link" in preview
+
+
+def test_a_sent_message_has_its_own_page(client, audience, owner, group):
+    mailing = Mailing.objects.create(
+        group=group, audience="not_replied", event=audience, subject="Coming?",
+        body="Please **reply**.", author=owner,
+    )  # fmt: skip
+    mailing_queue(mailing=mailing)
+    drain()
+    client.force_login(owner)
+
+    history = client.get("/groups/rust-berlin/mailings/").content.decode()
+    page = client.get(f"/groups/rust-berlin/mailings/{mailing.pk}/").content.decode()
+
+    assert (
+        f'<a href="/groups/rust-berlin/mailings/{mailing.pk}/">Coming?</a>' in history
+    )
+    assert "<h1>Coming?</h1>" in page
+    assert "<strong>reply</strong>" in page
+    assert "Members who have not replied to the event: Async Rust night" in page
+    assert "<dt>Sent</dt><dd>2</dd>" in page
+    assert "<dt>Failed</dt><dd>0</dd>" in page
+    assert "Send to" not in page  # no send button on a sent message
+    assert "Edit the message" not in page
+
+
+def test_a_sent_message_page_is_for_owners_only(client, audience, owner, member, group):
+    mailing = Mailing.objects.create(
+        group=group, audience="members", subject="News", body="b", author=owner
+    )
+    mailing_queue(mailing=mailing)
+    client.force_login(member)
+
+    response = client.get(f"/groups/rust-berlin/mailings/{mailing.pk}/")
+
+    assert response.status_code == 403
