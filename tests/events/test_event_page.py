@@ -201,9 +201,13 @@ def test_waiting_list_position_counts_older_rows_without_a_date_last(
 ):
     event = EventFactory(group=group, capacity=1)
     RsvpFactory(event=event)
-    RsvpFactory(event=event, status=Rsvp.Status.WAITLISTED, waitlisted_at=timezone.now())
+    RsvpFactory(
+        event=event, status=Rsvp.Status.WAITLISTED, waitlisted_at=timezone.now()
+    )
     RsvpFactory(event=event, status=Rsvp.Status.WAITLISTED, waitlisted_at=None)
-    RsvpFactory(event=event, user=member, status=Rsvp.Status.WAITLISTED, waitlisted_at=None)
+    RsvpFactory(
+        event=event, user=member, status=Rsvp.Status.WAITLISTED, waitlisted_at=None
+    )
     client.force_login(member)
 
     html = client.get(f"/events/{event.pk}/").content.decode()
