@@ -163,6 +163,9 @@ LOGIN_TOKEN_MINUTES = env("LOGIN_TOKEN_MINUTES")
 # production limits are fixed.
 LINK_REQUESTS_PER_ADDRESS = 100 if DEBUG else 5
 LINK_REQUESTS_PER_CLIENT = 1000 if DEBUG else 30
+# New addresses a group's owners may invite per day (groups/invite/): one
+# account running a group cannot make the site mail a whole address list.
+GROUP_INVITES_PER_DAY = 200
 
 # Find a time: days a party's private link works when the poll has no deadline,
 # and API requests allowed per token (or client address) per minute.

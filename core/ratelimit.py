@@ -29,8 +29,9 @@ def hashed_key(prefix: str, value: str) -> str:
     return f"{prefix}:{digest[:40]}"
 
 
-def take(key: str, *, capacity: int, period: float) -> bool:
-    """Take one token from the bucket `key`; False (and nothing taken) when empty."""
+def take(key: str, *, capacity: int, period: float, cost: int = 1) -> bool:
+    """Take `cost` tokens from the bucket `key`; False (and nothing taken) when
+    fewer are left."""
     now = timezone.now()
     rate = capacity / period
     for _ in range(2):
@@ -40,15 +41,17 @@ def take(key: str, *, capacity: int, period: float) -> bool:
                     RateLimitBucket.objects.select_for_update().filter(key=key).first()
                 )
                 if bucket is None:
+                    if cost > capacity:
+                        return False
                     RateLimitBucket.objects.create(
-                        key=key, tokens=capacity - 1, updated_at=now
+                        key=key, tokens=capacity - cost, updated_at=now
                     )
                     return True
                 elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
                 tokens = min(capacity, bucket.tokens + elapsed * rate)
-                if tokens < 1:
+                if tokens < cost:
                     return False
-                bucket.tokens = tokens - 1
+                bucket.tokens = tokens - cost
                 bucket.updated_at = now
                 bucket.save(update_fields=["tokens", "updated_at"])
                 return True
@@ -56,6 +59,15 @@ def take(key: str, *, capacity: int, period: float) -> bool:
             # Another request created the row first; read it again.
             continue
     return False
+
+
+def available(key: str, *, capacity: int, period: float) -> int:
+    """Whole tokens left in the bucket `key` now (for "N left today" messages)."""
+    bucket = RateLimitBucket.objects.filter(key=key).first()
+    if bucket is None:
+        return capacity
+    elapsed = max((timezone.now() - bucket.updated_at).total_seconds(), 0.0)
+    return int(min(capacity, bucket.tokens + elapsed * capacity / period))
 
 
 def client_ip(request) -> str:

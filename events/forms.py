@@ -162,3 +162,10 @@ class RsvpForm(forms.Form):
             ("none", "No reply"),
         ]
     )
+
+
+class ImportForm(forms.Form):
+    ics_file = forms.FileField(
+        label="Calendar file (.ics)",
+        help_text="Meetup, Luma and Google Calendar can each export one. At most 2 MB.",
+    )

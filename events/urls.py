@@ -20,6 +20,7 @@ urlpatterns = [
     path("groups/", views.group_list, name="group_list"),
     path("groups/<slug:slug>/", views.group_detail, name="group_detail"),
     path("groups/<slug:slug>/events/new/", views.event_create, name="create"),
+    path("groups/<slug:slug>/events/import/", views.event_import, name="import"),
     path("groups/<slug:slug>/calendar.ics", views.group_feed, name="group_feed"),
     path("calendar/<str:token>.ics", views.personal_feed, name="personal_feed"),
     path("calendar/regenerate/", views.feed_regenerate, name="feed_regenerate"),

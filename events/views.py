@@ -22,9 +22,9 @@ from core.links import absolute_url
 from groups.access import can_manage, get_group, get_group_for_owner, membership_of
 from groups.models import Group, Membership
 
-from . import calendar, services
+from . import calendar, importing, services
 from .access import get_event, get_event_for_owner
-from .forms import CancelForm, EventForm, RsvpForm
+from .forms import CancelForm, EventForm, ImportForm, RsvpForm
 from .models import CalendarFeed, Event, Rsvp
 
 EVENTS_PER_PAGE = 20
@@ -391,3 +391,44 @@ def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
         request, "Your calendar feed has a new address; the old one no longer works."
     )
     return redirect("accounts:profile")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Upload an .ics file, see what it holds, then import exactly that."""
+    group = get_group_for_owner(request, slug)
+    if request.method == "POST" and "payload" in request.POST:
+        found = importing.read_preview(group, request.POST["payload"])
+        if found is None:
+            messages.error(
+                request,
+                "This preview has expired or was changed. Upload the file again.",
+            )
+            return render(
+                request, "events/import.html", {"group": group, "form": ImportForm()}
+            )
+        created = importing.events_import(group=group, by=request.user, found=found)
+        messages.success(
+            request, f"Imported {created} event{'s' if created != 1 else ''}."
+        )
+        return redirect(group)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    ctx: dict[str, Any] = {"group": group, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            found, skipped = importing.read_calendar(
+                form.cleaned_data["ics_file"].read(), default_zone=group.timezone
+            )
+        except importing.CalendarFileError as error:
+            form.add_error("ics_file", str(error))
+        else:
+            here = importing.already_here(found)
+            new = [f for f in found if f.uid not in here]
+            ctx.update(
+                new=new,
+                here=[f for f in found if f.uid in here],
+                skipped=skipped,
+                payload=importing.sign_preview(group, new),
+            )
+    return render(request, "events/import.html", ctx)

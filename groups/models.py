@@ -94,3 +94,32 @@ class Membership(models.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == self.Role.OWNER
+
+
+class Invitation(models.Model):
+    """An owner invited an address to join; it joins only by pressing Join.
+
+    Kept so that an address is invited once per group (the owner sees "invited
+    before"); removed when the person joins, or deletes their account.
+    """
+
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "email"], name="invitation_unique")
+        ]
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.group}"
+
+    def get_absolute_url(self) -> str:
+        return self.group.get_absolute_url()

@@ -1,9 +1,11 @@
-from .models import Membership
+from .models import Invitation, Membership
 
 
 def forget(user) -> None:
-    """On account deletion: memberships go (owner roles with them)."""
+    """On account deletion: memberships go (owner roles with them), and so do
+    invitations of the address."""
     Membership.objects.filter(user=user).delete()
+    Invitation.objects.filter(email=user.email).delete()
 
 
 def blockers(user) -> list[str]:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User, normalize_email
+from core import ratelimit
 from core.discovery import call_hook
+from notifications import email
+from notifications.models import Suppression
+from notifications.outbox import To
 
-from .models import Group, Membership
+from .models import Group, Invitation, Membership
 
 
 class GroupError(Exception):
@@ -52,11 +59,108 @@ def group_create(
 
 
 def membership_join(*, user: User, group: Group) -> tuple[Membership, bool]:
-    """Make `user` a member (no-op if already one). Returns (membership, created)."""
+    """Make `user` a member (no-op if already one). Returns (membership, created).
+
+    Side effects: an invitation of their address to the group is done with.
+    """
     membership, created = Membership.objects.get_or_create(
         user=user, group=group, defaults={"joined_at": timezone.now()}
     )
+    if created:
+        Invitation.objects.filter(group=group, email=user.email).delete()
     return membership, created
+
+
+@dataclass
+class InviteSummary:
+    """What became of each address an owner asked to invite."""
+
+    invited: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    invited_before: list[str] = field(default_factory=list)
+    suppressed: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+
+def _invite_key(group: Group) -> str:
+    return f"group-invites:{group.pk}"
+
+
+def invites_left(*, group: Group) -> int:
+    """New addresses the group may still invite today."""
+    per_day = settings.GROUP_INVITES_PER_DAY
+    return ratelimit.available(_invite_key(group), capacity=per_day, period=86400)
+
+
+def invitations_send(
+    *,
+    group: Group,
+    inviter: User,
+    addresses: list[str],
+    invalid: list[str] | None = None,
+    note: str = "",
+) -> InviteSummary:
+    """Invite addresses to join `group`: one email each, nobody added.
+
+    Members, addresses invited to this group before and addresses that asked
+    for no email (bounces, unsubscribes) are skipped and counted. Raises
+    GroupError, inviting nobody, when the new addresses exceed what the group
+    may still invite today (GROUP_INVITES_PER_DAY).
+    Side effects: an Invitation row per new address; one bulk email (with a
+    one-click unsubscribe link) to them.
+    """
+    summary = InviteSummary(invalid=list(invalid or []))
+    members = set(
+        Membership.objects.filter(group=group, user__email__in=addresses).values_list(
+            "user__email", flat=True
+        )
+    )
+    before = set(
+        Invitation.objects.filter(group=group, email__in=addresses).values_list(
+            "email", flat=True
+        )
+    )
+    suppressed = set(
+        Suppression.objects.filter(email__in=addresses).values_list("email", flat=True)
+    )
+    for address in addresses:
+        if address in members:
+            summary.members.append(address)
+        elif address in before:
+            summary.invited_before.append(address)
+        elif address in suppressed:
+            summary.suppressed.append(address)
+        else:
+            summary.invited.append(address)
+    if not summary.invited:
+        return summary
+    per_day = settings.GROUP_INVITES_PER_DAY
+    with transaction.atomic():
+        if not ratelimit.take(
+            _invite_key(group),
+            capacity=per_day,
+            period=86400,
+            cost=len(summary.invited),
+        ):
+            left = invites_left(group=group)
+            raise GroupError(
+                f"A group can invite at most {per_day} new addresses a day; "
+                f"{left} left today. Nobody was invited."
+            )
+        Invitation.objects.bulk_create(
+            [
+                Invitation(group=group, email=a, invited_by=inviter)
+                for a in summary.invited
+            ],
+            ignore_conflicts=True,
+        )
+        email.send_group_invitation(
+            group=group,
+            inviter=inviter,
+            note=note,
+            recipients=[To(address) for address in summary.invited],
+        )
+    return summary
 
 
 def membership_leave(*, user: User, group: Group) -> None:

@@ -19,7 +19,7 @@ from core.markdown import render_markdown
 
 from . import services
 from .access import can_manage, get_group, get_group_for_member, get_group_for_owner
-from .forms import GroupSettingsForm, OwnerAddForm
+from .forms import GroupSettingsForm, InviteForm, OwnerAddForm
 from .models import Group, Membership
 
 MEMBERS_PER_PAGE = 50
@@ -165,3 +165,33 @@ def owner_remove(
     else:
         messages.success(request, f"{membership.user.name} is no longer an owner.")
     return redirect("groups:settings", slug=group.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Owners invite people by address; the summary shows what became of each."""
+    group = get_group_for_owner(request, slug)
+    form = InviteForm(request.POST or None, request.FILES or None)
+    summary = None
+    if request.method == "POST" and form.is_valid():
+        addresses, invalid = form.people()
+        try:
+            summary = services.invitations_send(
+                group=group,
+                inviter=request.user,
+                addresses=addresses,
+                invalid=invalid,
+                note=form.cleaned_data["note"],
+            )
+        except services.GroupError as error:
+            form.add_error(None, str(error))
+        else:
+            form = InviteForm()
+    ctx = {
+        "group": group,
+        "form": form,
+        "summary": summary,
+        "left": services.invites_left(group=group),
+    }
+    return render(request, "groups/invite.html", ctx)

@@ -150,6 +150,33 @@ def send_email_change_link(*, email: str, name: str, url: str, minutes: int) -> 
     )
 
 
+# --- groups ---------------------------------------------------------------------
+
+
+def send_group_invitation(
+    *, group, inviter, note: str, recipients: Iterable[To]
+) -> Message:
+    """An owner's invitation to join, to addresses that are not members.
+
+    Bulk mail, so suppressed addresses are skipped and each copy carries a
+    one-click link that stops all email from the site to that address.
+    """
+    ctx = {
+        "group": group,
+        "inviter": inviter.name,
+        "note": note,
+        "group_url": absolute_url(group.get_absolute_url()),
+    }
+    return _bulk(
+        kind="group_invitation",
+        name="group_invitation",
+        ctx=ctx,
+        recipients=recipients,
+        group=group,
+        topic="",
+    )
+
+
 # --- events ---------------------------------------------------------------------
 
 

@@ -379,6 +379,16 @@ MATRIX = [
     ),
     (
         "get",
+        "/groups/{slug}/events/import/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/groups/{slug}/invite/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
         "/groups/{slug}/mailings/",
         dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
     ),
