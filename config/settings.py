@@ -163,6 +163,9 @@ LOGIN_TOKEN_MINUTES = env("LOGIN_TOKEN_MINUTES")
 # production limits are fixed.
 LINK_REQUESTS_PER_ADDRESS = 100 if DEBUG else 5
 LINK_REQUESTS_PER_CLIENT = 1000 if DEBUG else 30
+# Address-change confirmation links one account may have sent a day (to any
+# addresses; each address also gets at most 5 an hour).
+EMAIL_CHANGES_PER_ACCOUNT = 5
 
 # Find a time: days a party's private link works when the poll has no deadline,
 # and API requests allowed per token (or client address) per minute.
