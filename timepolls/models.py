@@ -183,6 +183,7 @@ class Party(models.Model):
     # What the organiser's poll page sets for its template.
     latest_link: PartyLink | None
     has_answered: bool
+    not_emailed: str  # why the site may not email this address ("" if it may)
 
     class Meta:
         ordering = ["-is_organiser", "name", "pk"]

@@ -24,7 +24,7 @@ from core.links import absolute_reverse
 from events.models import Event
 from groups.models import Group
 from notifications import email
-from notifications.outbox import To
+from notifications.outbox import To, not_emailed
 
 from . import tally as tallies
 from . import times as poll_times
@@ -67,6 +67,38 @@ class StaleVersionError(PollError):
 
 class NeedsConfirmationError(PollError):
     code = "needs_confirmation"
+
+
+@dataclass(frozen=True)
+class Notified:
+    """Whom `poll_notify` emailed, and the parties it skipped, with the reason."""
+
+    sent: list[Party]
+    skipped: list[tuple[Party, str]]
+
+    @property
+    def note(self) -> str:
+        """The skipped parties as told to the organiser ("" when none)."""
+        if not self.skipped:
+            return ""
+        return (
+            "Not emailed: "
+            + ", ".join(f"{p.name} ({why})" for p, why in self.skipped)
+            + "."
+        )
+
+
+def _mailable(parties: list[Party]) -> Notified:
+    """Split parties into those the site may email and the suppressed ones.
+
+    A party's address was typed in by the organiser; one that unsubscribed,
+    bounced or reported spam gets no link (the outbox would not send it).
+    """
+    reasons = not_emailed(p.email for p in parties)
+    return Notified(
+        sent=[p for p in parties if p.email not in reasons],
+        skipped=[(p, reasons[p.email]) for p in parties if p.email in reasons],
+    )
 
 
 @dataclass(frozen=True)
@@ -205,13 +237,14 @@ def _send_link(poll: Poll, party: Party, *, times: list[PollTime]) -> None:
 
 def poll_notify(
     *, poll: Poll, actor: Actor, party_ids: list[int] | None = None
-) -> list[Party]:
+) -> Notified:
     """Email private links: to the given parties, else to everyone not yet sent one.
 
     Each party's earlier links are revoked first (a re-issue), so one link per
-    party works at a time.
-    Side effects: PartyLink rows; one transactional email per party; one
-    `notified` audit entry.
+    party works at a time. Suppressed addresses are skipped: no link, no
+    email, and the result says why.
+    Side effects: PartyLink rows; one email per party; one `notified` audit
+    entry.
     """
     with transaction.atomic():
         poll = _lock(poll, None)
@@ -221,7 +254,10 @@ def poll_notify(
             wanted = wanted.filter(notified_at__isnull=True)
         else:
             wanted = wanted.filter(pk__in=party_ids)
-        targets = list(wanted)
+        result = _mailable(list(wanted))
+        targets = result.sent
+        if not targets and result.skipped:
+            raise PollError(result.note, code="not_emailed")
         if not targets:
             raise PollError("Every party has a link already; resend one instead.")
         _mail_budget(f"pollmail:{poll.organiser_id}")
@@ -231,32 +267,32 @@ def poll_notify(
         for party in targets:
             _send_link(poll, party, times=times)
         Party.objects.filter(pk__in=[p.pk for p in targets]).update(notified_at=now)
-        record(
-            poll,
-            actor,
-            Action.NOTIFIED,
-            detail={
-                "kind": "link",
-                "to": [p.name for p in targets],
-                "links_issued": len(targets),
-                "links_revoked": revoked,
-            },
-        )
-    return targets
+        detail = {
+            "kind": "link",
+            "to": [p.name for p in targets],
+            "links_issued": len(targets),
+            "links_revoked": revoked,
+        }
+        if result.skipped:
+            detail["not_emailed"] = [p.name for p, _ in result.skipped]
+        record(poll, actor, Action.NOTIFIED, detail=detail)
+    return result
 
 
 def party_link_reissue(*, party: Party, actor: Actor) -> None:
     """Resend one party's link: the old one is revoked, a new one emailed.
 
     Works on agreed and cancelled polls too (the party can then read the
-    outcome and the log, but not answer).
-    Side effects: a PartyLink row; one transactional email; one `link_issued`
-    audit entry.
+    outcome and the log, but not answer). A suppressed address is refused.
+    Side effects: a PartyLink row; one email; one `link_issued` audit entry.
     """
     if party.is_organiser:
         raise PollError("The organiser opens the poll signed in; no link needed.")
     with transaction.atomic():
         poll = _lock(party.poll, None)
+        mailable = _mailable([party])
+        if mailable.skipped:
+            raise PollError(mailable.note, code="not_emailed")
         _mail_budget(f"pollmail:{poll.organiser_id}")
         revoked = _revoke_links([party], reason="reissued")
         _send_link(poll, party, times=list(poll.times.all()))
@@ -728,9 +764,10 @@ def poll_delete(*, poll: Poll, actor: Actor) -> None:
 def poll_remind(*, poll: Poll) -> list[Party]:
     """Remind parties who have not answered, once per poll, with a new link.
 
-    Returns the parties reminded ([] when the poll was reminded already).
+    Returns the parties reminded ([] when the poll was reminded already);
+    suppressed addresses are skipped.
     Side effects: `reminded_at` set (the idempotency guard); links re-issued;
-    one transactional email per party; one `notified` entry.
+    one email per party; one `notified` entry.
     """
     with transaction.atomic():
         if not Poll.objects.filter(pk=poll.pk, reminded_at__isnull=True).update(
@@ -739,9 +776,10 @@ def poll_remind(*, poll: Poll) -> list[Party]:
             return []
         poll = _lock(poll, None)
         current = tallies.build(poll)
-        waiting = [
+        pending = _mailable([
             p for p in current.parties if not p.is_organiser and not current.answered(p)
-        ]
+        ])  # fmt: skip
+        waiting = pending.sent
         if not waiting:
             return []
         _revoke_links(waiting, reason="reissued")
@@ -756,12 +794,10 @@ def poll_remind(*, poll: Poll) -> list[Party]:
                 url=_link_url(raw),
                 deadline=format_time(deadline, party.timezone),
             )
-        record(
-            poll,
-            SYSTEM,
-            Action.NOTIFIED,
-            detail={"kind": "reminder", "to": [p.name for p in waiting]},
-        )
+        detail = {"kind": "reminder", "to": [p.name for p in waiting]}
+        if pending.skipped:
+            detail["not_emailed"] = [p.name for p, _ in pending.skipped]
+        record(poll, SYSTEM, Action.NOTIFIED, detail=detail)
     return waiting
 
 
