@@ -149,6 +149,7 @@ POLL_ERROR_STATUS = {
     "needs_confirmation": 409,
     "closed": 409,
     "rate_limited": 429,
+    "new_address_limit": 429,
     "not_emailed": 409,
     "invalid": 422,
 }
@@ -562,7 +563,9 @@ def _requested_times(data: PollIn) -> tuple[list[datetime], datetime | None]:
 
 @api.post("/polls", response={201: PollOut, **ERRORS}, tags=["polls"])
 def create_poll(request: ApiRequest, data: PollIn) -> Status:
-    """Propose a poll. The organiser (you) is its first party."""
+    """Propose a poll. The organiser (you) is its first party. Addresses new to
+    you (no account, on none of your polls) count against a cap over 24 hours:
+    past it, 429 with code `new_address_limit` and nothing stored."""
     actor = _person(request)
     user = actor.user
     assert user is not None  # _person refused actors without one

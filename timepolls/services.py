@@ -14,8 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, IntegerField, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import User
@@ -48,6 +51,10 @@ GET_LOG_WINDOW = timedelta(hours=1)
 # Emails a poll's organiser can cause per hour through notify, resend and
 # re-issue; a party can ask for a new link once per hour.
 MAIL_ACTIONS_PER_HOUR = 30
+# The `created` entry's count of addresses new to the organiser, and the window
+# POLL_NEW_ADDRESSES_PER_DAY applies to.
+NEW_ADDRESSES = "new_addresses"
+NEW_ADDRESS_WINDOW = timedelta(hours=24)
 
 
 class PollError(Exception):
@@ -177,8 +184,12 @@ def poll_create(
 ) -> Poll:
     """Create a poll with its times; the organiser is its first party.
 
-    Side effects: Poll, PollTime and Party rows; one `created` audit entry. No
-    email: links go out with `poll_notify`.
+    The actor is the organiser (on the page or with their API token). New
+    addresses (no account, never invited by this organiser) count against
+    POLL_NEW_ADDRESSES_PER_DAY over 24 hours; past it the poll is refused.
+    Side effects: Poll, PollTime and Party rows; one `created` audit entry,
+    which records how many addresses were new. No email: links go out with
+    `poll_notify`.
     """
     if not times:
         raise PollError("Give at least one candidate time.")
@@ -194,6 +205,9 @@ def poll_create(
         raise PollError(f"A poll can have at most {MAX_PARTIES} parties.")
     now = timezone.now()
     with transaction.atomic():
+        new = _new_addresses(organiser, list(others))
+        if new:
+            _check_new_address_cap(organiser, asked=len(new), now=now)
         poll = Poll.objects.create(
             organiser=organiser, title=title, description=description,
             location=location, duration_minutes=duration_minutes, timezone=tz,
@@ -218,9 +232,54 @@ def poll_create(
                 "times": [t.strftime("%Y-%m-%dT%H:%MZ") for t in times],
                 "parties": [p.name for p in others.values()],
                 "deadline": deadline.isoformat() if deadline else None,
+                NEW_ADDRESSES: len(new),
             },
         )
     return poll
+
+
+def _new_addresses(organiser: User, emails: list[str]) -> set[str]:
+    """The addresses without an account that the organiser has not invited yet.
+
+    "Invited" means a party on one of their polls; a deleted poll's addresses
+    are new again, and its `created` entry still counts them (see below).
+    """
+    known = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+    known.update(
+        Party.objects.filter(poll__organiser=organiser, email__in=emails)
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    return set(emails) - known
+
+
+def _check_new_address_cap(organiser: User, *, asked: int, now: datetime) -> None:
+    """Refuse `asked` new addresses that would pass the organiser's 24-hour cap.
+
+    The count comes from the append-only audit log, which outlives deleted
+    polls. The organiser's row is locked first, so two polls created at once
+    cannot both take the last places.
+    """
+    User.objects.select_for_update().filter(pk=organiser.pk).exists()
+    cap = max(settings.POLL_NEW_ADDRESSES_PER_DAY, 0)
+    used = (
+        AuditEntry.objects.filter(
+            action=Action.CREATED,
+            actor_user_id=organiser.pk,
+            at__gt=now - NEW_ADDRESS_WINDOW,
+        ).aggregate(
+            n=Sum(Cast(KeyTextTransform(NEW_ADDRESSES, "detail"), IntegerField()))
+        )["n"]
+        or 0
+    )
+    left = max(cap - used, 0)
+    if asked > left:
+        raise PollError(
+            f"You can invite at most {cap} new addresses in 24 hours (addresses "
+            "without an account that you have not invited before); "
+            f"{left} left now, and this poll has {asked}.",
+            code="new_address_limit",
+        )
 
 
 def _send_link(poll: Poll, party: Party, *, times: list[PollTime]) -> None:

@@ -72,7 +72,9 @@ def poll_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 parties=data["parties"],
             )  # fmt: skip
         except services.PollError as error:
-            form.add_error(None, str(error))
+            # Only typed-in addresses can be new ones.
+            field = "emails" if error.code == "new_address_limit" else None
+            form.add_error(field, str(error))
         else:
             messages.success(request, "The poll is created.")
             if data["send_now"]:
