@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 
 from core import ratelimit
@@ -166,9 +167,21 @@ class EmailChangeForm(forms.Form):
         email = self.cleaned_data["email"]
         if email == self.user.email:
             raise ValidationError("That is already your email address.")
-        key = ratelimit.hashed_key("email", email)
-        if not ratelimit.take(key, capacity=5, period=3600):
-            raise ValidationError(TOO_MANY, code="rate_limited")
+        per_account = settings.EMAIL_CHANGES_PER_ACCOUNT
+        # Per address, so nobody is flooded; per account, so one account cannot
+        # make the site mail address after address. A refusal by either gives
+        # back the token the other took (the block rolls back).
+        with transaction.atomic():
+            key = ratelimit.hashed_key("email", email)
+            if not ratelimit.take(key, capacity=5, period=3600):
+                raise ValidationError(TOO_MANY, code="rate_limited")
+            key = f"email-change:user:{self.user.pk}"
+            if not ratelimit.take(key, capacity=per_account, period=86400):
+                raise ValidationError(
+                    "This account has asked for too many address-change links "
+                    f"({per_account} a day). Please try again later.",
+                    code="rate_limited",
+                )
         return email
 
 

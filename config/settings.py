@@ -26,6 +26,7 @@ env = environ.Env(
     NUM_PROXIES=(int, 0),
     POLL_LINK_DAYS=(int, 14),
     API_RATE_LIMIT=(int, 120),
+    POLL_NEW_ADDRESSES_PER_DAY=(int, 100),
     RETENTION_DAYS=(int, 90),
     MAIL_RECONCILE_MINUTES=(int, 10),
 )
@@ -166,11 +167,17 @@ LINK_REQUESTS_PER_CLIENT = 1000 if DEBUG else 30
 # New addresses a group's owners may invite per day (groups/invite/): one
 # account running a group cannot make the site mail a whole address list.
 GROUP_INVITES_PER_DAY = 200
+# Address-change confirmation links one account may have sent a day (to any
+# addresses; each address also gets at most 5 an hour).
+EMAIL_CHANGES_PER_ACCOUNT = 5
 
 # Find a time: days a party's private link works when the poll has no deadline,
 # and API requests allowed per token (or client address) per minute.
 POLL_LINK_DAYS = env("POLL_LINK_DAYS")
 API_RATE_LIMIT = env("API_RATE_LIMIT")
+# Addresses without an account, not invited by them before, that one organiser
+# may add to polls in any 24 hours.
+POLL_NEW_ADDRESSES_PER_DAY = env("POLL_NEW_ADDRESSES_PER_DAY")
 
 # Days `manage.py housekeeping` keeps finished task results and the bodies of
 # delivered emails (the message and delivery rows themselves are kept).

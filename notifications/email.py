@@ -62,13 +62,22 @@ def render_email(name: str, ctx: dict, *, unsubscribe: bool = False) -> Rendered
     )
 
 
-def _transactional(
-    *, kind: str, to: str, user_id=None, rendered: Rendered, secret: str = ""
+def _to_one(
+    *,
+    kind: str,
+    to: str,
+    user_id=None,
+    rendered: Rendered,
+    secret: str = "",
+    transactional: bool = True,
 ) -> Message:
-    """Mail to one person, sent at once; `secret` is a link only they may read.
+    """Mail to one person; `secret` is a link only they may read.
 
-    The stored bodies get a placeholder where the secret link was rendered,
-    and the outbox keeps the link sealed (notifications.sealing).
+    Transactional mail (a link the person asked for) is sent at once, even to
+    a suppressed address; the rest waits for the sender, honours suppressions
+    and carries an unsubscribe link. The stored bodies get a placeholder where
+    the secret link was rendered, and the outbox keeps the link sealed
+    (notifications.sealing).
     """
     text, html = rendered.text, rendered.html
     if secret:
@@ -82,7 +91,7 @@ def _transactional(
         text=text,
         html=html,
         recipients=[To(to, user_id)],
-        transactional=True,
+        transactional=transactional,
         secret=secret,
     )
 
@@ -117,7 +126,7 @@ def _bulk(
 def send_signin_link(*, email: str, name: str, url: str, minutes: int) -> None:
     """A one-time sign-in link to an existing account."""
     ctx = {"name": name, "url": url, "minutes": minutes}
-    _transactional(
+    _to_one(
         kind="signin_link",
         to=email,
         rendered=render_email("signin_link", ctx),
@@ -128,21 +137,19 @@ def send_signin_link(*, email: str, name: str, url: str, minutes: int) -> None:
 def send_verification_link(*, email: str, name: str, url: str, minutes: int) -> None:
     """The link that confirms a new account's address and signs the person in."""
     ctx = {"name": name, "url": url, "minutes": minutes}
-    _transactional(
-        kind="verify", to=email, rendered=render_email("verify", ctx), secret=url
-    )
+    _to_one(kind="verify", to=email, rendered=render_email("verify", ctx), secret=url)
 
 
 def send_no_account(*, email: str, signup_url: str) -> None:
     """Someone asked to sign in with an address that has no account."""
     rendered = render_email("no_account", {"signup_url": signup_url})
-    _transactional(kind="no_account", to=email, rendered=rendered)
+    _to_one(kind="no_account", to=email, rendered=rendered)
 
 
 def send_email_change_link(*, email: str, name: str, url: str, minutes: int) -> None:
     """Confirms a new address before an account switches to it."""
     ctx = {"name": name, "url": url, "minutes": minutes, "new_email": email}
-    _transactional(
+    _to_one(
         kind="email_change",
         to=email,
         rendered=render_email("email_change", ctx),
@@ -402,7 +409,12 @@ def _timepoll_ctx(poll) -> dict:
 def send_timepoll_link(
     *, email: str, name: str, poll, url: str, expires: str, times: list[str]
 ) -> Message:
-    """A party's private link to a poll (transactional: it is their only key)."""
+    """A party's private link to a poll.
+
+    Not transactional: the organiser typed the address in and its owner asked
+    for nothing, so a suppressed address gets none and every one carries the
+    one-click "stop emails from this site" link.
+    """
     ctx = {
         **_timepoll_ctx(poll),
         "name": name,
@@ -410,24 +422,29 @@ def send_timepoll_link(
         "expires": expires,
         "times": times,
     }
-    return _transactional(
+    return _to_one(
         kind="timepoll_link",
         to=email,
-        rendered=render_email("timepoll_link", ctx),
+        rendered=render_email("timepoll_link", ctx, unsubscribe=True),
         secret=url,
+        transactional=False,
     )
 
 
 def send_timepoll_reminder(
     *, email: str, name: str, poll, url: str, deadline: str
 ) -> Message:
-    """The day before the deadline, to a party who has not answered: a new link."""
+    """The day before the deadline, to a party who has not answered: a new link.
+
+    Not transactional, like `send_timepoll_link`.
+    """
     ctx = {**_timepoll_ctx(poll), "name": name, "url": url, "deadline": deadline}
-    return _transactional(
+    return _to_one(
         kind="timepoll_reminder",
         to=email,
-        rendered=render_email("timepoll_reminder", ctx),
+        rendered=render_email("timepoll_reminder", ctx, unsubscribe=True),
         secret=url,
+        transactional=False,
     )
 
 

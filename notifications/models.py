@@ -136,6 +136,13 @@ class Suppression(models.Model):
     def __str__(self) -> str:
         return f"{self.email} ({self.reason})"
 
+    @classmethod
+    def why_not_emailed(cls, reason: str) -> str:
+        """The reason as told to someone who typed the address in (an organiser)."""
+        if reason in (cls.Reason.UNSUBSCRIBE, cls.Reason.SPAMREPORT):
+            return "this address asked for no email from this site"
+        return "email to this address could not be delivered"
+
 
 class WebhookEvent(models.Model):
     """SendGrid event ids already processed, so a redelivered event counts once."""

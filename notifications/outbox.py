@@ -44,7 +44,7 @@ def queue(
     """Store one message for many recipients; returns the Message.
 
     `secret` is the link that the bodies' `sealing.PLACEHOLDER` stands for
-    (transactional mail to one person); it is stored sealed, never in clear.
+    (mail to one person); it is stored sealed, never in clear.
 
     Side effects: Message and Delivery rows; for transactional mail, a delivery
     attempt once the surrounding transaction commits.
@@ -68,6 +68,10 @@ def queue(
     _insert_deliveries(message, unique)
     if not transactional:
         _suppress_blocked(message, group=group, topic=topic)
+        pending = message.deliveries.filter(status=Delivery.Status.PENDING)
+        if secret and not pending.exists():
+            # Nobody will be sent the link: do not keep it, even sealed.
+            Message.objects.filter(pk=message.pk).update(secret="")
     if transactional:
         transaction.on_commit(lambda: _deliver_now(message.pk))
     return message
@@ -123,6 +127,19 @@ def _suppress_blocked(message: Message, *, group, topic: str) -> None:
     if group is not None and topic:
         opted_out = OptOut.objects.filter(group=group, topic=topic).values("user_id")
         rows.filter(user_id__in=opted_out).update(status=Delivery.Status.SUPPRESSED)
+
+
+def not_emailed(emails: Iterable[str]) -> dict[str, str]:
+    """The suppressed addresses among `emails`, each with why it gets no email.
+
+    For a sender who typed addresses in (a poll's organiser): such an address
+    gets sign-in links it asks for, and nothing else.
+    """
+    rows = Suppression.objects.filter(email__in={e.lower() for e in emails})
+    return {
+        email: Suppression.why_not_emailed(reason)
+        for email, reason in rows.values_list("email", "reason")
+    }
 
 
 def _deliver_now(message_id: int) -> None:

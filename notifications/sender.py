@@ -174,6 +174,8 @@ def send_batch(rows: list[Delivery]) -> Tally:
             tally.suppressed += len(blocked)
             rows = [r for r in rows if r.pk not in blocked]
     if not rows:
+        if message.secret:
+            _forget_secret_when_settled(message)
         return tally
     if message.secret:
         try:

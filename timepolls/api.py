@@ -35,6 +35,7 @@ from accounts.models import API_TOKEN_PREFIX, ApiToken, hash_token
 from core import ratelimit
 from core.validators import validate_multiline_text, validate_single_line
 from groups.models import Group
+from notifications.outbox import not_emailed
 
 from . import services
 from . import tally as tallies
@@ -148,6 +149,8 @@ POLL_ERROR_STATUS = {
     "needs_confirmation": 409,
     "closed": 409,
     "rate_limited": 429,
+    "new_address_limit": 429,
+    "not_emailed": 409,
     "invalid": 422,
 }
 
@@ -262,6 +265,11 @@ class PartyOut(Schema):
     answered: bool
     comment: str
     email: str | None = Field(None, description="Shown to the organiser only.")
+    not_emailed: str | None = Field(
+        None,
+        description="Organiser only: why the site sends this address no email "
+        "(it unsubscribed, reported spam or bounced); null when it may.",
+    )
 
 
 class PollOut(Schema):
@@ -430,6 +438,11 @@ def _poll_out(access: PollAccess) -> dict[str, Any]:
     zone = party.timezone if party else poll.timezone
     current = tallies.build(poll)
     mine = current.answers.get(party.pk, {}) if party else {}
+    reasons = (
+        not_emailed(p.email for p in current.parties if not p.is_organiser)
+        if access.is_organiser
+        else {}
+    )
     return {
         **{
             f: getattr(poll, f)
@@ -458,6 +471,7 @@ def _poll_out(access: PollAccess) -> dict[str, Any]:
                 "answered": current.answered(p),
                 "comment": p.comment,
                 "email": p.email if access.is_organiser else None,
+                "not_emailed": reasons.get(p.email),
             }  # fmt: skip
             for p in current.parties
         ],
@@ -549,7 +563,9 @@ def _requested_times(data: PollIn) -> tuple[list[datetime], datetime | None]:
 
 @api.post("/polls", response={201: PollOut, **ERRORS}, tags=["polls"])
 def create_poll(request: ApiRequest, data: PollIn) -> Status:
-    """Propose a poll. The organiser (you) is its first party."""
+    """Propose a poll. The organiser (you) is its first party. Addresses new to
+    you (no account, on none of your polls) count against a cap over 24 hours:
+    past it, 429 with code `new_address_limit` and nothing stored."""
     actor = _person(request)
     user = actor.user
     assert user is not None  # _person refused actors without one

@@ -183,6 +183,7 @@ class Party(models.Model):
     # What the organiser's poll page sets for its template.
     latest_link: PartyLink | None
     has_answered: bool
+    not_emailed: str  # why the site may not email this address ("" if it may)
 
     class Meta:
         ordering = ["-is_organiser", "name", "pk"]
@@ -360,7 +361,16 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["poll_id", "-at"])]
+        indexes = [
+            models.Index(fields=["poll_id", "-at"]),
+            # An organiser's polls of the last 24 hours, for the cap on new
+            # addresses (timepolls.services.poll_create).
+            models.Index(
+                fields=["actor_user_id", "at"],
+                name="audit_created_by_idx",
+                condition=Q(action="created"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.get_action_display()} ({self.poll_title})"

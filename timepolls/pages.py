@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from accounts.forms import TimeZoneField
 from accounts.models import User
+from notifications.outbox import not_emailed
 
 from . import services
 from . import tally as tallies
@@ -114,14 +115,18 @@ def _organiser_context(
     latest: dict[int, PartyLink] = {}
     for link in PartyLink.objects.filter(party__poll=poll).order_by("-created_at"):
         latest.setdefault(link.party_id, link)
+    reasons = not_emailed(p.email for p in current.parties if not p.is_organiser)
     for party in current.parties:
         party.latest_link = latest.get(party.pk)
         party.has_answered = current.answered(party)
+        party.not_emailed = "" if party.is_organiser else reasons.get(party.email, "")
     version = {"version": poll.version}
     ctx = {
         "parties": current.parties,
         "unnotified": sum(
-            1 for p in current.parties if not p.is_organiser and not p.notified_at
+            1
+            for p in current.parties
+            if not p.is_organiser and not p.notified_at and not p.not_emailed
         ),
         "cancel_form": forms.get("cancel_form") or CancelForm(initial=version),
     }

@@ -14,8 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, IntegerField, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +27,7 @@ from core.links import absolute_reverse
 from events.models import Event
 from groups.models import Group
 from notifications import email
-from notifications.outbox import To
+from notifications.outbox import To, not_emailed
 
 from . import tally as tallies
 from . import times as poll_times
@@ -48,6 +51,10 @@ GET_LOG_WINDOW = timedelta(hours=1)
 # Emails a poll's organiser can cause per hour through notify, resend and
 # re-issue; a party can ask for a new link once per hour.
 MAIL_ACTIONS_PER_HOUR = 30
+# The `created` entry's count of addresses new to the organiser, and the window
+# POLL_NEW_ADDRESSES_PER_DAY applies to.
+NEW_ADDRESSES = "new_addresses"
+NEW_ADDRESS_WINDOW = timedelta(hours=24)
 
 
 class PollError(Exception):
@@ -67,6 +74,38 @@ class StaleVersionError(PollError):
 
 class NeedsConfirmationError(PollError):
     code = "needs_confirmation"
+
+
+@dataclass(frozen=True)
+class Notified:
+    """Whom `poll_notify` emailed, and the parties it skipped, with the reason."""
+
+    sent: list[Party]
+    skipped: list[tuple[Party, str]]
+
+    @property
+    def note(self) -> str:
+        """The skipped parties as told to the organiser ("" when none)."""
+        if not self.skipped:
+            return ""
+        return (
+            "Not emailed: "
+            + ", ".join(f"{p.name} ({why})" for p, why in self.skipped)
+            + "."
+        )
+
+
+def _mailable(parties: list[Party]) -> Notified:
+    """Split parties into those the site may email and the suppressed ones.
+
+    A party's address was typed in by the organiser; one that unsubscribed,
+    bounced or reported spam gets no link (the outbox would not send it).
+    """
+    reasons = not_emailed(p.email for p in parties)
+    return Notified(
+        sent=[p for p in parties if p.email not in reasons],
+        skipped=[(p, reasons[p.email]) for p in parties if p.email in reasons],
+    )
 
 
 @dataclass(frozen=True)
@@ -145,8 +184,12 @@ def poll_create(
 ) -> Poll:
     """Create a poll with its times; the organiser is its first party.
 
-    Side effects: Poll, PollTime and Party rows; one `created` audit entry. No
-    email: links go out with `poll_notify`.
+    The actor is the organiser (on the page or with their API token). New
+    addresses (no account, never invited by this organiser) count against
+    POLL_NEW_ADDRESSES_PER_DAY over 24 hours; past it the poll is refused.
+    Side effects: Poll, PollTime and Party rows; one `created` audit entry,
+    which records how many addresses were new. No email: links go out with
+    `poll_notify`.
     """
     if not times:
         raise PollError("Give at least one candidate time.")
@@ -162,6 +205,9 @@ def poll_create(
         raise PollError(f"A poll can have at most {MAX_PARTIES} parties.")
     now = timezone.now()
     with transaction.atomic():
+        new = _new_addresses(organiser, list(others))
+        if new:
+            _check_new_address_cap(organiser, asked=len(new), now=now)
         poll = Poll.objects.create(
             organiser=organiser, title=title, description=description,
             location=location, duration_minutes=duration_minutes, timezone=tz,
@@ -186,9 +232,54 @@ def poll_create(
                 "times": [t.strftime("%Y-%m-%dT%H:%MZ") for t in times],
                 "parties": [p.name for p in others.values()],
                 "deadline": deadline.isoformat() if deadline else None,
+                NEW_ADDRESSES: len(new),
             },
         )
     return poll
+
+
+def _new_addresses(organiser: User, emails: list[str]) -> set[str]:
+    """The addresses without an account that the organiser has not invited yet.
+
+    "Invited" means a party on one of their polls; a deleted poll's addresses
+    are new again, and its `created` entry still counts them (see below).
+    """
+    known = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+    known.update(
+        Party.objects.filter(poll__organiser=organiser, email__in=emails)
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    return set(emails) - known
+
+
+def _check_new_address_cap(organiser: User, *, asked: int, now: datetime) -> None:
+    """Refuse `asked` new addresses that would pass the organiser's 24-hour cap.
+
+    The count comes from the append-only audit log, which outlives deleted
+    polls. The organiser's row is locked first, so two polls created at once
+    cannot both take the last places.
+    """
+    User.objects.select_for_update().filter(pk=organiser.pk).exists()
+    cap = max(settings.POLL_NEW_ADDRESSES_PER_DAY, 0)
+    used = (
+        AuditEntry.objects.filter(
+            action=Action.CREATED,
+            actor_user_id=organiser.pk,
+            at__gt=now - NEW_ADDRESS_WINDOW,
+        ).aggregate(
+            n=Sum(Cast(KeyTextTransform(NEW_ADDRESSES, "detail"), IntegerField()))
+        )["n"]
+        or 0
+    )
+    left = max(cap - used, 0)
+    if asked > left:
+        raise PollError(
+            f"You can invite at most {cap} new addresses in 24 hours (addresses "
+            "without an account that you have not invited before); "
+            f"{left} left now, and this poll has {asked}.",
+            code="new_address_limit",
+        )
 
 
 def _send_link(poll: Poll, party: Party, *, times: list[PollTime]) -> None:
@@ -205,13 +296,14 @@ def _send_link(poll: Poll, party: Party, *, times: list[PollTime]) -> None:
 
 def poll_notify(
     *, poll: Poll, actor: Actor, party_ids: list[int] | None = None
-) -> list[Party]:
+) -> Notified:
     """Email private links: to the given parties, else to everyone not yet sent one.
 
     Each party's earlier links are revoked first (a re-issue), so one link per
-    party works at a time.
-    Side effects: PartyLink rows; one transactional email per party; one
-    `notified` audit entry.
+    party works at a time. Suppressed addresses are skipped: no link, no
+    email, and the result says why.
+    Side effects: PartyLink rows; one email per party; one `notified` audit
+    entry.
     """
     with transaction.atomic():
         poll = _lock(poll, None)
@@ -221,7 +313,10 @@ def poll_notify(
             wanted = wanted.filter(notified_at__isnull=True)
         else:
             wanted = wanted.filter(pk__in=party_ids)
-        targets = list(wanted)
+        result = _mailable(list(wanted))
+        targets = result.sent
+        if not targets and result.skipped:
+            raise PollError(result.note, code="not_emailed")
         if not targets:
             raise PollError("Every party has a link already; resend one instead.")
         _mail_budget(f"pollmail:{poll.organiser_id}")
@@ -231,32 +326,32 @@ def poll_notify(
         for party in targets:
             _send_link(poll, party, times=times)
         Party.objects.filter(pk__in=[p.pk for p in targets]).update(notified_at=now)
-        record(
-            poll,
-            actor,
-            Action.NOTIFIED,
-            detail={
-                "kind": "link",
-                "to": [p.name for p in targets],
-                "links_issued": len(targets),
-                "links_revoked": revoked,
-            },
-        )
-    return targets
+        detail = {
+            "kind": "link",
+            "to": [p.name for p in targets],
+            "links_issued": len(targets),
+            "links_revoked": revoked,
+        }
+        if result.skipped:
+            detail["not_emailed"] = [p.name for p, _ in result.skipped]
+        record(poll, actor, Action.NOTIFIED, detail=detail)
+    return result
 
 
 def party_link_reissue(*, party: Party, actor: Actor) -> None:
     """Resend one party's link: the old one is revoked, a new one emailed.
 
     Works on agreed and cancelled polls too (the party can then read the
-    outcome and the log, but not answer).
-    Side effects: a PartyLink row; one transactional email; one `link_issued`
-    audit entry.
+    outcome and the log, but not answer). A suppressed address is refused.
+    Side effects: a PartyLink row; one email; one `link_issued` audit entry.
     """
     if party.is_organiser:
         raise PollError("The organiser opens the poll signed in; no link needed.")
     with transaction.atomic():
         poll = _lock(party.poll, None)
+        mailable = _mailable([party])
+        if mailable.skipped:
+            raise PollError(mailable.note, code="not_emailed")
         _mail_budget(f"pollmail:{poll.organiser_id}")
         revoked = _revoke_links([party], reason="reissued")
         _send_link(poll, party, times=list(poll.times.all()))
@@ -728,9 +823,10 @@ def poll_delete(*, poll: Poll, actor: Actor) -> None:
 def poll_remind(*, poll: Poll) -> list[Party]:
     """Remind parties who have not answered, once per poll, with a new link.
 
-    Returns the parties reminded ([] when the poll was reminded already).
+    Returns the parties reminded ([] when the poll was reminded already);
+    suppressed addresses are skipped.
     Side effects: `reminded_at` set (the idempotency guard); links re-issued;
-    one transactional email per party; one `notified` entry.
+    one email per party; one `notified` entry.
     """
     with transaction.atomic():
         if not Poll.objects.filter(pk=poll.pk, reminded_at__isnull=True).update(
@@ -739,9 +835,10 @@ def poll_remind(*, poll: Poll) -> list[Party]:
             return []
         poll = _lock(poll, None)
         current = tallies.build(poll)
-        waiting = [
+        pending = _mailable([
             p for p in current.parties if not p.is_organiser and not current.answered(p)
-        ]
+        ])  # fmt: skip
+        waiting = pending.sent
         if not waiting:
             return []
         _revoke_links(waiting, reason="reissued")
@@ -756,12 +853,10 @@ def poll_remind(*, poll: Poll) -> list[Party]:
                 url=_link_url(raw),
                 deadline=format_time(deadline, party.timezone),
             )
-        record(
-            poll,
-            SYSTEM,
-            Action.NOTIFIED,
-            detail={"kind": "reminder", "to": [p.name for p in waiting]},
-        )
+        detail = {"kind": "reminder", "to": [p.name for p in waiting]}
+        if pending.skipped:
+            detail["not_emailed"] = [p.name for p, _ in pending.skipped]
+        record(poll, SYSTEM, Action.NOTIFIED, detail=detail)
     return waiting
 
 

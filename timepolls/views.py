@@ -72,16 +72,17 @@ def poll_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 parties=data["parties"],
             )  # fmt: skip
         except services.PollError as error:
-            form.add_error(None, str(error))
+            # Only typed-in addresses can be new ones.
+            field = "emails" if error.code == "new_address_limit" else None
+            form.add_error(field, str(error))
         else:
             messages.success(request, "The poll is created.")
             if data["send_now"]:
                 # The poll stands even if the links cannot go out yet; the
                 # page then offers to send them.
-                return _done(
+                return _notified(
                     request, poll,
                     lambda: services.poll_notify(poll=poll, actor=web_actor(request)),
-                    "The private links are on their way.",
                 )  # fmt: skip
             return redirect(poll)
     ctx = {"form": form, "slots_form": SlotsForm(initial=initial)}
@@ -145,6 +146,21 @@ def _done(
     return redirect(poll)
 
 
+def _notified(
+    request: HttpRequest, poll: Poll, notify: Callable[[], services.Notified]
+) -> HttpResponse:
+    """Send links; say so, and name the parties who were not emailed and why."""
+    try:
+        result = notify()
+    except services.PollError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The private links are on their way.")
+        if result.note:
+            messages.warning(request, result.note)
+    return redirect(poll)
+
+
 @login_required
 @require_POST
 def times_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -190,11 +206,10 @@ def time_remove(
 @require_POST
 def notify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
-    return _done(
+    return _notified(
         request,
         access.poll,
         lambda: services.poll_notify(poll=access.poll, actor=access.actor),
-        "The private links are on their way.",
     )
 
 

@@ -110,3 +110,52 @@ def test_delete_account_anonymises_and_signs_out(signed_in, user):
     assert (user.name, user.is_active) == ("Former member", False)
     assert User.objects.filter(email="ann@example.org").exists() is False
     assert "_auth_user_id" not in signed_in.session
+
+
+def _change_email(client, committing, address):
+    with committing():
+        return client.post("/accounts/profile/email/", {"email": address})
+
+
+def test_email_change_links_are_limited_per_account(
+    signed_in, user, committing, settings
+):
+    from django.core import mail
+
+    from accounts.models import LoginToken
+    from core import ratelimit
+    from core.models import RateLimitBucket
+
+    # The measurement: one account made the site mail 40 addresses.
+    settings.EMAIL_CHANGES_PER_ACCOUNT = 40
+    targets = [f"target{n}@example.net" for n in range(41)]
+    for address in targets[:40]:
+        _change_email(signed_in, committing, address)
+
+    response = _change_email(signed_in, committing, targets[40])
+
+    assert response.status_code == 400
+    assert response.context["email_form"].errors["email"] == [
+        "This account has asked for too many address-change links (40 a day). "
+        "Please try again later."
+    ]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(targets[:40])
+    changes = LoginToken.objects.filter(purpose=LoginToken.Purpose.EMAIL_CHANGE)
+    assert sorted(changes.values_list("new_email", flat=True)) == sorted(targets[:40])
+    # Refused whole: the 41st address's own bucket was not touched either.
+    key = ratelimit.hashed_key("email", targets[40])
+    assert RateLimitBucket.objects.filter(key=key).exists() is False
+
+
+def test_email_change_default_is_five_links_per_account_a_day(
+    signed_in, user, committing
+):
+    from django.core import mail
+
+    for n in range(5):
+        _change_email(signed_in, committing, f"try{n}@example.net")
+
+    response = _change_email(signed_in, committing, "try5@example.net")
+
+    assert "too many address-change links (5 a day)" in response.content.decode()
+    assert [m.to for m in mail.outbox] == [[f"try{n}@example.net"] for n in range(5)]

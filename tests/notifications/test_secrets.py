@@ -101,3 +101,34 @@ def test_sendgrid_gets_the_link_and_the_database_keeps_none(user, sendgrid):
     assert "-private_link-" not in text
     assert secret not in before and secret not in database_text()
     assert Message.objects.get().secret == ""
+
+
+def test_a_link_queued_for_a_suppressed_address_is_not_kept(user):
+    from notifications import email
+    from notifications.models import Suppression
+
+    Suppression.objects.create(email="guest@example.net", reason="bounce")
+    poll = PollFactory(organiser=user)
+
+    # As if the poll page had not seen the suppression yet.
+    email.send_timepoll_link(
+        email="guest@example.net", name="Guest", poll=poll,
+        url="https://meetings.test/p/a-secret-token-of-some-length/",
+        expires="Friday", times=[],
+    )  # fmt: skip
+
+    assert Delivery.objects.get().status == Delivery.Status.SUPPRESSED
+    assert Message.objects.get().secret == ""
+
+
+def test_a_link_suppressed_after_queueing_is_forgotten_by_the_sender(user):
+    from notifications.models import Suppression
+
+    poll_link(user)
+    Suppression.objects.create(email="guest@example.net", reason="unsubscribe")
+
+    run_sender()
+
+    assert mail.outbox == []
+    assert Delivery.objects.get().status == Delivery.Status.SUPPRESSED
+    assert Message.objects.get().secret == ""

@@ -217,8 +217,12 @@ def test_create_with_slots_and_notify(client, owner, bearer, committing):
         f"{day}T10:00+00:00",
         f"{day}T10:30+00:00",
     ]
-    from django.core import mail
+    from io import StringIO
 
+    from django.core import mail
+    from django.core.management import call_command
+
+    call_command("send_mail_queue", "--once", stdout=StringIO())
     assert [m.to for m in mail.outbox] == [["zed@example.net"]]
 
 

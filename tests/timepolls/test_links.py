@@ -1,6 +1,8 @@
 from datetime import timedelta
+from io import StringIO
 
 import time_machine
+from django.core.management import call_command
 from django.utils import timezone
 
 from tests.mail import links_in, only_message_to, path_of
@@ -109,13 +111,13 @@ def test_answer_through_an_expired_link_is_refused(client, poll, gus_link, times
 
 
 def test_resend_revokes_the_old_link_so_replaying_it_fails(
-    client, poll, parties, owner, committing
+    client, poll, parties, owner
 ):
     old_link, old = PartyLink.issue(party=parties["gus"])
     client.force_login(owner)
 
-    with committing():
-        client.post(f"/polls/{poll.pk}/parties/{parties['gus'].pk}/resend/")
+    client.post(f"/polls/{poll.pk}/parties/{parties['gus'].pk}/resend/")
+    call_command("send_mail_queue", "--once", stdout=StringIO())
     client.logout()
 
     new = path_of(links_in(only_message_to("gus@example.net"))[0])
@@ -159,10 +161,7 @@ def test_party_with_a_dead_link_asks_the_organiser_once_an_hour(
 
 
 def test_link_request_mails_the_organiser(client, poll, parties, owner):
-    from io import StringIO
-
     from django.core import mail
-    from django.core.management import call_command
 
     _, raw = PartyLink.issue(party=parties["gus"])
     services.party_link_revoke(party=parties["gus"], actor=Actor(user=owner))
