@@ -51,7 +51,7 @@ class InviteForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="One per line; a name may come with it, e.g. "
-        "“Ada Lovelace <ada@example.org>” or “ada@example.org, Ada Lovelace”.",
+        "“Ada Lovelace &lt;ada@example.org&gt;” or “ada@example.org, Ada Lovelace”.",
     )
     csv_file = forms.FileField(
         label="Or a CSV file",
