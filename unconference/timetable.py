@@ -17,6 +17,7 @@ from .models import Room, ScheduleRun, Session, Slot
 
 @dataclass(frozen=True)
 class Cell:
+    room: Room
     session: Session | None
     attendance: float | None
     over: bool
@@ -46,6 +47,7 @@ def grid(
                 expected = run.attendance.get(str(s)) if s is not None else None
                 cells.append(
                     Cell(
+                        room=room,
                         session=None if s is None else sessions.get(s),
                         attendance=expected,
                         over=expected is not None and expected > room.capacity,

@@ -136,7 +136,24 @@ def _axe_problems(viewer, label: str, path: str, response) -> list[str]:
     viewer.page.emulate_media(color_scheme="dark")
     dark = axe_violations(viewer.page, rules=["color-contrast"])
     viewer.page.emulate_media(color_scheme="light")
-    return problems + [f"{label}: axe (dark theme): {v}" for v in dark]
+    problems += [f"{label}: axe (dark theme): {v}" for v in dark]
+    return problems + [f"{label}: {p}" for p in _sideways_on_a_phone(viewer.page)]
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _sideways_on_a_phone(page) -> list[str]:
+    """The page must not scroll sideways at 390 px (tables scroll in their box)."""
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        width = page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        page.set_viewport_size(desktop)
+    if width > PHONE["width"]:
+        return [f"scrolls sideways on a phone: {width} px of content in 390 px"]
+    return []
 
 
 def _pages_to_check(client, world):  # noqa: F811

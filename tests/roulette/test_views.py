@@ -42,6 +42,23 @@ def test_member_page_draws_the_grid_with_named_checkboxes(client, roulette, memb
     assert '<button type="submit">Take part in coffee roulette</button>' in html
 
 
+def test_pairings_come_before_the_grid_which_folds_once_filled(
+    client, roulette, member
+):
+    client.force_login(member)
+    empty = client.get("/groups/rust-berlin/roulette/").content.decode()
+    ParticipantFactory(
+        membership=member.memberships.get(),
+        availability=free_blocks((MON, "09:00", "11:00")),
+    )
+    filled = client.get("/groups/rust-berlin/roulette/").content.decode()
+
+    assert empty.index("Your pairings") < empty.index("When you are free")
+    assert '<details class="availability" open>' in empty
+    assert '<details class="availability">' in filled
+    assert "(4 ticked)" in filled
+
+
 def test_opt_in_with_post(client, roulette, member):
     client.force_login(member)
 

@@ -201,6 +201,15 @@ def test_timetable_shows_the_published_grid(client, unconf):
     assert '<td colspan="2">Break</td>' in html
 
 
+def test_timetable_cells_name_their_room_for_the_phone_layout(client, unconf):
+    talk = SessionFactory(unconference=unconf, title="Tokio internals")
+    _publish(unconf, [talk])
+
+    html = client.get(_url(unconf.event, "timetable/")).content.decode()
+
+    assert '<td data-room="Big hall"><a href="' in html
+
+
 def test_timetable_before_publication(client, unconf):
     html = client.get(_url(unconf.event, "timetable/")).content.decode()
 
