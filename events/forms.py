@@ -14,11 +14,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.forms import TimeZoneField
 from core.validators import (
     add_validators,
+    as_one_line,
     validate_multiline_text,
     validate_single_line,
 )
@@ -162,3 +164,79 @@ class RsvpForm(forms.Form):
             ("none", "No reply"),
         ]
     )
+
+
+SEARCH_MAX_LENGTH = 200
+
+
+class _SearchForm(forms.Form):
+    """A GET form with a "Search" box, `q`."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.SearchInput(),
+    )
+
+    def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
+        # Tabs, escapes and line breaks in a search are spaces; refused, they
+        # would be shown again in the box, which HTML cannot hold.
+        if data is not None and "q" in data:
+            data = data.copy()
+            data["q"] = as_one_line(str(data["q"]))
+        super().__init__(data, **kwargs)
+
+
+class EventSearchForm(_SearchForm):
+    """The filters of /events/, read from the address (a GET form).
+
+    Every field may be left out; `when` then means upcoming, the rest "any".
+    """
+
+    FORMATS = {"online": "Online", "in_person": "In person"}
+
+    group = forms.ChoiceField(
+        label="Group",
+        required=False,
+        error_messages={"invalid_choice": "Choose a group from the list."},
+    )
+    when = forms.ChoiceField(
+        label="When",
+        required=False,
+        choices=[("upcoming", "Upcoming"), ("past", "Past")],
+        error_messages={"invalid_choice": "Choose upcoming or past."},
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        required=False,
+        choices=[("", "Any"), *FORMATS.items()],
+        error_messages={"invalid_choice": "Choose any, online or in person."},
+    )
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        groups: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        """`groups`: the (slug, name) pairs to offer, in order."""
+        super().__init__(data, **kwargs)
+        group = self.fields["group"]
+        assert isinstance(group, forms.ChoiceField)
+        group.choices = [("", "Any group"), *groups]
+
+    def filters(self) -> dict[str, str]:
+        """The filters in use, without defaults: for page links and "Clear"."""
+        data = {k: v for k, v in self.cleaned_data.items() if v}
+        if data.get("when") == "upcoming":
+            del data["when"]
+        return data
+
+
+class GroupSearchForm(_SearchForm):
+    """The search of /groups/, read from the address (a GET form)."""
+
+    def filters(self) -> dict[str, str]:
+        return {k: v for k, v in self.cleaned_data.items() if v}
