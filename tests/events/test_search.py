@@ -64,6 +64,18 @@ def test_search_form_keeps_the_values_and_offers_to_clear_them(client, group):
     assert "<title>Past events" in html
 
 
+def test_group_menu_escapes_names_and_marks_the_choice(client, group):
+    GroupFactory(name='<b>"Bold" & co</b>', slug="bold")
+
+    html = page_of(client, "/events/?group=bold")
+
+    assert (
+        '<select name="group" id="id_group"><option value="">Any group</option>'
+        '<option value="bold" selected>&lt;b&gt;&quot;Bold&quot; &amp; co&lt;/b&gt;'
+        '</option><option value="rust-berlin">Rust Berlin</option></select>'
+    ) in html
+
+
 def test_unfiltered_list_offers_no_clear_link(client, event):
     html = page_of(client, "/events/")
 
