@@ -54,11 +54,11 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def setup_django(port: int) -> None:
+def setup_django(port: int, *, need_wrk: bool = True) -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/pages.py: set DATABASE_URL to a PostgreSQL database.")
-    if shutil.which("wrk") is None:
+    if need_wrk and shutil.which("wrk") is None:
         sys.exit("bench/pages.py: wrk is missing (apt-get install wrk).")
     os.environ.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -231,9 +231,11 @@ def measure(path: str, cookie: str | None, runs: int = 40) -> dict[str, float]:
     from django.db import connection
 
     app = WSGIHandler()
+    path, _, query = path.partition("?")
     environ = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
+        "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "80",
         "HTTP_HOST": "127.0.0.1",

@@ -33,6 +33,15 @@ def validate_single_line(value: str) -> None:
         )
 
 
+def as_one_line(value: str) -> str:
+    """`value` with each control character and line break read as a space.
+
+    For text that is only read, never kept, such as a search: refusing it would
+    echo the character back into the page, where HTML may not hold it.
+    """
+    return "".join(" " if _is_control(ch) or ch in LINE_BREAKS else ch for ch in value)
+
+
 def validate_multiline_text(value: str) -> None:
     """Refuse control characters other than tab, CR and LF in longer text."""
     if any(_is_control(ch) and ch not in "\t\r\n" for ch in value):

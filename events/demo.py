@@ -1,4 +1,8 @@
-"""Demo events: past and upcoming, replies in all three states, a waiting list."""
+"""Demo events: past and upcoming, replies in all three states, a waiting list.
+
+The study group's earlier chapters fill the past-events list (/events/?when=past)
+and give the search something to find ("replication", "chapter", online only).
+"""
 
 from datetime import timedelta
 
@@ -68,6 +72,27 @@ def seed(data: dict) -> None:
         online_url="",
         capacity=None,
     )
+    earlier = [
+        ("DDIA chapter 1: reliable, scalable, maintainable", "Faults and load."),
+        ("DDIA chapter 2: data models", "Relational, document and graph models."),
+        ("DDIA chapter 3: storage and retrieval", "Log-structured merge trees."),
+        ("DDIA chapter 4: encoding and evolution", "Schemas, Avro and Protobuf."),
+    ]
+    for weeks_ago, (title, description) in zip(
+        range(2 * len(earlier), 0, -2), earlier, strict=True
+    ):
+        event_create(
+            group=study,
+            by=people[1],
+            title=title,
+            description=description,
+            start=at(5 - 7 * weeks_ago, 17),
+            end=at(5 - 7 * weeks_ago, 18),
+            timezone="UTC",
+            venue="",
+            online_url="https://meet.jit.si/ddia-demo",
+            capacity=None,
+        )
     for person in people[1:6]:
         rsvp_set(event=meetup, user=person, choice="attending")
     for person in people[6:8]:

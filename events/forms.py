@@ -14,11 +14,16 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.forms import TimeZoneField
 from core.validators import (
     add_validators,
+    as_one_line,
     validate_multiline_text,
     validate_single_line,
 )
@@ -169,3 +174,105 @@ class ImportForm(forms.Form):
         label="Calendar file (.ics)",
         help_text="Meetup, Luma and Google Calendar can each export one. At most 2 MB.",
     )
+
+
+SEARCH_MAX_LENGTH = 200
+
+
+class ManyOptionsSelect(forms.Select):
+    """A select built in Python, for long menus: Django renders each option
+    from a template, which took 32 ms for the 200 groups of bench/search.py's
+    database (on the loaded 2-core machine), and this 1.4 ms. Plain choices
+    only, no groups of options."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        chosen = set(self.format_value(value))
+        options = "".join(
+            f'<option value="{escape(key)}"'
+            f"{' selected' if str(key) in chosen else ''}>{escape(label)}</option>"
+            for key, label in self.choices
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(
+            f'<select name="{escape(name)}"{attributes}>{options}</select>'
+        )
+
+
+class _SearchForm(forms.Form):
+    """A GET form with a "Search" box, `q`."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.SearchInput(),
+    )
+
+    def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
+        # Tabs, escapes and line breaks in a search are spaces; refused, they
+        # would be shown again in the box, which HTML cannot hold.
+        if data is not None and "q" in data:
+            data = data.copy()
+            data["q"] = as_one_line(str(data["q"]))
+        super().__init__(data, **kwargs)
+
+
+class EventSearchForm(_SearchForm):
+    """The filters of /events/, read from the address (a GET form).
+
+    Every field may be left out; `when` then means upcoming, the rest "any".
+    """
+
+    FORMATS = {"online": "Online", "in_person": "In person"}
+
+    group = forms.ChoiceField(
+        label="Group",
+        required=False,
+        widget=ManyOptionsSelect,
+        error_messages={"invalid_choice": "Choose a group from the list."},
+    )
+    when = forms.ChoiceField(
+        label="When",
+        required=False,
+        choices=[("upcoming", "Upcoming"), ("past", "Past")],
+        error_messages={"invalid_choice": "Choose upcoming or past."},
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        required=False,
+        choices=[("", "Any"), *FORMATS.items()],
+        error_messages={"invalid_choice": "Choose any, online or in person."},
+    )
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        groups: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        """`groups`: the (slug, name) pairs to offer, in order."""
+        super().__init__(data, **kwargs)
+        group = self.fields["group"]
+        assert isinstance(group, forms.ChoiceField)
+        group.choices = [("", "Any group"), *groups]
+
+    def filters(self) -> dict[str, str]:
+        """The filters in use, without defaults: for page links and "Clear"."""
+        data = {k: v for k, v in self.cleaned_data.items() if v}
+        if data.get("when") == "upcoming":
+            del data["when"]
+        return data
+
+
+class GroupSearchForm(_SearchForm):
+    """The search of /groups/, read from the address (a GET form)."""
+
+    def filters(self) -> dict[str, str]:
+        return {k: v for k, v in self.cleaned_data.items() if v}

@@ -11,7 +11,13 @@ from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
 from accounts.models import validate_timezone
+from core.search import text_search
 from groups.models import Group
+
+# What the search on /events/ reads, with its weights. Not the online link,
+# which only people attending see, nor anyone's name. Migration 0003 indexes
+# this vector on PostgreSQL; change both together.
+SEARCH_FIELDS = (("title", "A"), ("venue", "B"), ("description", "C"))
 
 
 class EventQuerySet(models.QuerySet):
@@ -20,6 +26,16 @@ class EventQuerySet(models.QuerySet):
 
     def past(self):
         return self.filter(end__lt=dj_timezone.now()).order_by("-start", "-pk")
+
+    def online(self):
+        return self.exclude(online_url="")
+
+    def in_person(self):
+        return self.exclude(venue="")
+
+    def search(self, text: str):
+        """Events whose title, venue or description match `text` (core.search)."""
+        return text_search(self, text, fields=SEARCH_FIELDS)
 
     def with_counts(self):
         """Annotate how many attend and wait, as one subquery per count.

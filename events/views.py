@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Min, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,14 @@ from groups.models import Group, Membership
 
 from . import calendar, importing, services
 from .access import get_event, get_event_for_owner
-from .forms import CancelForm, EventForm, ImportForm, RsvpForm
+from .forms import (
+    CancelForm,
+    EventForm,
+    EventSearchForm,
+    GroupSearchForm,
+    ImportForm,
+    RsvpForm,
+)
 from .models import CalendarFeed, Event, Rsvp
 
 EVENTS_PER_PAGE = 20
@@ -32,6 +39,7 @@ ATTENDEES_SHOWN = 20
 ATTENDEES_PER_PAGE = 100
 HOME_EVENTS = 10
 GROUP_EVENTS_SHOWN = 20
+GROUPS_PER_PAGE = 20
 
 
 @require_safe
@@ -54,15 +62,32 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def group_list(request: HttpRequest) -> HttpResponse:
-    groups = list(
-        Group.objects.with_member_count().annotate(
-            next_event=Min(
-                "events__start",
-                filter=Q(events__start__gte=timezone.now(), events__status="scheduled"),
-            )
+    """All groups, or those matching the search, a page at a time."""
+    form = GroupSearchForm(request.GET)
+    groups = Group.objects.none()
+    if form.is_valid():
+        groups = Group.objects.search(form.cleaned_data["q"])
+    # The next event is a subquery per group on the page, from the (group,
+    # start) index, so neither the page nor its count aggregates every event.
+    next_event = (
+        Event.objects.filter(
+            group=OuterRef("pk"), start__gte=timezone.now(), status="scheduled"
         )
+        .order_by("start")
+        .values("start")[:1]
     )
-    return render(request, "events/group_list.html", {"groups": groups})
+    groups = groups.with_member_count().annotate(next_event=Subquery(next_event))
+    page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    ctx = {"form": form, "page": page, **_filter_ctx(form)}
+    return render(request, "events/group_list.html", ctx)
+
+
+def _filter_ctx(form: EventSearchForm | GroupSearchForm) -> dict[str, Any]:
+    """What the list templates need to show and keep the filters in use."""
+    if not form.is_valid():
+        return {"filtered": True, "page_query": ""}
+    filters = form.filters()
+    return {"filtered": bool(filters), "page_query": urlencode(filters)}
 
 
 @require_safe
@@ -83,9 +108,28 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def event_list(request: HttpRequest) -> HttpResponse:
-    qs = Event.objects.upcoming().select_related("group").with_counts()
-    page = Paginator(qs, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "events/list.html", {"page": page})
+    """Upcoming or past events, filtered and searched, a page at a time."""
+    groups = list(Group.objects.order_by("name").values_list("slug", "name"))
+    form = EventSearchForm(request.GET, groups=groups)
+    events: QuerySet[Event] = Event.objects.none()
+    if form.is_valid():
+        events = _found_events(**form.cleaned_data)
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    past = form.is_valid() and form.cleaned_data["when"] == "past"
+    ctx = {"form": form, "page": page, "past": past, **_filter_ctx(form)}
+    return render(request, "events/list.html", ctx)
+
+
+def _found_events(*, q: str, group: str, when: str, format: str) -> QuerySet[Event]:
+    """The events of /events/: upcoming soonest first, past newest first."""
+    events = Event.objects.past() if when == "past" else Event.objects.upcoming()
+    if group:
+        events = events.filter(group__slug=group)
+    if format == "online":
+        events = events.online()
+    elif format == "in_person":
+        events = events.in_person()
+    return events.search(q).select_related("group").with_counts()
 
 
 @require_safe

@@ -5,9 +5,18 @@ from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
 from accounts.models import validate_timezone
+from core.search import text_search
+
+# What the search on /groups/ reads, with its weights; migration 0003 indexes
+# this vector on PostgreSQL, so change both together.
+SEARCH_FIELDS = (("name", "A"), ("location", "B"), ("description", "C"))
 
 
 class GroupQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Groups whose name, location or description match `text` (core.search)."""
+        return text_search(self, text, fields=SEARCH_FIELDS)
+
     def with_member_count(self):
         """Annotate the number of members, counted in a correlated subquery.
 

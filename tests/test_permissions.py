@@ -117,6 +117,22 @@ MATRIX = [
         "/events/",
         dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
     ),
+    # Search and filters (events/views.py: event_list, group_list).
+    (
+        "get",
+        "/events/?q=event&group={slug}&format=in_person",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/?when=past",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/groups/?q=group",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
     (
         "get",
         "/events/{event}/",

@@ -189,3 +189,61 @@ def test_keyboard_alone_signs_in_and_replies(page, event, member):
     message(page, "Your reply: attending.")
     assert Rsvp.objects.get(event=event, user=member).status == "attending"
     expect(page).to_have_url(re.compile(rf"/events/{event.pk}/$"))
+
+
+def test_visitor_searches_filters_and_browses_past_events(page, group, event):
+    EventFactory.create_batch(21, group=group, title="Rust pairing", venue="")
+    EventFactory(group=group, title="Go night", venue="Hall")
+    EventFactory(
+        group=group,
+        title="Rust error handling",
+        start=event.start - timedelta(days=60),
+        end=event.end - timedelta(days=60),
+    )
+    page.goto("/")
+    nav(page, "Events")
+    search = page.get_by_role("search", name="Search events")
+    search.get_by_label("Search", exact=True).fill("rust")
+    search.get_by_label("Format").select_option(label="In person")
+    search.get_by_role("button", name="Search").click()
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("1 event found.")
+    expect(main.get_by_role("link", name="Async Rust night")).to_be_visible()
+    expect(main.get_by_role("link", name="Go night")).to_have_count(0)
+
+    search.get_by_label("Format").select_option(label="Any")
+    search.get_by_role("button", name="Search").click()
+    expect(main).to_contain_text("22 events found.")
+    main.get_by_role("link", name="Next page").click()
+    expect(main).to_contain_text("Page 2 of 2")
+    expect(search.get_by_label("Search", exact=True)).to_have_value("rust")
+
+    search.get_by_label("When").select_option(label="Past")
+    search.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="Past events")).to_be_visible()
+    expect(main.get_by_role("link", name="Rust error handling")).to_be_visible()
+    expect(main.get_by_role("link", name="Async Rust night")).to_have_count(0)
+
+    search.get_by_role("link", name="Clear filters").click()
+    expect(page.get_by_role("heading", name="Upcoming events")).to_be_visible()
+    expect(search.get_by_label("Search", exact=True)).to_have_value("")
+    expect(search.get_by_role("link", name="Clear filters")).to_have_count(0)
+    expect(main).to_contain_text("Page 1 of 2")
+
+
+def test_visitor_finds_a_group_with_the_keyboard(page, group):
+    from tests.factories import GroupFactory
+
+    GroupFactory(name="Kotlin Hamburg", location="Hamburg")
+    page.goto("/groups/")
+    search = page.get_by_role("search", name="Search groups")
+    tab_to(page, search.get_by_label("Search", exact=True))
+    page.keyboard.type("berlin")
+    page.keyboard.press("Enter")
+
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("1 group found.")
+    expect(main.get_by_role("link", name="Rust Berlin")).to_be_visible()
+    expect(main.get_by_role("link", name="Kotlin Hamburg")).to_have_count(0)
+    search.get_by_role("link", name="Clear search").click()
+    expect(main.get_by_role("link", name="Kotlin Hamburg")).to_be_visible()

@@ -117,6 +117,9 @@ def _extra_pages(client, world):  # noqa: F811
         (owner, "post", f"/groups/{slug}/mailings/new/", {"audience": "x"}, 200),
         (owner, "get", f"/groups/{slug}/mailings/{draft.pk}/", {}, 200),
         (owner, "get", f"/groups/{slug}/mailings/{draft.pk}/edit/", {}, 200),
+        (None, "get", "/events/", {"q": "a\x1b", "group": "x", "when": "x"}, 200),
+        (None, "get", "/events/", {"q": "nothing matches this"}, 200),
+        (None, "get", "/groups/", {"q": "x" * 201}, 200),
     ]
     for person, method, path, data, status in pages:
         client.logout()
