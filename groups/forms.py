@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 
 from accounts.forms import EmailAddressField, TimeZoneField
+from core.redirects import safe_next
 from core.validators import (
     add_validators,
     validate_multiline_text,
@@ -25,6 +26,15 @@ class GroupSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         add_validators(self, validate_single_line, "name", "location")
         add_validators(self, validate_multiline_text, "description")
+
+
+class JoinForm(forms.Form):
+    """Joining; `next` is where to go afterwards (the group page by default)."""
+
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_next(self) -> str:
+        return safe_next(self.cleaned_data.get("next"), default="")
 
 
 class OwnerAddForm(forms.Form):
