@@ -18,6 +18,7 @@ from django.views.decorators.http import (
 
 from accounts.http import AuthenticatedHttpRequest
 from core.csv import csv_response, csv_safe
+from core.discovery import app_modules
 from groups.access import can_manage, get_group, get_group_for_owner, membership_of
 from groups.models import Group, Membership
 
@@ -113,6 +114,11 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "attendees": attendees,
         "viewer_zone": viewer_zone if viewer_zone != event.timezone else None,
         "sees_online_link": _sees_online_link(rsvp, is_owner),
+        # Parts of the page from the apps above (comments), found by name.
+        "sections": [
+            module.section(request=request, event=event, membership=membership)
+            for module in app_modules("event_page")
+        ],
     }
     return render(request, "events/detail.html", ctx)
 
