@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "events",
     "notifications",
     "mailings",
+    "comments",
     "django_tasks_db",
     "unconference",
     "timepolls",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("events.urls")),
     path("", include("unconference.urls")),
+    path("events/<int:pk>/comments/", include("comments.urls")),
     path("", include("notifications.urls")),
     path("", include("mailings.urls")),
     path("groups/", include("groups.urls")),

@@ -18,6 +18,7 @@ from django.views.decorators.http import (
 
 from accounts.http import AuthenticatedHttpRequest
 from core.csv import csv_response, csv_safe
+from core.discovery import app_modules
 from core.links import absolute_url
 from groups.access import can_manage, get_group, get_group_for_owner, membership_of
 from groups.models import Group, Membership
@@ -162,6 +163,11 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "google_url": calendar.google_calendar_url(event),
         "outlook_url": calendar.outlook_calendar_url(event),
         "share_url": absolute_url(event.get_absolute_url()),
+        # Parts of the page from the apps above (comments), found by name.
+        "sections": [
+            module.section(request=request, event=event, membership=membership)
+            for module in app_modules("event_page")
+        ],
     }
     return render(request, "events/detail.html", ctx)
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.forms import EmailAddressField, TimeZoneField
 from accounts.models import normalize_email
+from core.redirects import safe_next
 from core.validators import (
     add_validators,
     validate_multiline_text,
@@ -31,6 +32,15 @@ class GroupSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         add_validators(self, validate_single_line, "name", "location")
         add_validators(self, validate_multiline_text, "description")
+
+
+class JoinForm(forms.Form):
+    """Joining; `next` is where to go afterwards (the group page by default)."""
+
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_next(self) -> str:
+        return safe_next(self.cleaned_data.get("next"), default="")
 
 
 class OwnerAddForm(forms.Form):

@@ -19,7 +19,7 @@ from core.markdown import render_markdown
 
 from . import services
 from .access import can_manage, get_group, get_group_for_member, get_group_for_owner
-from .forms import GroupSettingsForm, InviteForm, OwnerAddForm
+from .forms import GroupSettingsForm, InviteForm, JoinForm, OwnerAddForm
 from .models import Group, Membership
 
 MEMBERS_PER_PAGE = 50
@@ -28,13 +28,16 @@ MEMBERS_PER_PAGE = 50
 @require_POST
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_group(slug)
+    form = JoinForm(request.POST)
+    form.is_valid()  # the only field falls back to "" when it is not a safe path
+    next_url = form.cleaned_data.get("next") or group.get_absolute_url()
     if not request.user.is_authenticated:
-        query = urlencode({"next": group.get_absolute_url(), "intent": f"join:{slug}"})
+        query = urlencode({"next": next_url, "intent": f"join:{slug}"})
         return redirect(f"{reverse('accounts:signin')}?{query}")
     _, created = services.membership_join(user=request.user, group=group)
     if created:
         messages.success(request, f"Welcome to {group.name}!")
-    return redirect(group)
+    return redirect(next_url)
 
 
 @login_required

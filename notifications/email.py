@@ -306,6 +306,26 @@ def send_reminder(*, event, recipients: Iterable[To]) -> Message:
     )
 
 
+def send_comment_posted(*, comment, recipients: Iterable[To]) -> Message:
+    """A new comment or reply, to the group's owners and the event's followers."""
+    event = comment.event
+    return _bulk(
+        kind="comment_posted",
+        name="comment_posted",
+        ctx={
+            **_event_ctx(event),
+            "comment": comment,
+            "author": comment.author.name,
+            "body_text": markdown_to_text(comment.body),
+            "body_html": render_markdown(comment.body),
+            "comment_url": absolute_url(comment.get_absolute_url()),
+        },
+        recipients=recipients,
+        group=event.group,
+        topic=Topic.COMMENTS,
+    )
+
+
 # --- unconference ---------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ class Topic(models.TextChoices):
     ANNOUNCEMENTS = "announcements", "new events"
     MAILINGS = "mailings", "messages from the owners"
     EVENT_UPDATES = "event_updates", "updates about events I reply to"
+    COMMENTS = "comments", "comments on events I run or follow"
 
 
 class Message(models.Model):

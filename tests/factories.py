@@ -214,3 +214,14 @@ class PairingFactory(factory.django.DjangoModelFactory):
 
         for person in extracted or []:
             PairingMember.objects.create(pairing=self, user=person)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A comment on an event; pass `parent` for a reply (same event)."""
+
+    class Meta:
+        model = "comments.Comment"
+
+    event = factory.SubFactory(EventFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment number {n}")

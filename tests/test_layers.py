@@ -19,7 +19,7 @@ LAYERS = [
     ["accounts"],
     ["groups"],
     ["events"],
-    ["mailings", "unconference", "roulette", "timepolls"],
+    ["mailings", "unconference", "roulette", "timepolls", "comments"],
 ]
 RANK = {app: rank for rank, layer in enumerate(LAYERS) for app in layer}
 

@@ -318,6 +318,71 @@ MATRIX = [
         "/events/{plain_event}/unconference/",
         dict(visitor=404, outsider=404, member=404, owner=404, staff=404),
     ),
+    # Comments on an event (comments/): everyone reads, members write, the
+    # author (Mo, the member) edits, the author and owners delete, owners hide.
+    (
+        "get",
+        "/events/{event}/comments/",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/comments/{comment}/",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/comments/999999/",
+        dict(visitor=404, outsider=404, member=404, owner=404, staff=404),
+    ),
+    (
+        "get",
+        "/events/{plain_event}/comments/{comment}/",
+        dict(visitor=404, outsider=404, member=404, owner=404, staff=404),
+    ),
+    (
+        "get",
+        "/events/{event}/comments/new/",
+        dict(visitor=302, outsider=403, member=200, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/events/{event}/comments/{comment}/reply/",
+        dict(visitor=302, outsider=403, member=200, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/events/{event}/comments/{hidden_comment}/reply/",
+        dict(visitor=302, outsider=403, member=403, owner=403, staff=403),
+    ),
+    (
+        "get",
+        "/events/{event}/comments/{comment}/edit/",
+        dict(visitor=302, outsider=403, member=200, owner=403, staff=403),
+    ),
+    (
+        "get",
+        "/events/{event}/comments/{comment}/delete/",
+        dict(visitor=302, outsider=403, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/comments/{comment}/hide/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{event}/comments/{hidden_comment}/unhide/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    *[
+        (
+            "post",
+            f"/events/{{event}}/comments/{action}/",
+            dict(visitor=302, outsider=403, member=302, owner=302, staff=302),
+        )
+        for action in ["follow", "unfollow"]
+    ],
     (
         "get",
         "/polls/",
@@ -543,6 +608,7 @@ def world(db):
         **unconference,
         "pairing": pairing.pk,
         "mailing": _sent_mailing(group, owner).pk,
+        **_comments(event, author=member, owner=owner),
     }
 
 
@@ -567,6 +633,25 @@ def _unconference(event, *, proposer) -> dict:
         unconference=unconference, assignment={str(session.pk): [slot.pk, room.pk]}
     )
     return {"room": room.pk, "slot": slot.pk, "session": session.pk, "run": run.pk}
+
+
+def _comments(event, *, author, owner) -> dict:
+    """The member's comment with the owner's reply, and a reply the owner hid."""
+    from django.utils import timezone
+
+    from tests.factories import CommentFactory
+
+    comment = CommentFactory(event=event, author=author, body="Is there *pizza*?")
+    CommentFactory(event=event, author=owner, parent=comment, body="Yes.")
+    hidden = CommentFactory(
+        event=event,
+        author=author,
+        parent=comment,
+        body="Buy my **keyboard**",
+        hidden_at=timezone.now(),
+        hidden_by=owner,
+    )
+    return {"comment": comment.pk, "hidden_comment": hidden.pk}
 
 
 def _poll(organiser, party):

@@ -18,6 +18,7 @@ from groups.models import Group
 from mailings.models import Mailing
 from mailings.services import mailing_queue
 from tests.factories import (
+    CommentFactory,
     EventFactory,
     GroupFactory,
     MembershipFactory,
@@ -28,11 +29,14 @@ from tests.test_permissions import MATRIX, ROLES, world  # noqa: F401 (a fixture
 
 
 def add_everything(world, n: int) -> None:  # noqa: F811
-    """n more of each thing a page lists: members, events, replies, groups, mails."""
+    """n more of each thing a page lists: members, events, replies, groups, mails,
+    comments (a thread with a reply, and a hidden reply)."""
+    from comments.models import Comment
     from events.models import Event
 
     group = Group.objects.get(slug=world["slug"])
     event = Event.objects.get(pk=world["event"])
+    world_comment = Comment.objects.get(pk=world["comment"])
     people = [p for p in world["people"].values() if p is not None]
     past = timezone.now() - timedelta(days=30)
     for _ in range(n):
@@ -47,6 +51,9 @@ def add_everything(world, n: int) -> None:  # noqa: F811
         for person in people:
             MembershipFactory(group=other, user=person)
         RsvpFactory(event=EventFactory(group=other), user=UserFactory())
+        thread = CommentFactory(event=event, author=newcomer)
+        CommentFactory(event=event, parent=thread)
+        CommentFactory(event=event, parent=world_comment, hidden_at=timezone.now())
         mailing_queue(
             mailing=Mailing.objects.create(
                 group=group,

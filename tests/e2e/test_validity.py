@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import LoginToken
+from comments import services as comment_services
 from core.errors import server_error
 from events import services as event_services
 from events.models import Event, Rsvp
@@ -50,6 +51,7 @@ def _matrix_pages(client, world):  # noqa: F811
 def _extra_pages(client, world):  # noqa: F811
     """Pages behind private links, forms with errors and POST results."""
     people, slug, pk = world["people"], world["slug"], world["event"]
+    comment = world["comment"]
     member, owner = people["member"], people["owner"]
     group = Group.objects.get(slug=slug)
     event = EventFactory(group=group, title="Full house", capacity=1)
@@ -120,6 +122,11 @@ def _extra_pages(client, world):  # noqa: F811
         (None, "get", "/events/", {"q": "a\x1b", "group": "x", "when": "x"}, 200),
         (None, "get", "/events/", {"q": "nothing matches this"}, 200),
         (None, "get", "/groups/", {"q": "x" * 201}, 200),
+        # The member has left the group above: the owner comments.
+        (owner, "post", f"/events/{pk}/comments/new/", {"body": ""}, 200),
+        (owner, "post", f"/events/{pk}/comments/{comment}/reply/", {}, 200),
+        (owner, "post", f"/events/{pk}/comments/follow/", {}, 200),
+        (owner, "post", f"/events/{pk}/comments/{comment}/hide/", {}, 200),
     ]
     for person, method, path, data, status in pages:
         client.logout()
@@ -228,6 +235,9 @@ def _send_every_email(world):  # noqa: F811
             capacity=None,
         )
         event_services.rsvp_set(event=created, user=member, choice="attending")
+        comment_services.comment_create(
+            event=created, author=member, body="Is there **pizza**? <b>Bold?</b>"
+        )
         event_services.event_update(
             event=created, by=owner, start=soon + timedelta(hours=1)
         )

@@ -28,6 +28,25 @@ def test_join_with_post(client, group, charlie):
     assert Membership.objects.get(group=group, user=charlie).role == "member"
 
 
+def test_join_goes_back_to_the_page_it_was_asked_from(client, group, charlie):
+    client.force_login(charlie)
+
+    response = client.post("/groups/rust-berlin/join/", {"next": "/events/7/#comments"})
+
+    assert response.url == "/events/7/#comments"
+    assert Membership.objects.filter(group=group, user=charlie).exists() is True
+
+
+def test_join_ignores_a_next_that_leaves_the_site(client, group, charlie):
+    client.force_login(charlie)
+
+    response = client.post(
+        "/groups/rust-berlin/join/", {"next": "https://evil.example/"}
+    )
+
+    assert response.url == "/groups/rust-berlin/"
+
+
 def test_get_never_joins(client, group, charlie):
     client.force_login(charlie)
 
