@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 
 from accounts.forms import EmailAddressField, TimeZoneField
+from core.images import ImageForm, Shape
 from core.validators import (
     add_validators,
     validate_multiline_text,
@@ -31,3 +32,12 @@ class OwnerAddForm(forms.Form):
     email = EmailAddressField(
         label="Member's email address", help_text="Only members can become owners."
     )
+
+
+class LogoForm(ImageForm):
+    """A group's logo: square, at most 256 pixels, as PNG (keeps transparency)."""
+
+    shape = Shape(256, 256, "PNG")
+    image_label = "Logo"
+    alt_label = "Description of the logo (alt text)"
+    alt_help = "What the logo shows or says, for people who cannot see it."
