@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.forms import TimeZoneField
+from core.images import ImageForm, Shape
 from core.validators import (
     add_validators,
     validate_multiline_text,
@@ -142,6 +143,14 @@ def _in_range(wall: datetime, zone: zoneinfo.ZoneInfo, field: str) -> datetime:
             code="too_late",
         )
     return wall
+
+
+class CoverForm(ImageForm):
+    """An event's cover image: 16:9, at most 1200 pixels wide, as JPEG."""
+
+    shape = Shape(1200, 675, "JPEG")
+    image_label = "Cover image"
+    alt_label = "Description of the cover image (alt text)"
 
 
 class CancelForm(forms.Form):
