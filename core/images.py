@@ -304,7 +304,10 @@ def generated(text: str, *, size: tuple[int, int], colours: tuple[str, str]) -> 
     mask = Image.linear_gradient("L").resize(size)
     image = Image.composite(bottom, top, mask)
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=size[1] // 5)
+    font = ImageFont.load_default(size=size[1] // 3)
+    width = font.getlength(text)
+    if width > size[0] * 0.8:  # shrink long text to fit, with a margin
+        font = ImageFont.load_default(size=size[1] // 3 * size[0] * 0.8 / width)
     draw.text((size[0] / 2, size[1] / 2), text, fill="white", font=font, anchor="mm")
     out = BytesIO()
     image.save(out, "PNG")
