@@ -8,6 +8,8 @@ secure cookies, HSTS and the HTTPS redirect are on unless DEBUG is on.
 import secrets
 from email.utils import formataddr, getaddresses
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -193,12 +195,55 @@ STATIC_URL = "static/"
 # Where collectstatic writes and WhiteNoise reads (meetings-migrate collects).
 STATIC_ROOT = BASE_DIR / env.str("STATIC_ROOT", default="staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Uploaded images (event covers, group logos; core/images.py). On one machine
+# they live under MEDIA_ROOT, which nginx serves at MEDIA_URL (docs/deploy.md;
+# `make run` lets Django serve them). With MEDIA_BUCKET set they go to an
+# S3-compatible bucket through django-storages, which is then needed
+# (pip install django-storages[s3]); MEDIA_URL is the bucket's public address.
+MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="var/media")
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+# nginx reads the files as another user; umask must not hide them.
+FILE_UPLOAD_PERMISSIONS = 0o644
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
+MEDIA_BUCKET = env.str("MEDIA_BUCKET", default="")
+
+
+def _media_origin(url: str) -> str:
+    """scheme://host[:port] of an absolute MEDIA_URL; "" for a path on this site."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+if MEDIA_BUCKET:
+    _public = urlsplit(MEDIA_URL)
+    if not _media_origin(MEDIA_URL):
+        raise ImproperlyConfigured(
+            "MEDIA_URL must be the bucket's public https:// address when "
+            "MEDIA_BUCKET is set (see docs/deploy.md)."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            "endpoint_url": env.str("MEDIA_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_REGION", default="") or None,
+            "access_key": env.str("MEDIA_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_SECRET_ACCESS_KEY", default="") or None,
+            # Links are MEDIA_URL + name, built without asking the bucket:
+            # files are public (the bucket's policy), never signed.
+            "custom_domain": f"{_public.netloc}{_public.path}".rstrip("/"),
+            "url_protocol": f"{_public.scheme}:",
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
 
 # Email. Without an API key every message is written as an .eml file under
 # var/mail/ (and logged), so the demo shows each email; with one, SendGrid sends.
@@ -284,7 +329,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Images from this site, and from the bucket when MEDIA_URL is one.
+    "img-src": [CSP.SELF, "data:", *filter(None, [_media_origin(MEDIA_URL)])],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],

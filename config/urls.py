@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,6 +18,9 @@ urlpatterns = [
     path("groups/<slug:slug>/roulette/", include("roulette.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
+    # Uploaded images, with DEBUG on only (`make run`); nginx serves them in
+    # production (docs/deploy.md). Empty when DEBUG is off.
+    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]
 
 handler400 = "core.errors.bad_request"

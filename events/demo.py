@@ -1,4 +1,5 @@
-"""Demo events: past and upcoming, replies in all three states, a waiting list.
+"""Demo events: past and upcoming, replies in all three states, a waiting list,
+cover images on two of them.
 
 The study group's earlier chapters fill the past-events list (/events/?when=past)
 and give the search something to find ("replication", "chapter", online only).
@@ -8,8 +9,15 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from core.images import ProcessedImage, generated, process
+
+from .forms import CoverForm
 from .models import Rsvp
 from .services import event_create, rsvp_set
+
+
+def _cover(text: str, colours: tuple[str, str]) -> ProcessedImage:
+    return process(generated(text, size=(1600, 900), colours=colours), CoverForm.shape)
 
 
 def seed(data: dict) -> None:
@@ -35,6 +43,8 @@ def seed(data: dict) -> None:
         venue="c-base, Rungestraße 20, Berlin",
         online_url="https://meet.jit.si/rust-berlin-demo",
         capacity=None,
+        cover=_cover("async in practice", ("#f74c00", "#3b1200")),
+        cover_alt="“async in practice” in white on an orange gradient",
     )
     workshop = event_create(
         group=rust,
@@ -59,6 +69,8 @@ def seed(data: dict) -> None:
         venue="",
         online_url="https://meet.jit.si/ddia-demo",
         capacity=None,
+        cover=_cover("Chapter 5: replication", ("#2b6cb0", "#0f2540")),
+        cover_alt="“Chapter 5: replication” in white on a blue gradient",
     )
     past = event_create(
         group=rust,

@@ -21,6 +21,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.forms import TimeZoneField
+from core.images import ImageForm, Shape
 from core.validators import (
     add_validators,
     as_one_line,
@@ -147,6 +148,14 @@ def _in_range(wall: datetime, zone: zoneinfo.ZoneInfo, field: str) -> datetime:
             code="too_late",
         )
     return wall
+
+
+class CoverForm(ImageForm):
+    """An event's cover image: 16:9, at most 1200 pixels wide, as JPEG."""
+
+    shape = Shape(1200, 675, "JPEG")
+    image_label = "Cover image"
+    alt_label = "Description of the cover image (alt text)"
 
 
 class CancelForm(forms.Form):

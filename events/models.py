@@ -77,6 +77,14 @@ class Event(models.Model):
     venue = models.CharField(max_length=300, blank=True)
     online_url = models.URLField("online link", blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True)
+    # Set only through core.images (checked, re-encoded, random name); the
+    # size is kept so pages give width and height without opening the file.
+    cover = models.ImageField(upload_to="events/covers", blank=True, editable=False)
+    cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_alt = models.CharField(
+        "cover image description", max_length=250, blank=True, editable=False
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )
@@ -104,6 +112,9 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=Q(capacity__isnull=True) | Q(capacity__gte=1),
                 name="event_capacity_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(cover="") | ~Q(cover_alt=""), name="event_cover_has_alt"
             ),
         ]
         indexes = [

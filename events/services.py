@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from core.images import ProcessedImage, image_remove, image_store
 from groups.models import Group, Membership
 from groups.services import membership_join
 from notifications import email
@@ -25,15 +26,25 @@ class RsvpError(Exception):
     """A reply that cannot be recorded; the message is shown to the person."""
 
 
-def event_create(*, group: Group, by: User, uid: str = "", **fields: Any) -> Event:
+def event_create(
+    *,
+    group: Group,
+    by: User,
+    uid: str = "",
+    cover: ProcessedImage | None = None,
+    cover_alt: str = "",
+    **fields: Any,
+) -> Event:
     """Create an event with a fresh calendar UID, or `uid` when the meeting has one.
 
     A meeting already in calendars under `uid` (an agreed poll) becomes this
     event, so calendars update it rather than show it twice; pass a `sequence`
-    above the one those calendars hold.
+    above the one those calendars hold. A `cover` (with its `cover_alt`) is
+    stored before the announcement is written, so the announcement shows it.
 
-    Side effects: an announcement to the group's members (those who opted out
-    of announcements for the group are skipped by the outbox).
+    Side effects: the cover's file in storage; an announcement to the group's
+    members (those who opted out of announcements for the group are skipped by
+    the outbox).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -46,6 +57,10 @@ def event_create(*, group: Group, by: User, uid: str = "", **fields: Any) -> Eve
             updated_at=now,
             **fields,
         )
+        if cover is not None:
+            event.save(
+                update_fields=image_store(event, "cover", image=cover, alt=cover_alt)
+            )
         members = Membership.objects.filter(group=group, user__is_active=True)
         rows = members.values_list("user__email", "user_id")
         email.send_event_announcement(
@@ -125,6 +140,35 @@ def event_cancel(*, event: Event, by: User, message: str = "") -> None:
                 email.send_event_cancelled(
                     event=event, recipients=recipients, invitation=invitation
                 )
+
+
+def event_cover_set(
+    *, event: Event, by: User, alt: str, image: ProcessedImage | None = None
+) -> None:
+    """Give the event a new cover image (or, without `image`, new alt text).
+
+    Side effects: the new file in storage; the replaced one is deleted from
+    storage when the transaction commits. Nobody is emailed.
+    """
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        fields = image_store(locked, "cover", image=image, alt=alt)
+        locked.updated_by, locked.updated_at = by, timezone.now()
+        locked.save(update_fields=[*fields, "updated_by", "updated_at"])
+    event.__dict__.update(locked.__dict__)
+
+
+def event_cover_remove(*, event: Event, by: User) -> None:
+    """Take the cover image off the event.
+
+    Side effects: its file is deleted from storage when the transaction commits.
+    """
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        fields = image_remove(locked, "cover")
+        locked.updated_by, locked.updated_at = by, timezone.now()
+        locked.save(update_fields=[*fields, "updated_by", "updated_at"])
+    event.__dict__.update(locked.__dict__)
 
 
 def duplicate_initial(event: Event) -> dict:

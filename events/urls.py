@@ -12,6 +12,12 @@ urlpatterns = [
     path("events/<int:pk>/edit/", views.event_edit, name="edit"),
     path("events/<int:pk>/cancel/", views.event_cancel, name="cancel"),
     path("events/<int:pk>/duplicate/", views.event_duplicate, name="duplicate"),
+    path("events/<int:pk>/cover/", views.event_cover, name="cover"),
+    path(
+        "events/<int:pk>/cover/remove/",
+        views.event_cover_remove,
+        name="cover_remove",
+    ),
     path("events/<int:pk>/attendees/", views.attendees, name="attendees"),
     path("events/<int:pk>/attendees.csv", views.attendees_csv, name="attendees_csv"),
     path("events/<int:pk>/event.ics", views.event_ics, name="ics"),

@@ -27,6 +27,7 @@ from . import calendar, importing, services
 from .access import get_event, get_event_for_owner
 from .forms import (
     CancelForm,
+    CoverForm,
     EventForm,
     EventSearchForm,
     GroupSearchForm,
@@ -241,11 +242,29 @@ def event_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         if source is not None:
             initial = services.duplicate_initial(source)
     form = EventForm(request.POST or None, initial=initial, creating=True)
-    if request.method == "POST" and form.is_valid():
-        event = services.event_create(group=group, by=request.user, **form.cleaned_data)
-        messages.success(request, "The event is created.")
-        return redirect(event)
-    return render(request, "events/form.html", _form_ctx(form, group=group))
+    cover_form = CoverForm(request.POST or None, request.FILES or None, prefix="cover")
+    if request.method == "POST":
+        if form.is_valid() and cover_form.is_valid():
+            event = services.event_create(
+                group=group,
+                by=request.user,
+                cover=cover_form.cleaned_data["image"],
+                cover_alt=cover_form.cleaned_data["alt"],
+                **form.cleaned_data,
+            )
+            messages.success(request, "The event is created.")
+            return redirect(event)
+        _ask_for_the_file_again(cover_form)
+    ctx = {**_form_ctx(form, group=group), "cover_form": cover_form}
+    return render(request, "events/form.html", ctx)
+
+
+def _ask_for_the_file_again(cover_form: CoverForm) -> None:
+    """Browsers cannot show a chosen file again: say so next to the field."""
+    if cover_form.is_valid() and cover_form.cleaned_data["image"] is not None:
+        cover_form.add_error(
+            "image", "Choose the image again: it is not kept while the form has errors."
+        )
 
 
 def _form_ctx(
@@ -303,6 +322,41 @@ def event_duplicate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_event_for_owner(request, pk)
     url = reverse("events:create", kwargs={"slug": event.group.slug})
     return redirect(f"{url}?{urlencode({'from': event.pk})}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_cover(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Upload or replace the cover image, or change its alt text."""
+    event = get_event_for_owner(request, pk)
+    has_cover = bool(event.cover)
+    form = CoverForm(
+        request.POST or None,
+        request.FILES or None,
+        has_image=has_cover,
+        initial={"alt": event.cover_alt},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.event_cover_set(
+            event=event,
+            by=request.user,
+            image=form.cleaned_data["image"],
+            alt=form.cleaned_data["alt"],
+        )
+        messages.success(request, "The cover image is saved.")
+        return redirect(event)
+    ctx = {"event": event, "form": form, "has_cover": has_cover}
+    return render(request, "events/cover.html", ctx)
+
+
+@login_required
+@require_POST
+def event_cover_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    event = get_event_for_owner(request, pk)
+    if event.cover:
+        services.event_cover_remove(event=event, by=request.user)
+        messages.success(request, "The cover image is removed.")
+    return redirect(event)
 
 
 ATTENDEE_LISTS = {

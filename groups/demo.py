@@ -1,7 +1,10 @@
-"""Demo groups for `manage.py load_demo`: two groups, owners and members."""
+"""Demo groups for `manage.py load_demo`: two groups, owners and members, logos."""
 
+from core.images import generated, process
+
+from .forms import LogoForm
 from .models import Membership
-from .services import group_create
+from .services import group_create, group_logo_set
 
 RUST = """Rustaceans in Berlin and online. We meet monthly for talks, pairing and pizza.
 
@@ -34,4 +37,15 @@ def seed(data: dict) -> None:
         [Membership(user=p, group=rust) for p in people[1:10]]
         + [Membership(user=p, group=study) for p in people[0:1] + people[2:8]]
     )
+    for group, text, colours, alt in [
+        (
+            rust,
+            "RB",
+            ("#f74c00", "#8a2b00"),
+            "Rust Berlin's logo: RB in white on orange",
+        ),
+        (study, "DDIA", ("#2b6cb0", "#1a365d"), "DDIA in white on blue"),
+    ]:
+        drawn = generated(text, size=(512, 512), colours=colours)
+        group_logo_set(group=group, image=process(drawn, LogoForm.shape), alt=alt)
     data["groups"] = {"rust": rust, "study": study}

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.forms import EmailAddressField, TimeZoneField
 from accounts.models import normalize_email
+from core.images import ImageForm, Shape
 from core.redirects import safe_next
 from core.validators import (
     add_validators,
@@ -149,3 +150,12 @@ def _address_in(entry: str) -> str | None:
         if "@" in part:
             return part
     return None
+
+
+class LogoForm(ImageForm):
+    """A group's logo: square, at most 256 pixels, as PNG (keeps transparency)."""
+
+    shape = Shape(256, 256, "PNG")
+    image_label = "Logo"
+    alt_label = "Description of the logo (alt text)"
+    alt_help = "What the logo shows or says, for people who cannot see it."

@@ -42,12 +42,26 @@ class Group(models.Model):
     timezone = models.CharField(
         "time zone", max_length=64, default="UTC", validators=[validate_timezone]
     )
+    # Set only through core.images (checked, re-encoded, random name); the
+    # size is kept so pages give width and height without opening the file.
+    logo = models.ImageField(upload_to="groups/logos", blank=True, editable=False)
+    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_alt = models.CharField(
+        "logo description", max_length=250, blank=True, editable=False
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     objects = GroupQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(logo="") | ~models.Q(logo_alt=""),
+                name="group_logo_has_alt",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

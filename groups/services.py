@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User, normalize_email
 from core import ratelimit
 from core.discovery import call_hook
+from core.images import ProcessedImage, image_remove, image_store
 from notifications import email
 from notifications.models import Suppression
 from notifications.outbox import To
@@ -223,6 +224,28 @@ def owner_remove(*, group: Group, email: str) -> Membership:
         membership.role = Membership.Role.MEMBER
         membership.save(update_fields=["role"])
     return membership
+
+
+def group_logo_set(
+    *, group: Group, alt: str, image: ProcessedImage | None = None
+) -> None:
+    """Give the group a new logo (or, without `image`, new alt text).
+
+    Side effects: the new file in storage; the replaced one is deleted from
+    storage when the transaction commits.
+    """
+    with transaction.atomic():
+        locked = Group.objects.select_for_update().get(pk=group.pk)
+        locked.save(update_fields=image_store(locked, "logo", image=image, alt=alt))
+    group.__dict__.update(locked.__dict__)
+
+
+def group_logo_remove(*, group: Group) -> None:
+    """Take the logo off the group; its file is deleted from storage on commit."""
+    with transaction.atomic():
+        locked = Group.objects.select_for_update().get(pk=group.pk)
+        locked.save(update_fields=image_remove(locked, "logo"))
+    group.__dict__.update(locked.__dict__)
 
 
 def owner_count(group: Group) -> int:

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<slug:slug>/members.csv", views.members_csv, name="members_csv"),
     path("<slug:slug>/settings/", views.settings_page, name="settings"),
     path("<slug:slug>/invite/", views.invite, name="invite"),
+    path("<slug:slug>/logo/", views.logo, name="logo"),
+    path("<slug:slug>/logo/remove/", views.logo_remove, name="logo_remove"),
     path("<slug:slug>/owners/add/", views.owner_add, name="owner_add"),
     path(
         "<slug:slug>/owners/<int:user_id>/remove/",

@@ -19,7 +19,7 @@ from core.markdown import render_markdown
 
 from . import services
 from .access import can_manage, get_group, get_group_for_member, get_group_for_owner
-from .forms import GroupSettingsForm, InviteForm, JoinForm, OwnerAddForm
+from .forms import GroupSettingsForm, InviteForm, JoinForm, LogoForm, OwnerAddForm
 from .models import Group, Membership
 
 MEMBERS_PER_PAGE = 50
@@ -107,6 +107,38 @@ def settings_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             messages.success(request, "The group's settings are saved.")
             return redirect("groups:settings", slug=group.slug)
     return render(request, "groups/settings.html", _settings_ctx(group, form, preview))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def logo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Upload or replace the group's logo, or change its alt text."""
+    group = get_group_for_owner(request, slug)
+    has_logo = bool(group.logo)
+    form = LogoForm(
+        request.POST or None,
+        request.FILES or None,
+        has_image=has_logo,
+        initial={"alt": group.logo_alt},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.group_logo_set(
+            group=group, image=form.cleaned_data["image"], alt=form.cleaned_data["alt"]
+        )
+        messages.success(request, "The logo is saved.")
+        return redirect(group)
+    ctx = {"group": group, "form": form, "has_logo": has_logo}
+    return render(request, "groups/logo.html", ctx)
+
+
+@login_required
+@require_POST
+def logo_remove(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    group = get_group_for_owner(request, slug)
+    if group.logo:
+        services.group_logo_remove(group=group)
+        messages.success(request, "The logo is removed.")
+    return redirect(group)
 
 
 def _settings_ctx(

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from core.links import absolute_url
+from core.links import absolute_media_url, absolute_url
 from core.markdown import markdown_to_text, render_markdown
 
 from .models import Message, Topic
@@ -197,12 +197,33 @@ def _event_ctx(event) -> dict:
     }
 
 
+# Wide enough for a phone and a mail client's reading pane; covers are stored
+# twice as wide, for sharp images on high-density screens.
+EMAIL_IMAGE_WIDTH = 600
+
+
+def _cover(event) -> dict | None:
+    """The event's cover for an email: an absolute URL, its alt text and a size."""
+    if not event.cover:
+        return None
+    width = min(EMAIL_IMAGE_WIDTH, event.cover_width)
+    return {
+        "url": absolute_media_url(event.cover.url),
+        "alt": event.cover_alt,
+        "width": width,
+        "height": round(event.cover_height * width / event.cover_width),
+    }
+
+
 def send_event_announcement(*, event, recipients: Iterable[To]) -> Message:
-    """A new event, to members who did not opt out of announcements."""
+    """A new event, to members who did not opt out of announcements.
+
+    The HTML part shows the cover image, if any, from its public URL.
+    """
     return _bulk(
         kind="event_announcement",
         name="event_announcement",
-        ctx=_event_ctx(event),
+        ctx={**_event_ctx(event), "cover": _cover(event)},
         recipients=recipients,
         group=event.group,
         topic=Topic.ANNOUNCEMENTS,

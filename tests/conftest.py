@@ -14,6 +14,8 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "https://meetings.test"
     settings.MAIL_FILE_DIR = str(tmp_path / "mail")
+    # Uploaded images go to the test's own folder, never to var/media.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     # Background tasks run at once, inside the request or command that queues them.
     settings.TASKS = {
         "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}

@@ -102,6 +102,22 @@ MATRIX = [
         "/groups/{slug}/settings/",
         dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
     ),
+    # The group's logo: owners upload, replace or remove it on its own page.
+    (
+        "get",
+        "/groups/{slug}/logo/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/groups/{slug}/logo/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/groups/{slug}/logo/remove/",
+        dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
     (
         "post",
         "/groups/{slug}/owners/add/",
@@ -176,6 +192,22 @@ MATRIX = [
     (
         "get",
         "/events/{event}/duplicate/",
+        dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
+    # An event's cover image, on its own page.
+    (
+        "get",
+        "/events/{event}/cover/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/events/{event}/cover/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/events/{event}/cover/remove/",
         dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
     ),
     (
@@ -596,6 +628,7 @@ def world(db):
         "staff": UserFactory(name="Stef", is_staff=True, is_superuser=True),
     }
     event = EventFactory(group=group)
+    _images(group, event)
     unconference = _unconference(event, proposer=owner)
     pairing = PairingFactory(round=RoundFactory(group=group), people=[member, owner])
     return {
@@ -610,6 +643,21 @@ def world(db):
         "mailing": _sent_mailing(group, owner).pk,
         **_comments(event, author=member, owner=owner),
     }
+
+
+def _images(group, event) -> None:
+    """A logo for the group and a cover for the event, so pages show both."""
+    from core.images import process
+    from events.forms import CoverForm
+    from events.services import event_cover_set
+    from groups.forms import LogoForm
+    from groups.services import group_logo_set
+    from tests.images import image_bytes, upload
+
+    logo = process(upload(image_bytes((64, 64))), LogoForm.shape)
+    group_logo_set(group=group, image=logo, alt="The Rust Berlin crab")
+    cover = process(upload(image_bytes((160, 90))), CoverForm.shape)
+    event_cover_set(event=event, by=None, image=cover, alt="A full room at c-base")
 
 
 def _unconference(event, *, proposer) -> dict:

@@ -31,6 +31,7 @@ def _demo_env(tmp_path, **extra):
         "DEBUG": "true",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
         **extra,
     }
 
@@ -168,3 +169,33 @@ def test_load_demo_if_empty_skips_a_database_with_people_in_it(user):
     call_command("load_demo", "--if-empty", stdout=out)
 
     assert out.getvalue() == "Database has data already; demo not loaded.\n"
+
+
+def test_demo_groups_have_logos_and_two_events_covers(db):
+    from events.models import Event
+
+    call_command("load_demo", stdout=StringIO())
+
+    logos = Group.objects.values_list("slug", "logo_width", "logo_alt")
+    assert sorted(logos) == [
+        ("ddia-study", 256, "DDIA in white on blue"),
+        ("rust-berlin", 256, "Rust Berlin's logo: RB in white on orange"),
+    ]
+    covers = Event.objects.exclude(cover="").values_list("cover_width", "cover_height")
+    assert list(covers) == [(1200, 675), (1200, 675)]
+    for event in Event.objects.exclude(cover=""):
+        assert event.cover.storage.exists(event.cover.name) is True
+
+
+def test_the_demo_serves_uploaded_images_itself(tmp_path):
+    code = (
+        "from django.urls import resolve; "
+        "print(resolve('/media/groups/logos/x.png').func.__name__)"
+    )
+    demo = _manage(_demo_env(tmp_path), "shell", "-c", code)
+    production = _manage(
+        _demo_env(tmp_path, DEBUG="false", SECRET_KEY="x" * 50), "shell", "-c", code
+    )
+
+    assert demo.stdout.strip().splitlines()[-1] == "serve"
+    assert "Resolver404" in production.stderr

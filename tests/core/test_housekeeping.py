@@ -139,7 +139,8 @@ def test_dry_run_counts_without_changing_anything(rows, capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert out == [
         "housekeeping would clean: 1 sessions, 1 rate_limit_buckets, "
-        "2 task_results, 2 login_tokens, 1 message_bodies"
+        "2 task_results, 2 login_tokens, 0 logo_files, 0 cover_files, "
+        "1 message_bodies"
     ]
     assert Session.objects.count() == 2
     assert RateLimitBucket.objects.count() == 2
@@ -154,7 +155,8 @@ def test_command_prints_one_summary_line(rows, capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert out == [
         "housekeeping cleaned: 1 sessions, 1 rate_limit_buckets, "
-        "2 task_results, 2 login_tokens, 1 message_bodies"
+        "2 task_results, 2 login_tokens, 0 logo_files, 0 cover_files, "
+        "1 message_bodies"
     ]
     assert LoginToken.objects.count() == 1
 

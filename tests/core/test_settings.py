@@ -137,3 +137,49 @@ def test_sentry_is_initialised_when_sentry_dsn_is_set():
 
 def test_sentry_is_not_even_imported_without_sentry_dsn():
     assert _sentry_probe() == "False"
+
+
+def test_uploaded_images_stay_on_this_machine_by_default():
+    storages, media_url, csp = _settings_values(["STORAGES", "MEDIA_URL", "SECURE_CSP"])
+
+    assert storages["default"] == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage"
+    }
+    assert media_url == "/media/"
+    assert csp["img-src"] == ["'self'", "data:"]
+
+
+def test_a_bucket_stores_uploaded_images_and_the_csp_allows_its_origin():
+    storages, csp = _settings_values(
+        ["STORAGES", "SECURE_CSP"],
+        MEDIA_BUCKET="meetings-media",
+        MEDIA_URL="https://media.example.org/meetings/",
+        MEDIA_ENDPOINT_URL="https://s3.eu-central-1.example.net",
+        MEDIA_ACCESS_KEY_ID="key-id",
+        MEDIA_SECRET_ACCESS_KEY="secret",
+    )
+
+    assert storages["default"] == {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": "meetings-media",
+            "endpoint_url": "https://s3.eu-central-1.example.net",
+            "region_name": None,
+            "access_key": "key-id",
+            "secret_key": "secret",
+            "custom_domain": "media.example.org/meetings",
+            "url_protocol": "https:",
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+    assert csp["img-src"] == ["'self'", "data:", "https://media.example.org"]
+
+
+def test_a_bucket_needs_its_public_address_in_media_url():
+    result = _import_settings(
+        DEBUG="false", SECRET_KEY="x" * 50, MEDIA_BUCKET="meetings-media"
+    )
+
+    assert result.returncode != 0
+    assert "MEDIA_URL must be the bucket's public https:// address" in result.stderr

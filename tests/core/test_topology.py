@@ -1,8 +1,8 @@
 """The production topology, as separate processes: nginx → gunicorn, sender, worker.
 
 Nothing here runs in-process. Debian's nginx serves the server block of
-docs/deploy.md (only the port, the certificate and the upstream port are
-changed); gunicorn, the mail sender and the task worker are started with the
+docs/deploy.md (only the port, the certificate, the upstream port and the
+uploads folder are changed); gunicorn, the mail sender and the task worker are started with the
 ExecStart lines of their systemd units, configured by .env.example with the
 secrets and addresses of this run, on a scratch PostgreSQL database that
 meetings-migrate.service's commands prepare. The fake SendGrid receives the
@@ -82,7 +82,9 @@ def env_example(**overrides: str) -> dict[str, str]:
     return {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", **values}
 
 
-def nginx_server_block(*, port: int, cert: Path, key: Path, upstream: int) -> str:
+def nginx_server_block(
+    *, port: int, cert: Path, key: Path, upstream: int, media: Path
+) -> str:
     """docs/deploy.md's HTTPS server block with only addresses and files changed."""
     docs = (ROOT / "docs" / "deploy.md").read_text()
     snippet = re.search(r"```nginx\n(.*?)```", docs, re.S).group(1)
@@ -93,6 +95,7 @@ def nginx_server_block(*, port: int, cert: Path, key: Path, upstream: int) -> st
         (r"ssl_certificate\s+\S+;", f"ssl_certificate {cert};"),
         (r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};"),
         (r"proxy_pass http://127\.0\.0\.1:8000;", f"proxy_pass http://127.0.0.1:{upstream};"),
+        (r"alias /srv/meetings/var/media/;", f"alias {media}/;"),
     ]  # fmt: skip
     for pattern, replacement in replacements:
         block, count = re.subn(pattern, replacement, block)
@@ -307,6 +310,7 @@ def topology():
             SENDGRID_WEBHOOK_PUBLIC_KEY="",
             MAIL_FILE_DIR=str(folder / "mail"),
             STATIC_ROOT=str(folder / "static"),
+            MEDIA_ROOT=str(folder / "media"),
             GUNICORN_BIND=f"127.0.0.1:{web_port}",
             WEB_CONCURRENCY="2",
             GUNICORN_THREADS="4",
@@ -333,8 +337,9 @@ def topology():
             (folder / temp).mkdir(mode=0o777)
             (folder / temp).chmod(0o777)
         server = nginx_server_block(
-            port=nginx_port, cert=cert, key=key, upstream=web_port
-        )
+            port=nginx_port, cert=cert, key=key, upstream=web_port,
+            media=folder / "media",
+        )  # fmt: skip
         temps = "".join(
             f"{kind}_temp_path {folder / name};\n"
             for kind, name in [
@@ -396,6 +401,13 @@ def test_production_topology_end_to_end(topology):
     assert response.getheader("Content-Type").startswith("text/css")
     assert "max-age=315360000" in response.getheader("Cache-Control")
     assert css.strip()
+    # The demo group's logo, uploaded through the storage API, served by nginx.
+    response, group = visitor.get("/groups/rust-berlin/")
+    logo = re.search(r'<img class="logo" src="(/media/groups/logos/\w+\.png)"', group)
+    response, body = visitor.get(logo[1])
+    assert (response.status, response.getheader("Content-Type")) == (200, "image/png")
+    assert "immutable" in response.getheader("Cache-Control")
+    assert body.startswith("\ufffdPNG")
 
     # Sign-in requests from 40 people behind the one nginx: more than one
     # client's hourly allowance in all, and nobody is refused.

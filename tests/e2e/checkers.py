@@ -107,8 +107,9 @@ class Viewer:
     """Shows responses from Django's test client in Chromium.
 
     Every request of the page goes through a route: the page itself is answered
-    with the saved response (headers included, so the real CSP applies) and
-    static files from the finders; anything else is refused.
+    with the saved response (headers included, so the real CSP applies), static
+    files from the finders and uploaded images from MEDIA_ROOT; anything else
+    is refused.
     """
 
     def __init__(self, page):
@@ -128,6 +129,12 @@ class Viewer:
             found = finders.find(url.removeprefix(static).split("?")[0])
             if found:
                 return route.fulfill(path=found)
+            return route.fulfill(status=404, body="")
+        media = f"{ORIGIN}{settings.MEDIA_URL}"
+        if url.startswith(media):
+            stored = Path(settings.MEDIA_ROOT) / url.removeprefix(media).split("?")[0]
+            if stored.is_file():
+                return route.fulfill(path=stored)
             return route.fulfill(status=404, body="")
         if route.request.resource_type == "document" and self.current:
             status, headers, body = self.current

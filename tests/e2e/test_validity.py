@@ -20,7 +20,9 @@ from accounts import services as accounts_services
 from accounts.models import LoginToken
 from comments import services as comment_services
 from core.errors import server_error
+from core.images import process
 from events import services as event_services
+from events.forms import CoverForm
 from events.models import Event, Rsvp
 from groups.models import Group
 from mailings import services as mail_services
@@ -30,6 +32,7 @@ from notifications.models import Delivery, Message
 from notifications.unsubscribe import make_token
 from tests.e2e.checkers import Viewer, axe_violations, nu_errors, parts
 from tests.factories import EventFactory, RsvpFactory
+from tests.images import image_bytes, upload
 from tests.test_permissions import MATRIX, ROLES, world  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
@@ -107,6 +110,8 @@ def _extra_pages(client, world):  # noqa: F811
         (owner, "get", f"/events/{event.pk}/attendees/?list=waitlisted", {}, 200),
         (owner, "get", f"/events/{pk}/attendees/?list=not_replied", {}, 200),
         (owner, "post", f"/groups/{slug}/events/new/", {"title": ""}, 200),
+        (owner, "post", f"/events/{pk}/cover/", {"alt": ""}, 200),
+        (owner, "post", f"/groups/{slug}/logo/", {"alt": "x" * 251}, 200),
         (owner, "post", f"/events/{event.pk}/cancel/", {"message": "x" * 2001}, 200),
         (owner, "post", f"/groups/{slug}/owners/add/", {"email": "a@b.org"}, 400),
         (
@@ -233,6 +238,8 @@ def _send_every_email(world):  # noqa: F811
             venue="c-base",
             online_url="https://meet.example.org/rust",
             capacity=None,
+            cover=process(upload(image_bytes((320, 180))), CoverForm.shape),
+            cover_alt="Laptops & <pizza> at c-base",
         )
         event_services.rsvp_set(event=created, user=member, choice="attending")
         comment_services.comment_create(
