@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -15,8 +16,8 @@ from groups.services import membership_join
 from notifications import email
 from notifications.outbox import To
 
-from . import calendar
-from .models import Event, Rsvp
+from . import calendar, recurrence
+from .models import Event, Rsvp, Series
 
 REPLY_CHOICES = {"attending", "not_attending", "none"}
 
@@ -35,23 +36,93 @@ def event_create(*, group: Group, by: User, uid: str = "", **fields: Any) -> Eve
     Side effects: an announcement to the group's members (those who opted out
     of announcements for the group are skipped by the outbox).
     """
-    now = timezone.now()
     with transaction.atomic():
-        event = Event.objects.create(
-            group=group,
-            uid=uid or Event.new_uid(),
-            created_by=by,
-            updated_by=by,
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-        members = Membership.objects.filter(group=group, user__is_active=True)
-        rows = members.values_list("user__email", "user_id")
-        email.send_event_announcement(
-            event=event, recipients=[To(e, uid) for e, uid in rows]
-        )
+        event = _new_event(group=group, by=by, uid=uid, **fields)
+        event.save()
+        _announce(event)
     return event
+
+
+def _new_event(*, group: Group, by: User, uid: str = "", **fields: Any) -> Event:
+    now = timezone.now()
+    return Event(
+        group=group,
+        uid=uid or Event.new_uid(),
+        created_by=by,
+        updated_by=by,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+
+
+def _announce(event: Event, *, repeats: str = "") -> None:
+    members = Membership.objects.filter(group=event.group, user__is_active=True)
+    rows = members.values_list("user__email", "user_id")
+    email.send_event_announcement(
+        event=event, recipients=[To(e, uid) for e, uid in rows], repeats=repeats
+    )
+
+
+def series_create(
+    *, group: Group, by: User, rule: recurrence.Rule, **fields: Any
+) -> list[Event]:
+    """Create a repeating event: a `Series` and one event per date of `rule`.
+
+    `fields` are an event's, and `start`/`end` those of the first event; every
+    event starts at the same wall-clock time in the event's zone and lasts as
+    long on the clock. Each is an ordinary event with its own calendar UID,
+    replies and capacity. The caller has checked the rule's limits (the form
+    does); at most `limit` events are made whatever the rule.
+    Returns the events, first to last.
+    Side effects: one announcement, of the first event, saying how it repeats.
+    """
+    zone = zoneinfo.ZoneInfo(fields["timezone"])
+    first, end = fields.pop("start"), fields.pop("end")
+    length = recurrence.wall_clock(end, zone) - recurrence.wall_clock(first, zone)
+    starts = recurrence.starts(rule, first.astimezone(zone), limit=SERIES_LIMIT)
+    with transaction.atomic():
+        series = Series.objects.create(
+            group=group,
+            frequency=rule.frequency,
+            interval=rule.interval,
+            monthly_by=rule.monthly_by,
+            until=rule.until,
+            count=rule.count,
+            timezone=zone.key,
+            anchor=first,
+            created_by=by,
+        )
+        events = Event.objects.bulk_create(
+            [
+                _new_event(
+                    group=group,
+                    by=by,
+                    series=series,
+                    start=start,
+                    end=_after(start, length, zone),
+                    **fields,
+                )
+                for start in starts
+            ]
+        )
+        last = events[-1].local_start
+        _announce(
+            events[0],
+            repeats=f"It repeats {series.describe()}: {len(events)} events, the "
+            f"last on {last:%A} {last.day} {last:%B %Y}.",
+        )
+    return events
+
+
+# A guard for callers other than the form, which allows 52.
+SERIES_LIMIT = 60
+
+
+def _after(start: datetime, length: timedelta, zone: zoneinfo.ZoneInfo) -> datetime:
+    """`length` later on the wall clock of `zone` (a 2-hour event stays 2 hours
+    on the clock even on the night the clocks change)."""
+    return recurrence.at_wall_clock(recurrence.wall_clock(start, zone) + length, zone)
 
 
 TIME_OR_PLACE = ("start", "end", "timezone", "venue", "online_url")

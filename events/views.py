@@ -23,7 +23,7 @@ from groups.models import Group, Membership
 
 from . import calendar, services
 from .access import get_event, get_event_for_owner
-from .forms import CancelForm, EventForm, RsvpForm
+from .forms import CancelForm, EventForm, RsvpForm, SeriesForm
 from .models import CalendarFeed, Event, Rsvp
 
 EVENTS_PER_PAGE = 20
@@ -155,11 +155,23 @@ def event_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         if source is not None:
             initial = services.duplicate_initial(source)
     form = EventForm(request.POST or None, initial=initial, creating=True)
-    if request.method == "POST" and form.is_valid():
-        event = services.event_create(group=group, by=request.user, **form.cleaned_data)
-        messages.success(request, "The event is created.")
+    repeat_form = SeriesForm(request.POST or None, event_form=form)
+    if request.method == "POST" and form.is_valid() and repeat_form.is_valid():
+        rule = repeat_form.rule()
+        if rule is None:
+            event = services.event_create(
+                group=group, by=request.user, **form.cleaned_data
+            )
+            messages.success(request, "The event is created.")
+        else:
+            events = services.series_create(
+                group=group, by=request.user, rule=rule, **form.cleaned_data
+            )
+            event = events[0]
+            messages.success(request, f"The series of {len(events)} events is created.")
         return redirect(event)
-    return render(request, "events/form.html", _form_ctx(form, group=group))
+    ctx = _form_ctx(form, group=group)
+    return render(request, "events/form.html", {**ctx, "repeat_form": repeat_form})
 
 
 def _form_ctx(

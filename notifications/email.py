@@ -163,12 +163,18 @@ def _event_ctx(event) -> dict:
     }
 
 
-def send_event_announcement(*, event, recipients: Iterable[To]) -> Message:
-    """A new event, to members who did not opt out of announcements."""
+def send_event_announcement(
+    *, event, recipients: Iterable[To], repeats: str = ""
+) -> Message:
+    """A new event, to members who did not opt out of announcements.
+
+    `repeats` is a sentence on how a series repeats, shown for its first event
+    (a series is announced once, not once per date).
+    """
     return _bulk(
         kind="event_announcement",
         name="event_announcement",
-        ctx=_event_ctx(event),
+        ctx={**_event_ctx(event), "repeats": repeats},
         recipients=recipients,
         group=event.group,
         topic=Topic.ANNOUNCEMENTS,
