@@ -313,6 +313,23 @@ class SeriesForm(forms.Form):
         )
 
 
+class EditScopeForm(forms.Form):
+    """Which events of a series an edit changes."""
+
+    scope = forms.ChoiceField(
+        label="Apply the changes to",
+        initial="this",
+        widget=forms.RadioSelect,
+        choices=[
+            ("this", "Only this event"),
+            ("following", "This and all following events"),
+        ],
+        help_text="Following events that have started or were cancelled stay as "
+        "they are. A new time or date moves the following events to the same "
+        "pattern, counted from this one.",
+    )
+
+
 class CancelForm(forms.Form):
     message = forms.CharField(
         label="Message to attendees (optional)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zoneinfo
 from datetime import datetime, timedelta
 from typing import Any
@@ -170,6 +171,67 @@ def event_update(*, event: Event, by: User, **fields: Any) -> list[str]:
                     )
     event.__dict__.update(locked.__dict__)
     return changed
+
+
+# What "this and all following" copies to the later events when it changed here.
+COPIED_TO_FOLLOWING = ("title", "description", "venue", "online_url", "capacity")
+TIMING = ("start", "end", "timezone")
+
+
+def event_update_following(*, event: Event, by: User, **fields: Any) -> list[Event]:
+    """Save changes to `event` and to the later events of its series.
+
+    Only what changed on `event` is carried over, so a later event's own edits
+    to other fields stay. Later events that have started or were cancelled are
+    left alone. When the time, date or zone changed, the series' dates count
+    from `event`'s new start from now on, and the later events move to them
+    in order (to the 2nd Wednesday from the 2nd Tuesday, to 20:00 local from
+    19:00); the earlier events stay where they are.
+    Returns the later events changed.
+    Side effects: those of `event_update` for each event saved (an updated
+    invitation with a raised SEQUENCE to the people attending it, and so on).
+    """
+    assert event.series_id is not None, "only an event of a series has followers"
+    with transaction.atomic():
+        series = Series.objects.select_for_update().get(pk=event.series_id)
+        following = list(
+            Event.objects.select_related("group")
+            .filter(series=series, start__gt=max(event.start, timezone.now()))
+            .order_by("start", "pk")
+        )
+        changed = [f for f in fields if getattr(event, f) != fields[f]]
+        copied = {f: fields[f] for f in changed if f in COPIED_TO_FOLLOWING}
+        dates: list[tuple[datetime, datetime]] = []
+        if any(f in TIMING for f in changed):
+            dates = _move_anchor(series, fields, later=len(following))
+        event_update(event=event, by=by, **fields)
+        saved = []
+        for position, later in enumerate(following):
+            if later.is_cancelled:
+                continue
+            timing = {}
+            if position < len(dates):
+                start, end = dates[position]
+                timing = {"start": start, "end": end, "timezone": series.timezone}
+            if not copied and not timing:
+                continue
+            event_update(event=later, by=by, **copied, **timing)
+            saved.append(later)
+    return saved
+
+
+def _move_anchor(
+    series: Series, fields: dict[str, Any], *, later: int
+) -> list[tuple[datetime, datetime]]:
+    """Count the series from the new start; the (start, end) of the `later`
+    dates after it."""
+    zone = zoneinfo.ZoneInfo(fields["timezone"])
+    first = fields["start"].astimezone(zone)
+    length = recurrence.wall_clock(fields["end"], zone) - first.replace(tzinfo=None)
+    series.anchor, series.timezone = first, zone.key
+    series.save(update_fields=["anchor", "timezone"])
+    rule = dataclasses.replace(series.rule, until=None, count=later + 1)
+    return [(s, _after(s, length, zone)) for s in recurrence.starts(rule, first)[1:]]
 
 
 def event_cancel(*, event: Event, by: User, message: str = "") -> None:

@@ -23,7 +23,7 @@ from groups.models import Group, Membership
 
 from . import calendar, services
 from .access import get_event, get_event_for_owner
-from .forms import CancelForm, EventForm, RsvpForm, SeriesForm
+from .forms import CancelForm, EditScopeForm, EventForm, RsvpForm, SeriesForm
 from .models import CalendarFeed, Event, Rsvp
 
 EVENTS_PER_PAGE = 20
@@ -175,7 +175,11 @@ def event_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 
 def _form_ctx(
-    form: EventForm, *, group: Group, event: Event | None = None
+    form: EventForm,
+    *,
+    group: Group,
+    event: Event | None = None,
+    scope_form: EditScopeForm | None = None,
 ) -> dict[str, Any]:
     from accounts.forms import TimeZoneField
 
@@ -183,6 +187,7 @@ def _form_ctx(
         "form": form,
         "group": group,
         "event": event,
+        "scope_form": scope_form,
         "timezones": TimeZoneField.choices(),
     }
 
@@ -195,15 +200,29 @@ def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Past and cancelled events cannot be edited.")
         return redirect(event)
     form = EventForm(request.POST or None, instance=event, creating=False)
-    if request.method == "POST" and form.is_valid():
+    scope = EditScopeForm(request.POST or None) if event.series_id else None
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (scope is None or scope.is_valid())
+    ):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        event = get_event(pk)
-        services.event_update(event=event, by=request.user, **fields)
-        messages.success(request, "The event is saved.")
+        event = get_event(pk)  # validating changed the form's copy
+        if scope is not None and scope.cleaned_data["scope"] == "following":
+            later = services.event_update_following(
+                event=event, by=request.user, **fields
+            )
+            n = len(later)
+            messages.success(
+                request,
+                f"This event and {n} following event{'s' if n != 1 else ''} are saved.",
+            )
+        else:
+            services.event_update(event=event, by=request.user, **fields)
+            messages.success(request, "The event is saved.")
         return redirect(event)
-    return render(
-        request, "events/form.html", _form_ctx(form, group=event.group, event=event)
-    )
+    ctx = _form_ctx(form, group=event.group, event=event, scope_form=scope)
+    return render(request, "events/form.html", ctx)
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""Event series through the pages: the "Repeats" form and the feed."""
+"""Event series through the pages: the "Repeats" form, editing one or all
+following, cancelling one, and the feed."""
 
 import re
 from datetime import datetime, timedelta
@@ -48,6 +49,20 @@ def _series(group, owner, *, first=MARCH_19, rule=None):
         online_url="https://meet.example.org/hack",
         capacity=None,
     )
+
+
+def _edit(client, event, *, scope, **overrides):
+    local = event.start.astimezone(BERLIN)
+    data = {
+        "title": event.title, "description": event.description,
+        "start": f"{local:%Y-%m-%dT%H:%M}",
+        "end": f"{event.end.astimezone(BERLIN):%Y-%m-%dT%H:%M}",
+        "timezone": event.timezone, "venue": event.venue,
+        "online_url": event.online_url, "capacity": event.capacity or "",
+        "scope": scope,
+    }  # fmt: skip
+    data.update(overrides)
+    return client.post(f"/events/{event.pk}/edit/", data, follow=True)
 
 
 def _all():
@@ -211,6 +226,165 @@ def test_a_series_is_announced_once_saying_how_it_repeats(owner_client, member):
         "It repeats every week on Tuesday: 4 events, the last on Tuesday 9 April "
         "2030. Reply to each event on its own page." in announced[0].body
     )
+
+
+def test_edit_page_of_a_series_event_asks_which_events_to_change(
+    owner_client, group, owner, event
+):
+    events = _series(group, owner)
+
+    html = owner_client.get(f"/events/{events[1].pk}/edit/").content.decode()
+    plain = owner_client.get(f"/events/{event.pk}/edit/").content.decode()
+
+    assert "<legend>Apply the changes to:</legend>" in html
+    assert "Only this event</label>" in html
+    assert "This and all following events</label>" in html
+    assert "following events" not in plain
+
+
+def test_editing_only_this_event_leaves_the_others(owner_client, group, owner):
+    events = _series(group, owner)
+
+    _edit(owner_client, events[1], scope="this", title="Special edition")
+
+    assert [e.title for e in _all()] == [
+        "Hack night",
+        "Special edition",
+        "Hack night",
+        "Hack night",
+    ]
+
+
+def test_editing_this_and_following_changes_the_later_events_only(
+    owner_client, group, owner
+):
+    events = _series(group, owner)
+
+    response = _edit(owner_client, events[1], scope="following", venue="c-base")
+
+    assert [e.venue for e in _all()] == ["", "c-base", "c-base", "c-base"]
+    assert [e.sequence for e in _all()] == [0, 1, 1, 1]  # calendars show the venue
+    assert "This event and 2 following events are saved." in response.text
+
+
+def test_scope_is_required_for_a_series_event(owner_client, group, owner):
+    events = _series(group, owner)
+
+    response = _edit(owner_client, events[1], scope="", venue="c-base")
+
+    assert response.context["scope_form"].errors == {
+        "scope": ["This field is required."]
+    }
+    assert [e.venue for e in _all()] == ["", "", "", ""]
+
+
+def test_moving_this_and_following_to_20_00_keeps_local_time_and_tells_calendars(
+    owner_client, group, owner, member
+):
+    events = _series(group, owner)
+    services.rsvp_set(event=events[3], user=member, choice="attending")
+    run_sender()
+    mail.outbox.clear()
+
+    _edit(
+        owner_client,
+        events[1],
+        scope="following",
+        start="2030-03-26T20:00",
+        end="2030-03-26T22:00",
+    )
+
+    after = _all()
+    assert _walls(after) == [
+        "Tue 2030-03-19 19:00",
+        "Tue 2030-03-26 20:00",
+        "Tue 2030-04-02 20:00",
+        "Tue 2030-04-09 20:00",
+    ]
+    assert [e.sequence for e in after] == [0, 1, 1, 1]
+    assert {e.series_id for e in after} == {events[0].series_id}
+    run_sender()
+    (changed,) = [m for m in mail.outbox if m.to == ["mo@example.org"]]
+    (ics,) = [body for body, kind in changed.alternatives if "calendar" in kind]
+    (vevent,) = Calendar.from_ical(ics).walk("VEVENT")
+    assert (str(vevent["uid"]), int(vevent["sequence"])) == (events[3].uid, 1)
+    assert vevent["dtstart"].dt == datetime(2030, 4, 9, 20, 0, tzinfo=BERLIN)
+
+
+def test_moving_a_monthly_series_to_a_wednesday_moves_the_rest_to_2nd_wednesdays(
+    owner_client, group, owner
+):
+    first = datetime(2030, 1, 8, 19, 0, tzinfo=BERLIN)
+    events = _series(
+        group, owner, first=first, rule=Rule("monthly", monthly_by="weekday", count=4)
+    )
+
+    _edit(
+        owner_client,
+        events[1],
+        scope="following",
+        start="2030-02-13T19:00",
+        end="2030-02-13T21:00",
+    )
+
+    assert _walls(_all()) == [
+        "Tue 2030-01-08 19:00",
+        "Wed 2030-02-13 19:00",
+        "Wed 2030-03-13 19:00",
+        "Wed 2030-04-10 19:00",
+    ]
+    assert Event.objects.get(pk=events[3].pk).series.describe() == (
+        "every month on the 2nd Wednesday"
+    )
+
+
+def test_after_moving_the_later_dates_an_earlier_event_still_reaches_them_all(
+    owner_client, group, owner
+):
+    events = _series(group, owner)
+    start, end = "2030-03-26T20:00", "2030-03-26T22:00"
+    _edit(owner_client, events[1], scope="following", start=start, end=end)
+
+    _edit(owner_client, events[0], scope="following", title="Rust hack night")
+
+    assert [e.title for e in _all()] == ["Rust hack night"] * 4
+    assert _walls(_all())[1:] == [
+        "Tue 2030-03-26 20:00",
+        "Tue 2030-04-02 20:00",
+        "Tue 2030-04-09 20:00",
+    ]
+
+
+def test_following_keeps_a_later_events_own_edits_and_skips_cancelled_ones(
+    owner_client, group, owner
+):
+    events = _series(group, owner)
+    services.event_update(event=events[2], by=owner, title="Special edition")
+    services.event_cancel(event=events[3], by=owner)
+
+    _edit(owner_client, events[1], scope="following", venue="c-base")
+
+    assert [(e.title, e.venue, e.status) for e in _all()] == [
+        ("Hack night", "", "scheduled"),
+        ("Hack night", "c-base", "scheduled"),
+        ("Special edition", "c-base", "scheduled"),
+        ("Hack night", "", "cancelled"),
+    ]
+
+
+def test_cancelling_one_event_of_a_series_leaves_the_others(owner_client, group, owner):
+    events = _series(group, owner)
+
+    page = owner_client.get(f"/events/{events[1].pk}/cancel/").content.decode()
+    owner_client.post(f"/events/{events[1].pk}/cancel/", {"message": "Holiday"})
+
+    assert "Only this date is cancelled" in page
+    assert [e.status for e in _all()] == [
+        "scheduled",
+        "cancelled",
+        "scheduled",
+        "scheduled",
+    ]
 
 
 def test_group_feed_has_each_event_of_a_series_with_its_own_uid(client, group, owner):
