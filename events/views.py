@@ -69,15 +69,42 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(Group.objects.with_member_count(), slug=slug)
     membership = membership_of(request.user, group)
     events = Event.objects.filter(group=group).with_counts()
+    upcoming = list(events.upcoming()[:GROUP_EVENTS_SHOWN])
+    if membership is not None:
+        _offer_reply_on_cards(upcoming, request.user)
     ctx = {
         "group": group,
         "membership": membership,
         "owners": group.owners_by_name(),
-        "upcoming": list(events.upcoming()[:GROUP_EVENTS_SHOWN]),
+        "upcoming": upcoming,
         "past": list(events.past()[:GROUP_EVENTS_SHOWN]),
         "can_manage": can_manage(request.user, group, membership=membership),
     }
     return render(request, "events/group_detail.html", ctx)
+
+
+def _offer_reply_on_cards(events: list[Event], user: Any) -> None:
+    """Mark the next event of each series for a reply button on its card.
+
+    Sets `card_reply` on those events, and `my_reply` to the person's reply
+    (an `Rsvp.Status`) or None; one query whatever the number of series.
+    """
+    nexts: dict[int, Event] = {}
+    for event in events:
+        if event.series_id is not None and event.accepts_replies:
+            nexts.setdefault(event.series_id, event)
+    if not nexts:
+        return
+    replies = dict(
+        Rsvp.objects.filter(user=user, event__in=[e.pk for e in nexts.values()])
+        .order_by()
+        .values_list("event_id", "status")
+    )
+    for event in nexts.values():
+        status = replies.get(event.pk)
+        # Read by the card template only, like the counts `with_counts` adds.
+        setattr(event, "card_reply", True)  # noqa: B010
+        setattr(event, "my_reply", Rsvp.Status(status) if status else None)  # noqa: B010
 
 
 @require_safe
@@ -90,7 +117,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(
-        Event.objects.select_related("group", "unconference").with_counts(), pk=pk
+        Event.objects.select_related("group", "unconference", "series").with_counts(),
+        pk=pk,
     )
     membership = membership_of(request.user, event.group)
     rsvp = None
@@ -113,8 +141,18 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "attendees": attendees,
         "viewer_zone": viewer_zone if viewer_zone != event.timezone else None,
         "sees_online_link": _sees_online_link(rsvp, is_owner),
+        "next_in_series": _next_in_series(event),
     }
     return render(request, "events/detail.html", ctx)
+
+
+def _next_in_series(event: Event) -> Event | None:
+    if event.series_id is None:
+        return None
+    later = Event.objects.filter(
+        series_id=event.series_id, start__gt=event.start, status=Event.Status.SCHEDULED
+    )
+    return later.order_by("start", "pk").first()
 
 
 @require_POST

@@ -13,6 +13,7 @@ from tests.factories import (
     PairingFactory,
     RoundFactory,
     UserFactory,
+    series_events,
 )
 
 ROLES = ["visitor", "outsider", "member", "owner", "staff"]
@@ -161,6 +162,23 @@ MATRIX = [
         "get",
         "/events/{event}/duplicate/",
         dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
+    # The second event of a weekly series: its page, and the edit page that
+    # asks "only this event" or "this and all following".
+    (
+        "get",
+        "/events/{series_event}/",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{series_event}/edit/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{series_event}/cancel/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
     ),
     (
         "get",
@@ -500,6 +518,7 @@ def world(db):
         "poll": _poll(owner, member).pk,
         **unconference,
         "pairing": pairing.pk,
+        "series_event": series_events(group=group)[1].pk,
     }
 
 

@@ -1,5 +1,5 @@
 """Event series through the pages: the "Repeats" form, editing one or all
-following, cancelling one, and the feed."""
+following, cancelling one, the feed, and replying from the group page's card."""
 
 import re
 from datetime import datetime, timedelta
@@ -10,8 +10,9 @@ from django.core import mail
 from icalendar import Calendar
 
 from events import services
-from events.models import Event, Series
+from events.models import Event, Rsvp, Series
 from events.recurrence import Rule
+from tests.factories import EventFactory, MembershipFactory, UserFactory
 from tests.notifications.helpers import run_sender
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -396,3 +397,96 @@ def test_group_feed_has_each_event_of_a_series_with_its_own_uid(client, group, o
     assert [str(v["uid"]) for v in vevents] == [e.uid for e in events]
     assert [v["dtstart"].dt for v in vevents] == [e.start for e in events]
     assert b"RRULE" not in body
+
+
+def test_event_page_says_how_the_series_repeats_and_links_the_next_date(
+    client, group, owner
+):
+    events = _series(group, owner)
+
+    html = client.get(f"/events/{events[0].pk}/").content.decode()
+
+    assert (
+        "Part of a series that repeats every week on Tuesday. "
+        f'<a href="/events/{events[1].pk}/">Next date: Tuesday 26 March 2030, '
+        "19:00</a>" in html
+    )
+
+
+RSVP_FORM = re.compile(r'action="/events/(\d+)/rsvp/"')
+
+
+def test_member_replies_to_the_next_event_of_a_series_from_its_card(
+    client, group, owner, member
+):
+    events = _series(group, owner)
+    client.force_login(member)
+
+    before = client.get("/groups/rust-berlin/").content.decode()
+    response = client.post(
+        f"/events/{events[0].pk}/rsvp/", {"choice": "attending"}, follow=True
+    )
+    after = client.get("/groups/rust-berlin/").content.decode()
+
+    assert RSVP_FORM.findall(before) == [str(events[0].pk)]
+    assert (
+        '<button type="submit" name="choice" value="attending">Attend'
+        '<span class="visually-hidden"> Hack night, 19 March</span></button>' in before
+    )
+    assert "Your reply: attending." in response.text
+    assert Rsvp.objects.get(user=member).event == events[0]
+    assert RSVP_FORM.findall(after) == []
+    assert "You replied: <strong>attending</strong>." in after
+
+
+def test_card_offers_the_next_event_that_still_takes_replies(
+    client, group, owner, member
+):
+    events = _series(group, owner)
+    services.event_cancel(event=events[0], by=owner)
+    client.force_login(member)
+
+    html = client.get("/groups/rust-berlin/").content.decode()
+
+    assert RSVP_FORM.findall(html) == [str(events[1].pk)]
+
+
+def test_no_reply_button_on_cards_for_visitors_outsiders_or_single_events(
+    client, group, owner, member, charlie
+):
+    _series(group, owner)
+    EventFactory(group=group)
+    visitor = client.get("/groups/rust-berlin/").content.decode()
+    client.force_login(charlie)
+    outsider = client.get("/groups/rust-berlin/").content.decode()
+    series_id = Series.objects.get().pk
+    Event.objects.filter(series_id=series_id).update(series=None)
+    client.force_login(member)
+    single = client.get("/groups/rust-berlin/").content.decode()
+
+    assert RSVP_FORM.findall(visitor + outsider + single) == []
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_group_page_with_series_has_a_fixed_query_count(
+    client, group, owner, member, django_assert_num_queries, count
+):
+    for n in range(count):
+        _series(group, owner, first=MARCH_19 + timedelta(days=n))
+        MembershipFactory(group=group, user=UserFactory())
+    client.force_login(member)
+
+    # The page's own 8 (owners included) and one for the member's replies.
+    with django_assert_num_queries(9):
+        client.get("/groups/rust-berlin/")
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_series_event_page_has_a_fixed_query_count(
+    client, group, owner, member, django_assert_num_queries, count
+):
+    events = _series(group, owner, rule=Rule("weekly", count=count + 1))
+    client.force_login(member)
+
+    with django_assert_num_queries(7):
+        client.get(f"/events/{events[0].pk}/")
