@@ -21,6 +21,7 @@ from accounts.models import LoginToken
 from core.errors import server_error
 from events import services as event_services
 from events.models import Event, Rsvp
+from events.recurrence import Rule
 from groups.models import Group
 from mailings import services as mail_services
 from mailings.models import Mailing
@@ -105,6 +106,14 @@ def _extra_pages(client, world):  # noqa: F811
         (owner, "get", f"/events/{event.pk}/attendees/?list=waitlisted", {}, 200),
         (owner, "get", f"/events/{pk}/attendees/?list=not_replied", {}, 200),
         (owner, "post", f"/groups/{slug}/events/new/", {"title": ""}, 200),
+        (
+            owner,
+            "post",
+            f"/groups/{slug}/events/new/",
+            {"title": "", "repeats": "monthly", "monthly_by": "", "count": "1"},
+            200,
+        ),
+        (owner, "post", f"/events/{world['series_event']}/edit/", {"title": ""}, 200),
         (owner, "post", f"/events/{event.pk}/cancel/", {"message": "x" * 2001}, 200),
         (owner, "post", f"/groups/{slug}/owners/add/", {"email": "a@b.org"}, 400),
         (
@@ -195,6 +204,20 @@ def _send_every_email(world):  # noqa: F811
         accounts_services.signin_request(email="nobody@example.org")
         accounts_services.signup_request(name="Nora New", email="nora@example.org")
         accounts_services.email_change_request(user=member, new_email="mo@new.org")
+        # First, so that the announcement checked is a series' (it says more).
+        event_services.series_create(
+            group=event.group,
+            by=owner,
+            rule=Rule("weekly", count=3),
+            title="Weekly hack night",
+            description="",
+            start=soon,
+            end=soon + timedelta(hours=2),
+            timezone="Europe/Berlin",
+            venue="",
+            online_url="https://meet.example.org/hack",
+            capacity=None,
+        )
         created = event_services.event_create(
             group=event.group,
             by=owner,
