@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Event, Rsvp
+from .models import Event, Rsvp, Series
 
 
 @admin.register(Event)
@@ -8,7 +8,7 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ["title", "group", "start", "timezone", "status", "capacity"]
     list_filter = ["status"]
     search_fields = ["title", "group__name"]
-    raw_id_fields = ["group", "created_by", "updated_by"]
+    raw_id_fields = ["group", "series", "created_by", "updated_by"]
     readonly_fields = ["uid", "sequence", "created_at", "updated_at"]
     date_hierarchy = "start"
 
@@ -19,3 +19,15 @@ class RsvpAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["user__email", "event__title"]
     raw_id_fields = ["event", "user"]
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    """The rules, for reading: their dates are events, edited as events."""
+
+    list_display = ["__str__", "group", "anchor", "until", "count"]
+    raw_id_fields = ["group", "created_by"]
+    readonly_fields = [
+        "frequency", "interval", "monthly_by", "until", "count", "timezone",
+        "anchor", "created_at",
+    ]  # fmt: skip

@@ -1,11 +1,12 @@
 """Demo events: past and upcoming, replies in all three states, a waiting list,
-cover images on two of them.
+cover images on two of them, and a weekly online series.
 
 The study group's earlier chapters fill the past-events list (/events/?when=past)
 and give the search something to find ("replication", "chapter", online only).
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -13,7 +14,8 @@ from core.images import ProcessedImage, generated, process
 
 from .forms import CoverForm
 from .models import Rsvp
-from .services import event_create, rsvp_set
+from .recurrence import Rule
+from .services import event_create, rsvp_set, series_create
 
 
 def _cover(text: str, colours: tuple[str, str]) -> ProcessedImage:
@@ -117,4 +119,34 @@ def seed(data: dict) -> None:
     Rsvp.objects.bulk_create(
         [Rsvp(event=past, user=p, status=Rsvp.Status.ATTENDING) for p in people[1:7]]
     )
-    data["events"] = {"meetup": meetup, "workshop": workshop, "chapter": chapter}
+    weekly = _weekly_series(study, people)
+    data["events"] = {
+        "meetup": meetup,
+        "workshop": workshop,
+        "chapter": chapter,
+        "weekly": weekly[0],
+    }
+
+
+def _weekly_series(group, people) -> list:
+    """Eight Tuesday evenings online, 19:00 in Berlin, from next week."""
+    berlin = ZoneInfo("Europe/Berlin")
+    today = timezone.now().astimezone(berlin).date()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 + 7)
+    first = datetime.combine(tuesday, time(19, 0), tzinfo=berlin)
+    events = series_create(
+        group=group,
+        by=people[1],
+        rule=Rule("weekly", count=8),
+        title="Weekly reading hour",
+        description="An hour of reading together, then ten minutes of questions.",
+        start=first,
+        end=first + timedelta(hours=1),
+        timezone="Europe/Berlin",
+        venue="",
+        online_url="https://meet.jit.si/reading-hour-demo",
+        capacity=None,
+    )
+    for person in people[2:4]:
+        rsvp_set(event=events[0], user=person, choice="attending")
+    return events

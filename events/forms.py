@@ -9,7 +9,7 @@ past events cannot be edited, so "a year ago" only matters for ongoing ones.
 """
 
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -29,7 +29,11 @@ from core.validators import (
     validate_single_line,
 )
 
-from .models import Event
+from . import recurrence
+from .models import Event, Series
+
+# How far ahead a series is made: every date is a real event, created at once.
+MAX_SERIES_EVENTS = 52
 
 EARLIEST = timedelta(days=365)
 LATEST = timedelta(days=3652)
@@ -156,6 +160,188 @@ class CoverForm(ImageForm):
     shape = Shape(1200, 675, "JPEG")
     image_label = "Cover image"
     alt_label = "Description of the cover image (alt text)"
+
+
+class SeriesForm(forms.Form):
+    """The "Repeats" section of the new-event form.
+
+    Reads the start and zone from the event form beside it, so the dates can be
+    counted and checked: a series has 2 to 52 events, all within a year of the
+    first (the year is why the error may name a date).
+    """
+
+    repeats = forms.ChoiceField(
+        label="Repeats",
+        required=False,
+        choices=[
+            ("", "Does not repeat"),
+            (Series.Frequency.WEEKLY, "Weekly"),
+            (Series.Frequency.MONTHLY, "Monthly"),
+        ],
+    )
+    interval = forms.IntegerField(
+        label="Every how many weeks or months",
+        required=False,
+        initial=1,
+        min_value=1,
+        max_value=12,
+        help_text="1 for every week or month, 2 for every other one, and so on.",
+    )
+    monthly_by = forms.ChoiceField(
+        label="A monthly event falls",
+        required=False,
+        initial=recurrence.BY_WEEKDAY,
+        widget=forms.RadioSelect,
+        choices=[
+            (recurrence.BY_WEEKDAY, "on the same weekday (say, the 2nd Tuesday)"),
+            (
+                recurrence.BY_LAST_WEEKDAY,
+                "on the last weekday (say, the last Thursday)",
+            ),
+            (recurrence.BY_DATE, "on the same date (say, the 10th)"),
+        ],
+        help_text="Counted from the start. A month without that day (a 5th "
+        "Tuesday, the 31st) is skipped.",
+    )
+    until = forms.DateField(
+        label="Last date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The series ends on this day (in the event's time zone) at the "
+        "latest. Give a last date or a number of events.",
+    )
+    count = forms.IntegerField(
+        label="Number of events",
+        required=False,
+        min_value=2,
+        max_value=MAX_SERIES_EVENTS,
+        help_text=f"The first event included; at most {MAX_SERIES_EVENTS}, "
+        "within a year.",
+    )
+
+    def __init__(self, *args: Any, event_form: EventForm, **kwargs: Any) -> None:
+        self.event_form = event_form
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        frequency, until, count = (
+            cleaned.get("repeats"), cleaned.get("until"), cleaned.get("count")
+        )  # fmt: skip
+        if self.has_error("repeats"):
+            return cleaned
+        if not frequency:
+            if until or count:
+                self.add_error(
+                    "repeats",
+                    "Choose how the event repeats, or leave the last date and "
+                    "the number of events empty.",
+                )
+            return cleaned
+        if self.errors:
+            return cleaned
+        if until is None and count is None:
+            self.add_error("until", "Give a last date or a number of events.")
+        elif until is not None and count is not None:
+            self.add_error("until", "Give a last date or a number of events, not both.")
+        elif frequency == Series.Frequency.MONTHLY and not cleaned.get("monthly_by"):
+            self.add_error("monthly_by", "Choose which day of the month.")
+        elif self.event_form.is_valid():
+            self._count_dates()
+        return cleaned
+
+    def _count_dates(self) -> None:
+        """Expand the rule from the event's start, within the limits."""
+        rule = self.rule()
+        assert rule is not None
+        first = self.event_form.cleaned_data["start"]
+        day = first.date()
+        last_day = recurrence.one_year_after(day)
+        if rule.monthly_by == recurrence.BY_LAST_WEEKDAY and not (
+            recurrence.is_last_weekday(day)
+        ):
+            self.add_error(
+                "monthly_by",
+                ValidationError(
+                    "%(day)s is not the last %(weekday)s of its month: start on "
+                    "the last one, or choose the same weekday.",
+                    params={
+                        "day": f"{day:%A} {day.day} {day:%B}",
+                        "weekday": f"{day:%A}",
+                    },
+                    code="not_last",
+                ),
+            )
+            return
+        if rule.until is not None and rule.until > last_day:
+            self.add_error(
+                "until",
+                ValidationError(
+                    "A series ends within a year of its first event: on "
+                    "%(last)s at the latest.",
+                    params={"last": last_day.isoformat()},
+                    code="too_late",
+                ),
+            )
+            return
+        found = recurrence.starts(rule, first, limit=MAX_SERIES_EVENTS + 1)
+        field = "until" if rule.until is not None else "count"
+        if len(found) < 2:
+            self.add_error(
+                field, "A series has two events at least: give a later last date."
+            )
+        elif len(found) > MAX_SERIES_EVENTS:
+            self.add_error(
+                field,
+                f"A series has at most {MAX_SERIES_EVENTS} events; this one would "
+                "have more. Choose an earlier last date.",
+            )
+        elif found[-1].date() > last_day:
+            self.add_error(
+                field,
+                ValidationError(
+                    "These events would run until %(end)s; a series ends within "
+                    "a year of its first event (by %(last)s). Choose fewer events.",
+                    params={
+                        "end": found[-1].date().isoformat(),
+                        "last": last_day.isoformat(),
+                    },
+                    code="too_long",
+                ),
+            )
+
+    def rule(self) -> recurrence.Rule | None:
+        """The rule asked for, or None for a single event (after is_valid)."""
+        cleaned = self.cleaned_data
+        if not cleaned.get("repeats"):
+            return None
+        monthly = cleaned["repeats"] == Series.Frequency.MONTHLY
+        until: date | None = cleaned.get("until")
+        return recurrence.Rule(
+            frequency=cleaned["repeats"],
+            interval=cleaned.get("interval") or 1,
+            monthly_by=cleaned.get("monthly_by", "") if monthly else "",
+            until=until,
+            count=cleaned.get("count"),
+        )
+
+
+class EditScopeForm(forms.Form):
+    """Which events of a series an edit changes."""
+
+    scope = forms.ChoiceField(
+        label="Apply the changes to",
+        initial="this",
+        widget=forms.RadioSelect,
+        choices=[
+            ("this", "Only this event"),
+            ("following", "This and all following events"),
+        ],
+        help_text="Following events that have started or were cancelled stay as "
+        "they are. A new time or date moves the following events to the same "
+        "pattern, counted from this one.",
+    )
 
 
 class CancelForm(forms.Form):

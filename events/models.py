@@ -14,6 +14,8 @@ from accounts.models import validate_timezone
 from core.search import text_search
 from groups.models import Group
 
+from . import recurrence
+
 # What the search on /events/ reads, with its weights. Not the online link,
 # which only people attending see, nor anyone's name. Migration 0003 indexes
 # this vector on PostgreSQL; change both together.
@@ -61,6 +63,81 @@ def _reply_count(status: str):
     return Coalesce(Subquery(replies), 0)
 
 
+class Series(models.Model):
+    """The rule of a repeating event, whose dates are all real `Event` rows.
+
+    Each event of a series has its own replies, capacity and calendar UID; the
+    rule records how the dates were made (see `events.recurrence`), and which
+    events "this and all following" means. The dates repeat from `anchor`, on
+    the wall clock of `timezone`: the first event's start, until a change to
+    "this and all following" moves the dates from one of them on. `until` and
+    `count` are the end the series was created with.
+    """
+
+    class Frequency(models.TextChoices):
+        WEEKLY = recurrence.WEEKLY, "weekly"
+        MONTHLY = recurrence.MONTHLY, "monthly"
+
+    class MonthlyBy(models.TextChoices):
+        DATE = recurrence.BY_DATE, "on the same date"
+        WEEKDAY = recurrence.BY_WEEKDAY, "on the same weekday"
+        LAST_WEEKDAY = recurrence.BY_LAST_WEEKDAY, "on the last weekday of its kind"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="series")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    interval = models.PositiveSmallIntegerField(default=1)
+    monthly_by = models.CharField(max_length=15, choices=MonthlyBy.choices, blank=True)
+    until = models.DateField(null=True, blank=True)
+    count = models.PositiveSmallIntegerField(null=True, blank=True)
+    timezone = models.CharField(
+        "time zone", max_length=64, validators=[validate_timezone]
+    )
+    anchor = models.DateTimeField("start the dates count from")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        verbose_name_plural = "series"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval__gte=1), name="series_interval_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True, count__isnull=False)
+                | Q(until__isnull=False, count__isnull=True),
+                name="series_ends_by_date_or_count",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency="weekly", monthly_by="")
+                | (Q(frequency="monthly") & ~Q(monthly_by="")),
+                name="series_monthly_by_for_monthly_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.describe()}"
+
+    def get_absolute_url(self) -> str:
+        return self.group.get_absolute_url()
+
+    @property
+    def rule(self) -> recurrence.Rule:
+        return recurrence.Rule(
+            frequency=self.frequency,
+            interval=self.interval,
+            monthly_by=self.monthly_by,
+            until=self.until,
+            count=self.count,
+        )
+
+    def describe(self) -> str:
+        """How it repeats: "every month on the 2nd Tuesday"."""
+        zone = zoneinfo.ZoneInfo(self.timezone)
+        return recurrence.describe(self.rule, self.anchor.astimezone(zone))
+
+
 class Event(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "scheduled"
@@ -89,6 +166,14 @@ class Event(models.Model):
         max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )
     cancel_message = models.TextField(blank=True)
+    series = models.ForeignKey(
+        Series,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        db_index=False,  # the (series, start) index serves it
+    )
     uid = models.CharField(max_length=100, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0)
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -120,6 +205,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["group", "start"]),
             models.Index(fields=["end", "start"]),
+            models.Index(fields=["series", "start"]),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+import zoneinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -16,8 +18,8 @@ from groups.services import membership_join
 from notifications import email
 from notifications.outbox import To
 
-from . import calendar
-from .models import Event, Rsvp
+from . import calendar, recurrence
+from .models import Event, Rsvp, Series
 
 REPLY_CHOICES = {"attending", "not_attending", "none"}
 
@@ -46,27 +48,112 @@ def event_create(
     members (those who opted out of announcements for the group are skipped by
     the outbox).
     """
-    now = timezone.now()
     with transaction.atomic():
-        event = Event.objects.create(
-            group=group,
-            uid=uid or Event.new_uid(),
-            created_by=by,
-            updated_by=by,
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
+        event = _new_event(group=group, by=by, uid=uid, **fields)
+        event.save()
         if cover is not None:
             event.save(
                 update_fields=image_store(event, "cover", image=cover, alt=cover_alt)
             )
-        members = Membership.objects.filter(group=group, user__is_active=True)
-        rows = members.values_list("user__email", "user_id")
-        email.send_event_announcement(
-            event=event, recipients=[To(e, uid) for e, uid in rows]
-        )
+        _announce(event)
     return event
+
+
+def _new_event(*, group: Group, by: User, uid: str = "", **fields: Any) -> Event:
+    now = timezone.now()
+    return Event(
+        group=group,
+        uid=uid or Event.new_uid(),
+        created_by=by,
+        updated_by=by,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+
+
+def _announce(event: Event, *, repeats: str = "") -> None:
+    members = Membership.objects.filter(group=event.group, user__is_active=True)
+    rows = members.values_list("user__email", "user_id")
+    email.send_event_announcement(
+        event=event, recipients=[To(e, uid) for e, uid in rows], repeats=repeats
+    )
+
+
+def series_create(
+    *,
+    group: Group,
+    by: User,
+    rule: recurrence.Rule,
+    cover: ProcessedImage | None = None,
+    cover_alt: str = "",
+    **fields: Any,
+) -> list[Event]:
+    """Create a repeating event: a `Series` and one event per date of `rule`.
+
+    `fields` are an event's, and `start`/`end` those of the first event; every
+    event starts at the same wall-clock time in the event's zone and lasts as
+    long on the clock. Each is an ordinary event with its own calendar UID,
+    replies and capacity. The caller has checked the rule's limits (the form
+    does); at most `limit` events are made whatever the rule.
+    Returns the events, first to last.
+    Side effects: one announcement, of the first event, saying how it repeats;
+    the cover's file once per date.
+    """
+    zone = zoneinfo.ZoneInfo(fields["timezone"])
+    first, end = fields.pop("start"), fields.pop("end")
+    length = recurrence.wall_clock(end, zone) - recurrence.wall_clock(first, zone)
+    starts = recurrence.starts(rule, first.astimezone(zone), limit=SERIES_LIMIT)
+    with transaction.atomic():
+        series = Series.objects.create(
+            group=group,
+            frequency=rule.frequency,
+            interval=rule.interval,
+            monthly_by=rule.monthly_by,
+            until=rule.until,
+            count=rule.count,
+            timezone=zone.key,
+            anchor=first,
+            created_by=by,
+        )
+        events = Event.objects.bulk_create(
+            [
+                _new_event(
+                    group=group,
+                    by=by,
+                    series=series,
+                    start=start,
+                    end=_after(start, length, zone),
+                    **fields,
+                )
+                for start in starts
+            ]
+        )
+        if cover is not None:
+            # A file per date: replacing one date's cover deletes only its own.
+            for event in events:
+                event.save(
+                    update_fields=image_store(
+                        event, "cover", image=cover, alt=cover_alt
+                    )
+                )
+        last = events[-1].local_start
+        _announce(
+            events[0],
+            repeats=f"It repeats {series.describe()}: {len(events)} events, the "
+            f"last on {last:%A} {last.day} {last:%B %Y}.",
+        )
+    return events
+
+
+# A guard for callers other than the form, which allows 52.
+SERIES_LIMIT = 60
+
+
+def _after(start: datetime, length: timedelta, zone: zoneinfo.ZoneInfo) -> datetime:
+    """`length` later on the wall clock of `zone` (a 2-hour event stays 2 hours
+    on the clock even on the night the clocks change)."""
+    return recurrence.at_wall_clock(recurrence.wall_clock(start, zone) + length, zone)
 
 
 TIME_OR_PLACE = ("start", "end", "timezone", "venue", "online_url")
@@ -114,6 +201,67 @@ def event_update(*, event: Event, by: User, **fields: Any) -> list[str]:
                     )
     event.__dict__.update(locked.__dict__)
     return changed
+
+
+# What "this and all following" copies to the later events when it changed here.
+COPIED_TO_FOLLOWING = ("title", "description", "venue", "online_url", "capacity")
+TIMING = ("start", "end", "timezone")
+
+
+def event_update_following(*, event: Event, by: User, **fields: Any) -> list[Event]:
+    """Save changes to `event` and to the later events of its series.
+
+    Only what changed on `event` is carried over, so a later event's own edits
+    to other fields stay. Later events that have started or were cancelled are
+    left alone. When the time, date or zone changed, the series' dates count
+    from `event`'s new start from now on, and the later events move to them
+    in order (to the 2nd Wednesday from the 2nd Tuesday, to 20:00 local from
+    19:00); the earlier events stay where they are.
+    Returns the later events changed.
+    Side effects: those of `event_update` for each event saved (an updated
+    invitation with a raised SEQUENCE to the people attending it, and so on).
+    """
+    assert event.series_id is not None, "only an event of a series has followers"
+    with transaction.atomic():
+        series = Series.objects.select_for_update().get(pk=event.series_id)
+        following = list(
+            Event.objects.select_related("group")
+            .filter(series=series, start__gt=max(event.start, timezone.now()))
+            .order_by("start", "pk")
+        )
+        changed = [f for f in fields if getattr(event, f) != fields[f]]
+        copied = {f: fields[f] for f in changed if f in COPIED_TO_FOLLOWING}
+        dates: list[tuple[datetime, datetime]] = []
+        if any(f in TIMING for f in changed):
+            dates = _move_anchor(series, fields, later=len(following))
+        event_update(event=event, by=by, **fields)
+        saved = []
+        for position, later in enumerate(following):
+            if later.is_cancelled:
+                continue
+            timing = {}
+            if position < len(dates):
+                start, end = dates[position]
+                timing = {"start": start, "end": end, "timezone": series.timezone}
+            if not copied and not timing:
+                continue
+            event_update(event=later, by=by, **copied, **timing)
+            saved.append(later)
+    return saved
+
+
+def _move_anchor(
+    series: Series, fields: dict[str, Any], *, later: int
+) -> list[tuple[datetime, datetime]]:
+    """Count the series from the new start; the (start, end) of the `later`
+    dates after it."""
+    zone = zoneinfo.ZoneInfo(fields["timezone"])
+    first = fields["start"].astimezone(zone)
+    length = recurrence.wall_clock(fields["end"], zone) - first.replace(tzinfo=None)
+    series.anchor, series.timezone = first, zone.key
+    series.save(update_fields=["anchor", "timezone"])
+    rule = dataclasses.replace(series.rule, until=None, count=later + 1)
+    return [(s, _after(s, length, zone)) for s in recurrence.starts(rule, first)[1:]]
 
 
 def event_cancel(*, event: Event, by: User, message: str = "") -> None:

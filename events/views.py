@@ -28,11 +28,13 @@ from .access import get_event, get_event_for_owner
 from .forms import (
     CancelForm,
     CoverForm,
+    EditScopeForm,
     EventForm,
     EventSearchForm,
     GroupSearchForm,
     ImportForm,
     RsvpForm,
+    SeriesForm,
 )
 from .models import CalendarFeed, Event, Rsvp
 
@@ -97,15 +99,42 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(Group.objects.with_member_count(), slug=slug)
     membership = membership_of(request.user, group)
     events = Event.objects.filter(group=group).with_counts()
+    upcoming = list(events.upcoming()[:GROUP_EVENTS_SHOWN])
+    if membership is not None:
+        _offer_reply_on_cards(upcoming, request.user)
     ctx = {
         "group": group,
         "membership": membership,
         "owners": group.owners_by_name(),
-        "upcoming": list(events.upcoming()[:GROUP_EVENTS_SHOWN]),
+        "upcoming": upcoming,
         "past": list(events.past()[:GROUP_EVENTS_SHOWN]),
         "can_manage": can_manage(request.user, group, membership=membership),
     }
     return render(request, "events/group_detail.html", ctx)
+
+
+def _offer_reply_on_cards(events: list[Event], user: Any) -> None:
+    """Mark the next event of each series for a reply button on its card.
+
+    Sets `card_reply` on those events, and `my_reply` to the person's reply
+    (an `Rsvp.Status`) or None; one query whatever the number of series.
+    """
+    nexts: dict[int, Event] = {}
+    for event in events:
+        if event.series_id is not None and event.accepts_replies:
+            nexts.setdefault(event.series_id, event)
+    if not nexts:
+        return
+    replies = dict(
+        Rsvp.objects.filter(user=user, event__in=[e.pk for e in nexts.values()])
+        .order_by()
+        .values_list("event_id", "status")
+    )
+    for event in nexts.values():
+        status = replies.get(event.pk)
+        # Read by the card template only, like the counts `with_counts` adds.
+        setattr(event, "card_reply", True)  # noqa: B010
+        setattr(event, "my_reply", Rsvp.Status(status) if status else None)  # noqa: B010
 
 
 @require_safe
@@ -137,7 +166,8 @@ def _found_events(*, q: str, group: str, when: str, format: str) -> QuerySet[Eve
 @require_safe
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(
-        Event.objects.select_related("group", "unconference").with_counts(), pk=pk
+        Event.objects.select_related("group", "unconference", "series").with_counts(),
+        pk=pk,
     )
     membership = membership_of(request.user, event.group)
     rsvp = None
@@ -169,6 +199,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             module.section(request=request, event=event, membership=membership)
             for module in app_modules("event_page")
         ],
+        "next_in_series": _next_in_series(event),
     }
     return render(request, "events/detail.html", ctx)
 
@@ -202,6 +233,15 @@ def _viewer_zone_if_different(request: HttpRequest, event: Event) -> str | None:
     if viewer == event.start.astimezone(event.zone).utcoffset():
         return None
     return request.user.timezone
+
+
+def _next_in_series(event: Event) -> Event | None:
+    if event.series_id is None:
+        return None
+    later = Event.objects.filter(
+        series_id=event.series_id, start__gt=event.start, status=Event.Status.SCHEDULED
+    )
+    return later.order_by("start", "pk").first()
 
 
 @require_POST
@@ -243,19 +283,39 @@ def event_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             initial = services.duplicate_initial(source)
     form = EventForm(request.POST or None, initial=initial, creating=True)
     cover_form = CoverForm(request.POST or None, request.FILES or None, prefix="cover")
+    repeat_form = SeriesForm(request.POST or None, event_form=form)
     if request.method == "POST":
-        if form.is_valid() and cover_form.is_valid():
-            event = services.event_create(
-                group=group,
-                by=request.user,
-                cover=cover_form.cleaned_data["image"],
-                cover_alt=cover_form.cleaned_data["alt"],
-                **form.cleaned_data,
-            )
-            messages.success(request, "The event is created.")
+        valid = [f.is_valid() for f in (form, cover_form, repeat_form)]
+        if all(valid):
+            cover = {
+                "cover": cover_form.cleaned_data["image"],
+                "cover_alt": cover_form.cleaned_data["alt"],
+            }
+            rule = repeat_form.rule()
+            if rule is None:
+                event = services.event_create(
+                    group=group, by=request.user, **cover, **form.cleaned_data
+                )
+                messages.success(request, "The event is created.")
+            else:
+                events = services.series_create(
+                    group=group,
+                    by=request.user,
+                    rule=rule,
+                    **cover,
+                    **form.cleaned_data,
+                )
+                event = events[0]
+                messages.success(
+                    request, f"The series of {len(events)} events is created."
+                )
             return redirect(event)
         _ask_for_the_file_again(cover_form)
-    ctx = {**_form_ctx(form, group=group), "cover_form": cover_form}
+    ctx = {
+        **_form_ctx(form, group=group),
+        "cover_form": cover_form,
+        "repeat_form": repeat_form,
+    }
     return render(request, "events/form.html", ctx)
 
 
@@ -268,7 +328,11 @@ def _ask_for_the_file_again(cover_form: CoverForm) -> None:
 
 
 def _form_ctx(
-    form: EventForm, *, group: Group, event: Event | None = None
+    form: EventForm,
+    *,
+    group: Group,
+    event: Event | None = None,
+    scope_form: EditScopeForm | None = None,
 ) -> dict[str, Any]:
     from accounts.forms import TimeZoneField
 
@@ -276,6 +340,7 @@ def _form_ctx(
         "form": form,
         "group": group,
         "event": event,
+        "scope_form": scope_form,
         "timezones": TimeZoneField.choices(),
     }
 
@@ -288,15 +353,29 @@ def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Past and cancelled events cannot be edited.")
         return redirect(event)
     form = EventForm(request.POST or None, instance=event, creating=False)
-    if request.method == "POST" and form.is_valid():
+    scope = EditScopeForm(request.POST or None) if event.series_id else None
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (scope is None or scope.is_valid())
+    ):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        event = get_event(pk)
-        services.event_update(event=event, by=request.user, **fields)
-        messages.success(request, "The event is saved.")
+        event = get_event(pk)  # validating changed the form's copy
+        if scope is not None and scope.cleaned_data["scope"] == "following":
+            later = services.event_update_following(
+                event=event, by=request.user, **fields
+            )
+            n = len(later)
+            messages.success(
+                request,
+                f"This event and {n} following event{'s' if n != 1 else ''} are saved.",
+            )
+        else:
+            services.event_update(event=event, by=request.user, **fields)
+            messages.success(request, "The event is saved.")
         return redirect(event)
-    return render(
-        request, "events/form.html", _form_ctx(form, group=event.group, event=event)
-    )
+    ctx = _form_ctx(form, group=event.group, event=event, scope_form=scope)
+    return render(request, "events/form.html", ctx)
 
 
 @login_required

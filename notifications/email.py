@@ -215,15 +215,19 @@ def _cover(event) -> dict | None:
     }
 
 
-def send_event_announcement(*, event, recipients: Iterable[To]) -> Message:
+def send_event_announcement(
+    *, event, recipients: Iterable[To], repeats: str = ""
+) -> Message:
     """A new event, to members who did not opt out of announcements.
 
     The HTML part shows the cover image, if any, from its public URL.
+    `repeats` is a sentence on how a series repeats, shown for its first event
+    (a series is announced once, not once per date).
     """
     return _bulk(
         kind="event_announcement",
         name="event_announcement",
-        ctx={**_event_ctx(event), "cover": _cover(event)},
+        ctx={**_event_ctx(event), "cover": _cover(event), "repeats": repeats},
         recipients=recipients,
         group=event.group,
         topic=Topic.ANNOUNCEMENTS,

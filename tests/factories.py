@@ -49,6 +49,35 @@ class EventFactory(factory.django.DjangoModelFactory):
     uid = factory.Sequence(lambda n: f"event-{n}@meetings")
 
 
+class SeriesFactory(factory.django.DjangoModelFactory):
+    """A weekly rule only; `series_events` makes its events too."""
+
+    class Meta:
+        model = "events.Series"
+
+    group = factory.SubFactory(GroupFactory)
+    frequency = "weekly"
+    count = 3
+    timezone = "Europe/Berlin"
+    anchor = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
+    )
+
+
+def series_events(**kwargs) -> list:
+    """A weekly series and its `count` events, a week apart (in UTC: no DST)."""
+    series = SeriesFactory(**kwargs)
+    return [
+        EventFactory(
+            group=series.group,
+            series=series,
+            title="Weekly hack night",
+            start=series.anchor + timedelta(weeks=week),
+        )
+        for week in range(series.count)
+    ]
+
+
 class RsvpFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "events.Rsvp"

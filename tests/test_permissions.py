@@ -13,6 +13,7 @@ from tests.factories import (
     PairingFactory,
     RoundFactory,
     UserFactory,
+    series_events,
 )
 
 ROLES = ["visitor", "outsider", "member", "owner", "staff"]
@@ -209,6 +210,23 @@ MATRIX = [
         "post",
         "/events/{event}/cover/remove/",
         dict(visitor=302, outsider=403, member=403, owner=302, staff=302),
+    ),
+    # The second event of a weekly series: its page, and the edit page that
+    # asks "only this event" or "this and all following".
+    (
+        "get",
+        "/events/{series_event}/",
+        dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{series_event}/edit/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "get",
+        "/events/{series_event}/cancel/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
     ),
     (
         "get",
@@ -642,6 +660,7 @@ def world(db):
         "pairing": pairing.pk,
         "mailing": _sent_mailing(group, owner).pk,
         **_comments(event, author=member, owner=owner),
+        "series_event": series_events(group=group)[1].pk,
     }
 
 

@@ -24,13 +24,14 @@ from tests.factories import (
     MembershipFactory,
     RsvpFactory,
     UserFactory,
+    series_events,
 )
 from tests.test_permissions import MATRIX, ROLES, world  # noqa: F401 (a fixture)
 
 
 def add_everything(world, n: int) -> None:  # noqa: F811
-    """n more of each thing a page lists: members, events, replies, groups, mails,
-    comments (a thread with a reply, and a hidden reply)."""
+    """n more of each thing a page lists: members, events, series (replied to),
+    replies, groups, mails, comments (a thread with a reply, and a hidden reply)."""
     from comments.models import Comment
     from events.models import Event
 
@@ -45,6 +46,8 @@ def add_everything(world, n: int) -> None:  # noqa: F811
             RsvpFactory(event=event, user=newcomer, status=status)
         upcoming = EventFactory(group=group)
         RsvpFactory(event=upcoming, user=world["people"]["member"])
+        for later in series_events(group=group):
+            RsvpFactory(event=later, user=world["people"]["member"])
         EventFactory(group=group, start=past, end=past + timedelta(hours=2))
         other = GroupFactory()
         MembershipFactory(group=other, role="owner")

@@ -247,3 +247,58 @@ def test_visitor_finds_a_group_with_the_keyboard(page, group):
     expect(main.get_by_role("link", name="Kotlin Hamburg")).to_have_count(0)
     search.get_by_role("link", name="Clear search").click()
     expect(main.get_by_role("link", name="Kotlin Hamburg")).to_be_visible()
+
+
+def test_owner_runs_a_weekly_series_and_a_member_replies_from_its_card(
+    page, new_page, live_server, js, group, owner, member
+):
+    today = datetime.now(BERLIN)
+    first = (today + timedelta(days=7)).replace(
+        hour=19, minute=0, second=0, microsecond=0
+    )
+    sign_in(page, owner.email)
+    nav(page, "Groups")
+    page.get_by_role("link", name="Rust Berlin").click()
+    page.get_by_role("link", name="Create an event").click()
+    page.get_by_label("Title").fill("Weekly hack night")
+    page.get_by_label("Starts").fill(_wall(first))
+    page.get_by_label("Ends").fill(_wall(first + timedelta(hours=2)))
+    page.get_by_label("Online link").fill("https://meet.example.org/hack")
+    repeats = page.get_by_role("group", name="Repeat this event")
+    repeats.get_by_label("Repeats").select_option("Weekly")
+    repeats.get_by_label("Number of events").fill("4")
+    page.get_by_role("button", name="Create event").click()
+    message(page, "The series of 4 events is created.")
+    events = list(Event.objects.order_by("start"))
+    walls = [e.start.astimezone(BERLIN).strftime("%H:%M") for e in events]
+    assert (len({e.uid for e in events}), walls) == (4, ["19:00"] * 4)
+
+    page.get_by_role("link", name=re.compile("^Next date: ")).click()
+    page.get_by_role("link", name="Edit this event").click()
+    page.get_by_label("Starts").fill(_wall(events[1].start + timedelta(hours=1)))
+    page.get_by_label("Ends").fill(_wall(events[1].end + timedelta(hours=1)))
+    page.get_by_label("This and all following events").check()
+    page.get_by_role("button", name="Save event").click()
+    message(page, "This event and 2 following events are saved.")
+    walls = [
+        e.start.astimezone(BERLIN).strftime("%H:%M")
+        for e in Event.objects.order_by("start")
+    ]
+    assert walls == ["19:00", "20:00", "20:00", "20:00"]
+
+    page.get_by_role("link", name=re.compile("^Next date: ")).click()
+    page.get_by_role("link", name="Cancel this event").click()
+    expect(page.get_by_role("main")).to_contain_text("Only this date is cancelled")
+    page.get_by_role("button", name="Cancel the event").click()
+    message(page, "The event is cancelled.")
+    statuses = list(Event.objects.order_by("start").values_list("status", flat=True))
+    assert statuses == ["scheduled", "scheduled", "cancelled", "scheduled"]
+
+    member_page = new_page(base_url=live_server.url, js=js)
+    sign_in(member_page, member.email)
+    member_page.goto(group.get_absolute_url())
+    member_page.get_by_role("button", name=re.compile("^Attend")).click()
+    message(member_page, "Your reply: attending.")
+    assert Rsvp.objects.get(user=member).event == events[0]
+    member_page.goto(group.get_absolute_url())
+    expect(member_page.get_by_role("main")).to_contain_text("You replied: attending.")

@@ -24,6 +24,7 @@ from core.images import process
 from events import services as event_services
 from events.forms import CoverForm
 from events.models import Event, Rsvp
+from events.recurrence import Rule
 from groups.models import Group
 from mailings import services as mail_services
 from mailings.models import Mailing
@@ -112,6 +113,14 @@ def _extra_pages(client, world):  # noqa: F811
         (owner, "post", f"/groups/{slug}/events/new/", {"title": ""}, 200),
         (owner, "post", f"/events/{pk}/cover/", {"alt": ""}, 200),
         (owner, "post", f"/groups/{slug}/logo/", {"alt": "x" * 251}, 200),
+        (
+            owner,
+            "post",
+            f"/groups/{slug}/events/new/",
+            {"title": "", "repeats": "monthly", "monthly_by": "", "count": "1"},
+            200,
+        ),
+        (owner, "post", f"/events/{world['series_event']}/edit/", {"title": ""}, 200),
         (owner, "post", f"/events/{event.pk}/cancel/", {"message": "x" * 2001}, 200),
         (owner, "post", f"/groups/{slug}/owners/add/", {"email": "a@b.org"}, 400),
         (
@@ -227,6 +236,20 @@ def _send_every_email(world):  # noqa: F811
         accounts_services.signin_request(email="nobody@example.org")
         accounts_services.signup_request(name="Nora New", email="nora@example.org")
         accounts_services.email_change_request(user=member, new_email="mo@new.org")
+        # First, so that the announcement checked is a series' (it says more).
+        event_services.series_create(
+            group=event.group,
+            by=owner,
+            rule=Rule("weekly", count=3),
+            title="Weekly hack night",
+            description="",
+            start=soon,
+            end=soon + timedelta(hours=2),
+            timezone="Europe/Berlin",
+            venue="",
+            online_url="https://meet.example.org/hack",
+            capacity=None,
+        )
         created = event_services.event_create(
             group=event.group,
             by=owner,
