@@ -14,6 +14,7 @@ from icalendar import Event as VEvent
 from core.links import absolute_url
 from core.markdown import markdown_to_text
 from notifications.email import Invitation
+from notifications.outbox import To
 
 PRODID = "-//meetings//meetings calendar//EN"
 
@@ -47,15 +48,7 @@ def _local_or_utc(moment, zone):
 ONLINE_HIDDEN = "The online link is on the event page, for people attending."
 
 
-def _vevent(
-    event,
-    *,
-    attendee=None,
-    organizer_email: str | None = None,
-    stamp=None,
-    online: bool = False,
-    method: str | None = None,
-) -> VEvent:
+def _vevent(event, *, stamp=None, online: bool = False) -> VEvent:
     """One VEVENT; the online link only when `online` (calendars of attendees)."""
     ve = VEvent()
     ve.add("uid", event.uid)
@@ -77,20 +70,25 @@ def _vevent(
         ve.add("location", location)
     ve.add("url", url)
     ve.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
-    if organizer_email:
-        organizer = vCalAddress(f"mailto:{organizer_email}")
-        organizer.params["cn"] = vText(event.group.name)
-        ve.add("organizer", organizer)
-    if attendee is not None:
-        address = vCalAddress(f"mailto:{attendee.email}")
-        address.params["cn"] = vText(attendee.name)
-        address.params["role"] = vText("REQ-PARTICIPANT")
-        if method != "CANCEL":
-            address.params["partstat"] = vText("ACCEPTED")
-            # Replies would go to ORGANIZER, a no-reply address: ask for none.
-            address.params["rsvp"] = vText("FALSE")
-        ve.add("attendee", address)
     return ve
+
+
+def _people_lines(event, *, attendee, organizer_email: str, method: str) -> bytes:
+    """The ORGANIZER and ATTENDEE lines of one person's invitation, as iCalendar."""
+    ve = VEvent()
+    organizer = vCalAddress(f"mailto:{organizer_email}")
+    organizer.params["cn"] = vText(event.group.name)
+    ve.add("organizer", organizer)
+    address = vCalAddress(f"mailto:{attendee.email}")
+    address.params["cn"] = vText(attendee.name)
+    address.params["role"] = vText("REQ-PARTICIPANT")
+    if method != "CANCEL":
+        address.params["partstat"] = vText("ACCEPTED")
+        # Replies would go to ORGANIZER, a no-reply address: ask for none.
+        address.params["rsvp"] = vText("FALSE")
+    ve.add("attendee", address)
+    lines = ve.to_ical().splitlines(keepends=True)
+    return b"".join(lines[1:-1])  # without BEGIN:VEVENT and END:VEVENT
 
 
 def _finish(cal: Calendar, events) -> bytes:
@@ -148,24 +146,38 @@ def _feed_key(events, name: str, online: bool) -> str:
     return f"ics-feed:{digest.hexdigest()}"
 
 
-def invitation(event, *, attendee=None, method: str) -> Invitation:
+def invitation(event, *, attendee, method: str) -> Invitation:
     """`invitation_ics` as the calendar part of an email."""
-    return Invitation(invitation_ics(event, attendee=attendee, method=method), method)
+    ((_, one),) = invitations(event, attendees=[attendee], method=method)
+    return one
 
 
 def invitation_ics(event, *, attendee, method: str) -> bytes:
     """An iTIP REQUEST or CANCEL for one attendee, with a stable UID and SEQUENCE."""
+    return invitation(event, attendee=attendee, method=method).ics
+
+
+def invitations(event, *, attendees, method: str) -> list[tuple[To, Invitation]]:
+    """One iTIP REQUEST or CANCEL per attendee, each naming only that person.
+
+    RFC 5546 wants the ATTENDEE in a REQUEST (3.2.2) and a CANCEL (3.2.5);
+    each goes out as a message of its own (notifications.email._personal).
+    The calendar is built once and each person's ORGANIZER and ATTENDEE
+    lines put into its one VEVENT: building it per person took 2.5 ms each.
+    """
     cal = _calendar(method=method)
+    cal.add_component(_vevent(event, online=True))
+    base = _finish(cal, [event])
+    end = b"END:VEVENT\r\n"
+    assert base.count(end) == 1
     organizer = settings.DEFAULT_FROM_EMAIL
     if "<" in organizer:
         organizer = organizer.split("<", 1)[1].rstrip(">")
-    cal.add_component(
-        _vevent(
-            event,
-            attendee=attendee,
-            organizer_email=organizer,
-            online=True,
-            method=method,
+    found = []
+    for person in attendees:
+        lines = _people_lines(
+            event, attendee=person, organizer_email=organizer, method=method
         )
-    )
-    return _finish(cal, [event])
+        ics = base.replace(end, lines + end)
+        found.append((To(person.email, person.pk), Invitation(ics, method)))
+    return found
