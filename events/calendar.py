@@ -16,6 +16,8 @@ from core.markdown import markdown_to_text
 from notifications.email import Invitation
 from notifications.outbox import To
 
+from . import replies
+
 PRODID = "-//meetings//meetings calendar//EN"
 
 
@@ -73,8 +75,15 @@ def _vevent(event, *, stamp=None, online: bool = False) -> VEvent:
     return ve
 
 
-def _people_lines(event, *, attendee, organizer_email: str, method: str) -> bytes:
-    """The ORGANIZER and ATTENDEE lines of one person's invitation, as iCalendar."""
+def _people_lines(
+    event, *, attendee, organizer_email: str, method: str, replies: bool
+) -> bytes:
+    """The ORGANIZER and ATTENDEE lines of one person's invitation, as iCalendar.
+
+    `replies`: ORGANIZER is their reply address (events/replies.py), so the
+    invitation asks for a reply; otherwise it is a no-reply address and asks
+    for none.
+    """
     ve = VEvent()
     organizer = vCalAddress(f"mailto:{organizer_email}")
     organizer.params["cn"] = vText(event.group.name)
@@ -84,8 +93,7 @@ def _people_lines(event, *, attendee, organizer_email: str, method: str) -> byte
     address.params["role"] = vText("REQ-PARTICIPANT")
     if method != "CANCEL":
         address.params["partstat"] = vText("ACCEPTED")
-        # Replies would go to ORGANIZER, a no-reply address: ask for none.
-        address.params["rsvp"] = vText("FALSE")
+        address.params["rsvp"] = vText("TRUE" if replies else "FALSE")
     ve.add("attendee", address)
     lines = ve.to_ical().splitlines(keepends=True)
     return b"".join(lines[1:-1])  # without BEGIN:VEVENT and END:VEVENT
@@ -162,21 +170,30 @@ def invitations(event, *, attendees, method: str) -> list[tuple[To, Invitation]]
 
     RFC 5546 wants the ATTENDEE in a REQUEST (3.2.2) and a CANCEL (3.2.5);
     each goes out as a message of its own (notifications.email._personal).
-    The calendar is built once and each person's ORGANIZER and ATTENDEE
-    lines put into its one VEVENT: building it per person took 2.5 ms each.
+    ORGANIZER is the person's reply address with INBOUND_EMAIL_DOMAIN, the
+    no-reply sender without. The calendar is built once and each person's
+    ORGANIZER and ATTENDEE lines put into its one VEVENT: building it per
+    person took 2.5 ms each.
+    Side effects: a ReplyAddress row per person, with INBOUND_EMAIL_DOMAIN.
     """
+    attendees = list(attendees)
     cal = _calendar(method=method)
     cal.add_component(_vevent(event, online=True))
     base = _finish(cal, [event])
     end = b"END:VEVENT\r\n"
     assert base.count(end) == 1
-    organizer = settings.DEFAULT_FROM_EMAIL
-    if "<" in organizer:
-        organizer = organizer.split("<", 1)[1].rstrip(">")
+    noreply = settings.DEFAULT_FROM_EMAIL
+    if "<" in noreply:
+        noreply = noreply.split("<", 1)[1].rstrip(">")
+    reply_to = replies.reply_addresses(event, attendees)
     found = []
     for person in attendees:
         lines = _people_lines(
-            event, attendee=person, organizer_email=organizer, method=method
+            event,
+            attendee=person,
+            organizer_email=reply_to.get(person.pk, noreply),
+            method=method,
+            replies=person.pk in reply_to,
         )
         ics = base.replace(end, lines + end)
         found.append((To(person.email, person.pk), Invitation(ics, method)))
