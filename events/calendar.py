@@ -174,7 +174,8 @@ def invitations(event, *, attendees, method: str) -> list[tuple[To, Invitation]]
     no-reply sender without. The calendar is built once and each person's
     ORGANIZER and ATTENDEE lines put into its one VEVENT: building it per
     person took 2.5 ms each.
-    Side effects: a ReplyAddress row per person, with INBOUND_EMAIL_DOMAIN.
+    Side effects: a ReplyAddress row per person, with INBOUND_EMAIL_DOMAIN;
+    their invitations are then `private` (sealed in the outbox).
     """
     attendees = list(attendees)
     cal = _calendar(method=method)
@@ -188,13 +189,14 @@ def invitations(event, *, attendees, method: str) -> list[tuple[To, Invitation]]
     reply_to = replies.reply_addresses(event, attendees)
     found = []
     for person in attendees:
+        private = person.pk in reply_to
         lines = _people_lines(
             event,
             attendee=person,
             organizer_email=reply_to.get(person.pk, noreply),
             method=method,
-            replies=person.pk in reply_to,
+            replies=private,
         )
         ics = head + b"\r\n" + lines + b"END:VEVENT\r\n" + tail
-        found.append((To(person.email, person.pk), Invitation(ics, method)))
+        found.append((To(person.email, person.pk), Invitation(ics, method, private)))
     return found

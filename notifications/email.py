@@ -42,6 +42,18 @@ class Invitation:
 
     ics: bytes
     method: str  # "REQUEST" or "CANCEL"
+    # It names the person's reply address (events/replies.py): the outbox
+    # keeps it sealed until sent, like a sign-in link (notifications.sealing).
+    private: bool = False
+
+
+def _calendar_at_rest(invitation: Invitation | None) -> tuple[str, str]:
+    """(calendar, secret) as the outbox keeps them: a private calendar sealed
+    whole, with the placeholder in its place."""
+    if invitation is None:
+        return "", ""
+    ics = invitation.ics.decode()
+    return (PLACEHOLDER, ics) if invitation.private else (ics, "")
 
 
 def render_email(name: str, ctx: dict, *, unsubscribe: bool = False) -> Rendered:
@@ -98,6 +110,7 @@ def _bulk(
     invitation: Invitation | None = None,
 ) -> Message:
     rendered = render_email(name, ctx, unsubscribe=True)
+    calendar, secret = _calendar_at_rest(invitation)
     return queue(
         kind=kind,
         subject=rendered.subject,
@@ -106,8 +119,9 @@ def _bulk(
         recipients=recipients,
         group=group,
         topic=topic,
-        calendar=invitation.ics.decode() if invitation else "",
+        calendar=calendar,
         calendar_method=invitation.method if invitation else "",
+        secret=secret,
     )
 
 
@@ -134,7 +148,7 @@ def _personal(
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
-        calendars=[(to, invitation.ics.decode()) for to, invitation in invitations],
+        calendars=[(to, *_calendar_at_rest(inv)) for to, inv in invitations],
         calendar_method=methods.pop(),
         group=group,
         topic=topic,

@@ -45,8 +45,10 @@ def queue(
 ) -> Message:
     """Store one message for many recipients; returns the Message.
 
-    `secret` is the link that the bodies' `sealing.PLACEHOLDER` stands for
-    (transactional mail to one person); it is stored sealed, never in clear.
+    `secret` is what the placeholder (`sealing.PLACEHOLDER`) in the bodies or
+    the calendar stands for, in mail to one person: a link only they may
+    read, or a calendar naming their reply address. It is stored sealed,
+    never in clear.
 
     Side effects: Message and Delivery rows; for transactional mail, a delivery
     attempt once the surrounding transaction commits.
@@ -81,26 +83,27 @@ def queue_each(
     subject: str,
     text: str,
     html: str,
-    calendars: Sequence[tuple[To, str]],
+    calendars: Sequence[tuple[To, str, str]],
     calendar_method: str,
     group=None,
     topic: str = "",
 ) -> list[Message]:
-    """One message per (recipient, calendar) pair, for calendars that name them.
+    """One message per (recipient, calendar, secret), for calendars naming them.
 
     The sender batches the deliveries of one message into one SendGrid request,
     whose calendar part all its recipients share (sendgrid_api), so a calendar
     with a person's ATTENDEE line must be a message of its own, or everyone in
     the batch would read that person's address. The bodies are the same for
-    all. A second pair for an address already queued is dropped.
+    all; `secret` is as in `queue`. A second entry for an address already
+    queued is dropped.
 
     Side effects: the Message and Delivery rows: one INSERT per
     `MESSAGE_CHUNK` messages, one for their deliveries, and the two
     suppression UPDATEs of `queue` for them all.
     """
-    unique: dict[str, tuple[To, str]] = {}
-    for to, ics in calendars:
-        unique.setdefault(to.email.lower(), (to, ics))
+    unique: dict[str, tuple[To, str, str]] = {}
+    for to, ics, secret in calendars:
+        unique.setdefault(to.email.lower(), (to, ics, secret))
     messages = Message.objects.bulk_create(
         (
             Message(
@@ -112,15 +115,18 @@ def queue_each(
                 html=html,
                 calendar=ics,
                 calendar_method=calendar_method,
+                secret=sealing.seal(secret) if secret else "",
             )
-            for to, ics in unique.values()
+            for to, ics, secret in unique.values()
         ),
         batch_size=MESSAGE_CHUNK,
     )
     Delivery.objects.bulk_create(
         (
             Delivery(message=message, email=email, user_id=to.user_id)
-            for message, (email, (to, _)) in zip(messages, unique.items(), strict=True)
+            for message, (email, (to, _, _)) in zip(
+                messages, unique.items(), strict=True
+            )
         ),
         batch_size=BULK_CHUNK,
     )

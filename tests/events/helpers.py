@@ -10,7 +10,7 @@ DOMAIN = "reply.meetings.test"
 SECRET = "a-long-random-inbound-secret"
 
 
-def _calendar(message) -> bytes:
+def calendar_of(message) -> bytes:
     (ics,) = [b for b, kind in message.alternatives if kind.startswith("text/cal")]
     return ics.encode() if isinstance(ics, str) else ics
 
@@ -25,6 +25,6 @@ def last_invitation(person) -> tuple[str, bytes]:
     run_sender()
     (message,) = [m for m in mail.outbox if m.to == [person.email]]
     mail.outbox.clear()
-    ics = _calendar(message)
+    ics = calendar_of(message)
     (vevent,) = Calendar.from_ical(ics).walk("VEVENT")
     return str(vevent["organizer"]).removeprefix("mailto:"), ics
