@@ -266,6 +266,12 @@ SENDGRID_WEBHOOK_PUBLIC_KEY = env("SENDGRID_WEBHOOK_PUBLIC_KEY", default="")
 # unsettled rows are retried (notifications/sender.py).
 MAIL_RECONCILE_MINUTES = env("MAIL_RECONCILE_MINUTES")
 MAIL_FILE_DIR = env("MAIL_FILE_DIR", default=str(VAR_DIR / "mail"))
+# Calendar replies (events/replies.py): with a domain whose MX is SendGrid's
+# Inbound Parse, each person's invitations name a reply address there as
+# ORGANIZER and ask for replies; the webhook needs INBOUND_PARSE_SECRET as the
+# password of its basic auth. Without a domain invitations ask for none.
+INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", default="").strip().lower()
+INBOUND_PARSE_SECRET = env("INBOUND_PARSE_SECRET", default="")
 if SENDGRID_API_KEY:
     # Anything sent with Django's mail API goes through the outbox, so the
     # sender delivers it with the one SendGrid client (notifications.sendgrid_api).

@@ -8,6 +8,7 @@ class EventsConfig(AppConfig):
     def ready(self):
         from accounts import intents
 
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from . import intents as event_intents
 
         intents.register(

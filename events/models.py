@@ -305,3 +305,36 @@ class CalendarFeed(models.Model):
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(32)
+
+
+class ReplyAddress(models.Model):
+    """A person's reply address for one event: the ORGANIZER of their invitations.
+
+    With INBOUND_EMAIL_DOMAIN set, Gmail's and Outlook's Yes/No buttons send
+    an iTIP REPLY to rsvp+<token>@<domain> (events/replies.py). The token is
+    derived from SECRET_KEY; only its SHA-256 is kept, which is how a reply
+    finds its person and event. `sequence` and `stamp` are the SEQUENCE and
+    DTSTAMP of the last reply applied, so an older or replayed one is not.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    stamp = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"], name="replyaddress_one_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reply address of {self.user} for {self.event}"
+
+    def get_absolute_url(self) -> str:
+        return self.event.get_absolute_url()

@@ -1,8 +1,8 @@
-from .models import CalendarFeed, Rsvp
+from .models import CalendarFeed, ReplyAddress, Rsvp
 
 
 def forget(user) -> None:
-    """On account deletion: replies and the private feed go.
+    """On account deletion: replies, reply addresses and the private feed go.
 
     Replies to future events are removed through the waiting-list logic so the
     next person moves up; past replies are simply deleted.
@@ -21,3 +21,4 @@ def forget(user) -> None:
         rsvps_forget_future(user=user, group=group)
     Rsvp.objects.filter(user=user).delete()
     CalendarFeed.objects.filter(user=user).delete()
+    ReplyAddress.objects.filter(user=user).delete()

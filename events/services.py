@@ -167,8 +167,9 @@ def event_update(*, event: Event, by: User, **fields: Any) -> list[str]:
     Returns the names of the time/place fields that changed. A larger capacity
     moves people up from the waiting list.
     Side effects: when time, place, title or description changed, an updated
-    invitation to everyone attending and the news without a calendar to the
-    waiting list; a confirmation to each person moved up.
+    invitation naming them to each person attending (one message each) and
+    the news without a calendar to the waiting list; a confirmation to each
+    person moved up.
     """
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
@@ -186,19 +187,15 @@ def event_update(*, event: Event, by: User, **fields: Any) -> list[str]:
         locked.refresh_from_db()
         _promote_waitlist(locked)
         if shown:
-            attending, waiting = _calendar_holders(locked), _waiting(locked)
-            for recipients, invitation in [
-                (attending, calendar.invitation(locked, method="REQUEST")),
-                (waiting, None),
-            ]:
-                if recipients:
-                    email.send_event_changed(
-                        event=locked,
-                        changes=shown,
-                        recipients=recipients,
-                        invitation=invitation,
-                        time_or_place=bool(changed),
-                    )
+            email.send_event_changed(
+                event=locked,
+                changes=shown,
+                invitations=calendar.invitations(
+                    locked, attendees=_calendar_holders(locked), method="REQUEST"
+                ),
+                waiting=_waiting(locked),
+                time_or_place=bool(changed),
+            )
     event.__dict__.update(locked.__dict__)
     return changed
 
@@ -267,8 +264,9 @@ def _move_anchor(
 def event_cancel(*, event: Event, by: User, message: str = "") -> None:
     """Cancel an event; it stays visible, marked cancelled, and takes no replies.
 
-    Side effects: a calendar cancellation (METHOD:CANCEL) to everyone attending,
-    the news without a calendar to the waiting list.
+    Side effects: a calendar cancellation (METHOD:CANCEL) naming them to each
+    person attending (one message each), the news without a calendar to the
+    waiting list.
     """
     with transaction.atomic():
         Event.objects.filter(pk=event.pk).update(
@@ -279,15 +277,13 @@ def event_cancel(*, event: Event, by: User, message: str = "") -> None:
             updated_at=timezone.now(),
         )
         event.refresh_from_db()
-        attending, waiting = _calendar_holders(event), _waiting(event)
-        for recipients, invitation in [
-            (attending, calendar.invitation(event, method="CANCEL")),
-            (waiting, None),
-        ]:
-            if recipients:
-                email.send_event_cancelled(
-                    event=event, recipients=recipients, invitation=invitation
-                )
+        email.send_event_cancelled(
+            event=event,
+            invitations=calendar.invitations(
+                event, attendees=_calendar_holders(event), method="CANCEL"
+            ),
+            waiting=_waiting(event),
+        )
 
 
 def event_cover_set(
@@ -464,21 +460,19 @@ def _withdrawn(event: Event, user: User) -> None:
     )
 
 
-def _people(event: Event, status: str) -> list[To]:
-    rows = Rsvp.objects.filter(event=event, status=status).values_list(
-        "user__email", "user_id"
-    )
-    return [To(e, uid) for e, uid in rows]
-
-
-def _calendar_holders(event: Event) -> list[To]:
+def _calendar_holders(event: Event) -> list[User]:
     """Everyone attending: they hold the event in a calendar."""
-    return _people(event, Rsvp.Status.ATTENDING)
+    return list(
+        User.objects.filter(
+            rsvps__event=event, rsvps__status=Rsvp.Status.ATTENDING
+        ).order_by("pk")
+    )
 
 
 def _waiting(event: Event) -> list[To]:
     """The waiting list: told of changes, but never sent a calendar."""
-    return _people(event, Rsvp.Status.WAITLISTED)
+    rows = Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITLISTED)
+    return [To(e, uid) for e, uid in rows.values_list("user__email", "user_id")]
 
 
 def is_member(user: User, group: Group) -> bool:

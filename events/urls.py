@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import inbound, views
 
 app_name = "events"
 
@@ -30,4 +30,8 @@ urlpatterns = [
     path("groups/<slug:slug>/calendar.ics", views.group_feed, name="group_feed"),
     path("calendar/<str:token>.ics", views.personal_feed, name="personal_feed"),
     path("calendar/regenerate/", views.feed_regenerate, name="feed_regenerate"),
+    # SendGrid's Inbound Parse: calendar replies that set RSVPs.
+    path(
+        "webhooks/sendgrid/inbound/", inbound.sendgrid_inbound, name="sendgrid_inbound"
+    ),
 ]

@@ -13,7 +13,7 @@ the meeting: this module imports no app above notifications.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from core.links import absolute_media_url, absolute_url
 from core.markdown import markdown_to_text, render_markdown
 
 from .models import Message, Topic
-from .outbox import To, queue
+from .outbox import To, queue, queue_each
 from .sealing import PLACEHOLDER
 from .sendgrid_api import UNSUBSCRIBE_TOKEN
 
@@ -42,6 +42,18 @@ class Invitation:
 
     ics: bytes
     method: str  # "REQUEST" or "CANCEL"
+    # It names the person's reply address (events/replies.py): the outbox
+    # keeps it sealed until sent, like a sign-in link (notifications.sealing).
+    private: bool = False
+
+
+def _calendar_at_rest(invitation: Invitation | None) -> tuple[str, str]:
+    """(calendar, secret) as the outbox keeps them: a private calendar sealed
+    whole, with the placeholder in its place."""
+    if invitation is None:
+        return "", ""
+    ics = invitation.ics.decode()
+    return (PLACEHOLDER, ics) if invitation.private else (ics, "")
 
 
 def render_email(name: str, ctx: dict, *, unsubscribe: bool = False) -> Rendered:
@@ -107,6 +119,7 @@ def _bulk(
     invitation: Invitation | None = None,
 ) -> Message:
     rendered = render_email(name, ctx, unsubscribe=True)
+    calendar, secret = _calendar_at_rest(invitation)
     return queue(
         kind=kind,
         subject=rendered.subject,
@@ -115,8 +128,39 @@ def _bulk(
         recipients=recipients,
         group=group,
         topic=topic,
-        calendar=invitation.ics.decode() if invitation else "",
+        calendar=calendar,
         calendar_method=invitation.method if invitation else "",
+        secret=secret,
+    )
+
+
+def _personal(
+    *,
+    kind: str,
+    name: str,
+    ctx: dict,
+    invitations: Sequence[tuple[To, Invitation]],
+    group,
+    topic: str,
+) -> list[Message]:
+    """Like `_bulk`, but each recipient gets the calendar that names them.
+
+    Rendered once; one message per recipient (outbox.queue_each), since a
+    batch shares its calendar part.
+    """
+    methods = {invitation.method for _, invitation in invitations}
+    if len(methods) != 1:
+        raise ValueError(f"{kind}: one iTIP method per mailing, got {methods}")
+    rendered = render_email(name, ctx, unsubscribe=True)
+    return queue_each(
+        kind=kind,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        calendars=[(to, *_calendar_at_rest(inv)) for to, inv in invitations],
+        calendar_method=methods.pop(),
+        group=group,
+        topic=topic,
     )
 
 
@@ -239,57 +283,52 @@ def _event_calendar_mail(
     name: str,
     event,
     ctx: dict,
-    recipients: Iterable[To],
-    invitation: Invitation | None,
-) -> Message:
-    """An event email to the people holding it in a calendar, with an iTIP part."""
-    return _bulk(
-        kind=name,
-        name=name,
-        ctx=ctx,
-        recipients=recipients,
-        group=event.group,
-        topic=Topic.EVENT_UPDATES,
-        invitation=invitation,
-    )
+    invitations: Sequence[tuple[To, Invitation]],
+    waiting: Iterable[To] = (),
+) -> None:
+    """An event email: to each person holding it in a calendar their own iTIP
+    part naming them (ATTENDEE), and the same news without one to `waiting`.
+    """
+    common = {"kind": name, "name": name, "group": event.group,
+              "topic": Topic.EVENT_UPDATES}  # fmt: skip
+    if invitations:
+        _personal(ctx={**ctx, "invitation": True}, invitations=invitations, **common)
+    waiting = list(waiting)
+    if waiting:
+        _bulk(ctx={**ctx, "invitation": False}, recipients=waiting, **common)
 
 
 def send_event_changed(
     *,
     event,
     changes: list[str],
-    recipients: Iterable[To],
-    invitation: Invitation | None,
+    invitations: Sequence[tuple[To, Invitation]],
+    waiting: Iterable[To] = (),
     time_or_place: bool = True,
-) -> Message:
-    """The event changed: an updated invitation (same UID, higher SEQUENCE).
+) -> None:
+    """The event changed: an updated invitation (same UID, higher SEQUENCE) to
+    each person in `invitations`, one message each.
 
-    Without `invitation` (people on the waiting list, never invited) the same
-    news without a calendar part.
+    People `waiting` (the waiting list, never invited) get the same news
+    without a calendar part.
     """
-    ctx = {
-        **_event_ctx(event),
-        "changes": changes,
-        "time_or_place": time_or_place,
-        "invitation": invitation is not None,
-    }
-    return _event_calendar_mail(
-        name="event_changed", event=event, ctx=ctx, recipients=recipients,
-        invitation=invitation,
+    ctx = {**_event_ctx(event), "changes": changes, "time_or_place": time_or_place}
+    _event_calendar_mail(
+        name="event_changed", event=event, ctx=ctx, invitations=invitations,
+        waiting=waiting,
     )  # fmt: skip
 
 
 def send_event_cancelled(
-    *, event, recipients: Iterable[To], invitation: Invitation | None
-) -> Message:
-    """The event is off: a METHOD:CANCEL removes it from calendars.
+    *, event, invitations: Sequence[tuple[To, Invitation]], waiting: Iterable[To] = ()
+) -> None:
+    """The event is off: a METHOD:CANCEL removes it from each person's calendar.
 
-    Without `invitation` (the waiting list) the news without a calendar part.
+    People `waiting` get the news without a calendar part.
     """
-    ctx = {**_event_ctx(event), "invitation": invitation is not None}
-    return _event_calendar_mail(
-        name="event_cancelled", event=event, ctx=ctx, recipients=recipients,
-        invitation=invitation,
+    _event_calendar_mail(
+        name="event_cancelled", event=event, ctx=_event_ctx(event),
+        invitations=invitations, waiting=waiting,
     )  # fmt: skip
 
 
@@ -313,8 +352,9 @@ def send_rsvp_confirmation(*, rsvp, invitation: Invitation | None) -> Message:
 
 def send_rsvp_withdrawn(*, event, to: To, invitation: Invitation) -> Message:
     """Someone stopped attending: a METHOD:CANCEL takes it out of their calendar."""
-    return _event_calendar_mail(
-        name="rsvp_withdrawn", event=event, ctx=_event_ctx(event), recipients=[to],
+    return _bulk(
+        kind="rsvp_withdrawn", name="rsvp_withdrawn", ctx=_event_ctx(event),
+        recipients=[to], group=event.group, topic=Topic.EVENT_UPDATES,
         invitation=invitation,
     )  # fmt: skip
 

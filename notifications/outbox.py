@@ -9,7 +9,7 @@ links) ignore both, and are also attempted right after commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -18,6 +18,8 @@ from . import sealing
 from .models import Delivery, Message, OptOut, Suppression
 
 BULK_CHUNK = 5000
+# Messages carry their bodies, so fewer go into one INSERT than deliveries.
+MESSAGE_CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,10 @@ def queue(
 ) -> Message:
     """Store one message for many recipients; returns the Message.
 
-    `secret` is the link that the bodies' `sealing.PLACEHOLDER` stands for
-    (mail to one person); it is stored sealed, never in clear.
+    `secret` is what the placeholder (`sealing.PLACEHOLDER`) in the bodies or
+    the calendar stands for, in mail to one person: a link only they may
+    read, or a calendar naming their reply address. It is stored sealed,
+    never in clear.
 
     Side effects: Message and Delivery rows; for transactional mail, a delivery
     attempt once the surrounding transaction commits.
@@ -67,7 +71,7 @@ def queue(
         unique.setdefault(to.email.lower(), to)
     _insert_deliveries(message, unique)
     if not transactional:
-        _suppress_blocked(message, group=group, topic=topic)
+        _suppress_blocked([message.pk], group=group, topic=topic)
         pending = message.deliveries.filter(status=Delivery.Status.PENDING)
         if secret and not pending.exists():
             # Nobody will be sent the link: do not keep it, even sealed.
@@ -75,6 +79,63 @@ def queue(
     if transactional:
         transaction.on_commit(lambda: _deliver_now(message.pk))
     return message
+
+
+def queue_each(
+    *,
+    kind: str,
+    subject: str,
+    text: str,
+    html: str,
+    calendars: Sequence[tuple[To, str, str]],
+    calendar_method: str,
+    group=None,
+    topic: str = "",
+) -> list[Message]:
+    """One message per (recipient, calendar, secret), for calendars naming them.
+
+    The sender batches the deliveries of one message into one SendGrid request,
+    whose calendar part all its recipients share (sendgrid_api), so a calendar
+    with a person's ATTENDEE line must be a message of its own, or everyone in
+    the batch would read that person's address. The bodies are the same for
+    all; `secret` is as in `queue`. A second entry for an address already
+    queued is dropped.
+
+    Side effects: the Message and Delivery rows: one INSERT per
+    `MESSAGE_CHUNK` messages, one for their deliveries, and the two
+    suppression UPDATEs of `queue` for them all.
+    """
+    unique: dict[str, tuple[To, str, str]] = {}
+    for to, ics, secret in calendars:
+        unique.setdefault(to.email.lower(), (to, ics, secret))
+    messages = Message.objects.bulk_create(
+        (
+            Message(
+                kind=kind,
+                group=group,
+                topic=topic,
+                subject=subject,
+                text=text,
+                html=html,
+                calendar=ics,
+                calendar_method=calendar_method,
+                secret=sealing.seal(secret) if secret else "",
+            )
+            for to, ics, secret in unique.values()
+        ),
+        batch_size=MESSAGE_CHUNK,
+    )
+    Delivery.objects.bulk_create(
+        (
+            Delivery(message=message, email=email, user_id=to.user_id)
+            for message, (email, (to, _, _)) in zip(
+                messages, unique.items(), strict=True
+            )
+        ),
+        batch_size=BULK_CHUNK,
+    )
+    _suppress_blocked([m.pk for m in messages], group=group, topic=topic)
+    return messages
 
 
 def _insert_deliveries(message: Message, unique: dict[str, To]) -> None:
@@ -115,12 +176,14 @@ def _insert_deliveries(message: Message, unique: dict[str, To]) -> None:
                 copy.write_row(row)
 
 
-def _suppress_blocked(message: Message, *, group, topic: str) -> None:
+def _suppress_blocked(message_ids: list[int], *, group, topic: str) -> None:
     """Suppressed addresses, and people who opted out of the topic, get no mail.
 
     Two UPDATEs joined in the database, touching only the rows they block.
     """
-    rows = Delivery.objects.filter(message=message, status=Delivery.Status.PENDING)
+    rows = Delivery.objects.filter(
+        message_id__in=message_ids, status=Delivery.Status.PENDING
+    )
     rows.filter(email__in=Suppression.objects.values("email")).update(
         status=Delivery.Status.SUPPRESSED
     )

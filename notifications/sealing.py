@@ -6,6 +6,8 @@ goes and the link itself sealed (Fernet: AES with an HMAC, from the
 `cryptography` package) with a key derived from SECRET_KEY. The sender unseals
 it only to send, and the message forgets it once its delivery is settled. A
 database dump, a backup or the admin shows neither the link nor its token.
+An invitation that names a person's reply address (events/replies.py) is kept
+the same way: the calendar is the placeholder, the sealed secret the calendar.
 """
 
 from __future__ import annotations

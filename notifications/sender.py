@@ -181,6 +181,7 @@ def send_batch(rows: list[Delivery]) -> Tally:
         try:
             message.text = sealing.put_back(message.text, message.secret)
             message.html = sealing.put_back(message.html, message.secret)
+            message.calendar = sealing.put_back(message.calendar, message.secret)
         except sealing.Unsealable as error:
             _finish(rows, status=Delivery.Status.FAILED, error=str(error))
             tally.failed += len(rows)

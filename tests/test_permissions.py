@@ -248,6 +248,19 @@ MATRIX = [
         "/webhooks/sendgrid/",
         dict(visitor=405, outsider=405, member=405, owner=405, staff=405),
     ),
+    # Calendar replies from SendGrid's Inbound Parse: POST only, and only with
+    # INBOUND_PARSE_SECRET set (here it is not) and sent as the basic-auth
+    # password (tests/events/test_inbound_replies.py); no session opens it.
+    (
+        "get",
+        "/webhooks/sendgrid/inbound/",
+        dict(visitor=405, outsider=405, member=405, owner=405, staff=405),
+    ),
+    (
+        "post",
+        "/webhooks/sendgrid/inbound/",
+        dict(visitor=404, outsider=404, member=404, owner=404, staff=404),
+    ),
     (
         "get",
         "/events/{event}/unconference/",

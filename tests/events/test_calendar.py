@@ -133,6 +133,20 @@ def test_invitation_has_method_organizer_and_attendee(event, member, method):
     assert attendee.params.get("RSVP") == ("FALSE" if method == "REQUEST" else None)
 
 
+@pytest.mark.parametrize("title", ["Party END:VEVENT", "x" * 70 + " END:VEVENT"])
+def test_invitation_names_the_attendee_whatever_the_title(group, member, title):
+    event = EventFactory(group=group, title=title, venue="END:VEVENT")
+
+    [vevent] = _parse(invitation_ics(event, attendee=member, method="REQUEST")).walk(
+        "VEVENT"
+    )
+
+    assert (str(vevent["summary"]), str(vevent["attendee"])) == (
+        title,
+        "mailto:mo@example.org",
+    )
+
+
 def test_group_feed_stamps_each_event_with_its_last_change(client, event, owner):
     from events.services import event_update
 

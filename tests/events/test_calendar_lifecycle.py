@@ -4,6 +4,8 @@ Every email is read as sent (the outbox drained by the real sender) and every
 calendar part parsed with icalendar: METHOD, SEQUENCE, the ATTENDEE it names
 and RSVP. Someone who stops attending gets a CANCEL so their calendar drops the
 event, and people on the waiting list, who were never invited, get no calendar.
+Every calendar names its own recipient as ATTENDEE (RFC 5546 3.2.2 and 3.2.5
+want one in a REQUEST and a CANCEL), and nobody else.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -21,8 +23,14 @@ from tests.notifications.helpers import run_sender
 pytestmark = pytest.mark.django_db
 
 
-def sent() -> list[tuple[str, str | None, int | None, list[str], str]]:
-    """(to, METHOD, SEQUENCE, ATTENDEE addresses, RSVP) of each email since last."""
+def sent(
+    organizers: list[str] | None = None,
+) -> list[tuple[str, str | None, int | None, list[str], str]]:
+    """(to, METHOD, SEQUENCE, ATTENDEE addresses, RSVP) of each email since last.
+
+    The ORGANIZER of each calendar is appended to `organizers`.
+    """
+    organizers = [] if organizers is None else organizers
     run_sender()
     found = []
     for message in mail.outbox:
@@ -35,6 +43,7 @@ def sent() -> list[tuple[str, str | None, int | None, list[str], str]]:
         attendees = vevent.get("attendee", [])
         attendees = attendees if isinstance(attendees, list) else [attendees]
         rsvp = ",".join(str(a.params.get("RSVP", "")) for a in attendees)
+        organizers.append(str(vevent["organizer"]))
         found.append(
             (
                 message.to[0],
@@ -64,11 +73,11 @@ def people(group, owner):
 
 def test_every_step_sends_the_right_method_and_sequence(people, owner):
     event, ann, bob, cat = people
-    steps = []
+    steps, organizers = [], []
 
     def step(name, action):
         action()
-        steps.append((name, sent()))
+        steps.append((name, sent(organizers)))
 
     step(
         "ann attends",
@@ -112,15 +121,15 @@ def test_every_step_sends_the_right_method_and_sequence(people, owner):
         ("ann attends", [(a, "REQUEST", 0, [a], "FALSE")]),
         ("bob attends", [(b, "REQUEST", 0, [b], "FALSE")]),
         ("cat waits", [(c, None, None, [], "")]),
-        # One message to all attending: its calendar names no ATTENDEE.
+        # One message per person attending, naming them; none to the waiting list.
         ("time changes", [
-            (a, "REQUEST", 1, [], ""),
-            (b, "REQUEST", 1, [], ""),
+            (a, "REQUEST", 1, [a], "FALSE"),
+            (b, "REQUEST", 1, [b], "FALSE"),
             (c, None, None, [], ""),
         ]),
         ("title changes", [
-            (a, "REQUEST", 2, [], ""),
-            (b, "REQUEST", 2, [], ""),
+            (a, "REQUEST", 2, [a], "FALSE"),
+            (b, "REQUEST", 2, [b], "FALSE"),
             (c, None, None, [], ""),
         ]),
         # Bob's place goes to Cat, who now gets her first invitation.
@@ -128,8 +137,10 @@ def test_every_step_sends_the_right_method_and_sequence(people, owner):
         ("ann says no", [(a, "CANCEL", 2, [a], "")]),
         ("ann rejoins", [(a, "REQUEST", 2, [a], "FALSE")]),
         ("cat leaves", [(c, "CANCEL", 2, [c], "")]),
-        ("cancelled", [(a, "CANCEL", 3, [], "")]),
+        ("cancelled", [(a, "CANCEL", 3, [a], "")]),
     ]  # fmt: skip
+    # Without INBOUND_EMAIL_DOMAIN every calendar has the one no-reply ORGANIZER.
+    assert set(organizers) == {"mailto:noreply@localhost"}
 
 
 def test_an_instant_in_a_repeated_hour_is_written_in_utc(group):

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from icalendar import Calendar
 
 from events.services import event_cancel, event_create, event_update, rsvp_set
-from notifications.models import OptOut
+from notifications.models import Delivery, OptOut
 from tests.factories import EventFactory, MembershipFactory, RsvpFactory, UserFactory
 
 
@@ -153,3 +153,51 @@ def test_reminders_go_once_to_attendees_of_tomorrows_events(group, owner, member
         (["mo@example.org"], f"Tomorrow: {soon.title}")
     ]
     assert out.getvalue().endswith("1 reminder queued.\n")
+
+
+def _calendar_attendees(payload) -> list[str]:
+    (ics,) = [c["value"] for c in payload["content"] if "calendar" in c["type"]]
+    (vevent,) = Calendar.from_ical(ics).walk("VEVENT")
+    attendees = vevent.get("attendee", [])
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    return [str(a).removeprefix("mailto:") for a in attendees]
+
+
+@pytest.mark.parametrize("change", ["time", "cancel"])
+def test_each_calendar_holder_gets_a_request_naming_only_them(
+    sendgrid, event, owner, change
+):
+    people = [UserFactory(email=f"p{i}@example.org") for i in range(3)]
+    for person in people:
+        RsvpFactory(event=event, user=person)
+
+    if change == "time":
+        hour = timedelta(hours=1)
+        event_update(event=event, by=owner, start=event.start + hour,
+                     end=event.end + hour)  # fmt: skip
+    else:
+        event_cancel(event=event, by=owner)
+    drain()
+
+    # The calendar part is shared by a request's personalizations, so a
+    # calendar that names its recipient travels alone.
+    assert sorted(
+        ([p["to"][0]["email"] for p in payload["personalizations"]],
+         _calendar_attendees(payload))
+        for payload in sendgrid.requests
+    ) == [([p.email], [p.email]) for p in people]  # fmt: skip
+
+
+def test_an_attendee_who_opted_out_of_updates_gets_no_changed_invitation(
+    event, owner, member, charlie
+):
+    for person in (member, charlie):
+        RsvpFactory(event=event, user=person)
+    OptOut.objects.create(user=charlie, group=event.group, topic="event_updates")
+
+    event_update(event=event, by=owner, title="Renamed")
+
+    assert sorted(Delivery.objects.values_list("email", "status")) == [
+        ("charlie@example.org", "suppressed"),
+        ("mo@example.org", "pending"),
+    ]
