@@ -15,7 +15,9 @@ the request is written in one UPDATE per outcome, committed at once. Outcomes:
   queued fail.
 - failed (400, 401, 403): `failed` with SendGrid's error; never retried. A
   rejected API key (401, 403) also pauses the worker for `AUTH_PAUSE`, so a bad
-  key fails one batch, not the whole queue.
+  key fails one batch, not the whole queue. A 400 about some recipients fails
+  only those: the ones its error names, or the ones `isolation.Search` singles
+  out by resending parts of the batch; the rest are sent (`_isolate`).
 - split (413): the batch is halved and each half sent on its own.
 - unknown (500, 502, 504, timeouts): SendGrid may have sent it. The rows are
   retried once after `UNKNOWN_RETRY_DELAY` (with the webhook: after the
@@ -44,7 +46,7 @@ from django.db import transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
-from . import sealing, sendgrid_api
+from . import isolation, sealing, sendgrid_api
 from .models import Delivery, Message, OptOut, Suppression
 from .unsubscribe import unsubscribe_headers, unsubscribe_url, unsubscribe_urls
 
@@ -361,7 +363,18 @@ def _send_sendgrid(message: Message, rows: list[Delivery]) -> Tally:
     rows = _keep_lease(rows)
     if not rows:
         return tally
-    outcome = sendgrid_api.send(
+    outcome = _post(message, rows)
+    tally.requests += 1
+    blamed = outcome.refused_recipients()
+    if blamed is not None:
+        tally.add(_isolate(message, rows, outcome, blamed))
+    else:
+        tally.add(_record(message, rows, outcome))
+    return tally
+
+
+def _post(message: Message, rows: list[Delivery]) -> sendgrid_api.Outcome:
+    return sendgrid_api.send(
         _payload(message, rows),
         api_key=settings.SENDGRID_API_KEY,
         host=settings.SENDGRID_API_HOST,
@@ -369,7 +382,13 @@ def _send_sendgrid(message: Message, rows: list[Delivery]) -> Tally:
         attempt=max(r.attempts for r in rows) - 1,
         rng=_rng,
     )
-    tally.requests += 1
+
+
+def _record(
+    message: Message, rows: list[Delivery], outcome: sendgrid_api.Outcome
+) -> Tally:
+    """Write what one request came to for all of its rows."""
+    tally = Tally()
     status = outcome.status
     if status == sendgrid_api.Status.SENT:
         _finish(rows, status=Delivery.Status.SENT, provider_id=outcome.message_id or "")
@@ -405,6 +424,92 @@ def _send_sendgrid(message: Message, rows: list[Delivery]) -> Tally:
         if outcome.http_status in (401, 403):
             logger.error("SendGrid refused the API key: %s", error)
             tally.pause(timezone.now() + AUTH_PAUSE, f"API key refused ({error})")
+    return tally
+
+
+def _isolate(
+    message: Message,
+    rows: list[Delivery],
+    outcome: sendgrid_api.Outcome,
+    blamed: dict[int, str] | None,
+) -> Tally:
+    """SendGrid refused the batch for some of its recipients: fail only those.
+
+    Rows that SendGrid's error names fail with its message and the rest are
+    sent again; when it names none, `isolation.Search` sends parts of the
+    batch to single them out. Whatever is accepted is recorded as sent at
+    once. Side effects: at most ``isolation.requests_per_bad_row(len(rows))``
+    more requests per refused row found (plus one such lot), one UPDATE per
+    outcome; rows still unsettled when that allowance is spent fail.
+    """
+    tally = Tally()
+    by_pk = {row.pk: row for row in rows}
+    search: isolation.Search[int] = isolation.Search(list(by_pk))
+    part = list(by_pk)
+    while True:
+        if outcome.status == sendgrid_api.Status.SENT:
+            accepted = [by_pk[pk] for pk in part]
+            _finish(
+                accepted,
+                status=Delivery.Status.SENT,
+                provider_id=outcome.message_id or "",
+            )
+            tally.sent += len(accepted)
+            proven = search.sent(part)
+        elif blamed is not None:
+            named = {
+                part[i]: f"HTTP 400: {text}"
+                for i, text in blamed.items()
+                if i < len(part)
+            }
+            reason = (
+                f"HTTP 400: {outcome.error or 'refused'} (SendGrid named no "
+                "recipient; this one was singled out by resending parts of the batch)"
+            )
+            proven = search.refused(part, reason, named)
+        else:  # Not about recipients (429, 5xx, no answer...): stop searching.
+            tally.add(_record(message, [by_pk[pk] for pk in part], outcome))
+            held = set(search.unresolved()) - set(part)
+            tally.add(
+                _retry_later(
+                    [by_pk[pk] for pk in by_pk if pk in held],
+                    wait=max(outcome.retry_after or 0.0, MIN_RETRY_SECONDS),
+                    error="not sent yet: held back while looking for the "
+                    f"recipient SendGrid refused, then {outcome.error or 'no answer'}",
+                )
+            )
+            return tally
+        tally.add(_fail_refused(by_pk, proven))
+        unsettled = [by_pk[pk] for pk in search.unresolved()]
+        ours = {row.pk for row in _keep_lease(unsettled)}
+        search.forget([row.pk for row in unsettled if row.pk not in ours])
+        if not (part := search.probe()):
+            break
+        outcome = _post(message, [by_pk[pk] for pk in part])
+        tally.requests += 1
+        blamed = outcome.refused_recipients()
+    if left := [by_pk[pk] for pk in search.unresolved()]:
+        error = (
+            f"not sent: SendGrid refused this batch ({outcome.error or 'HTTP 400'}) "
+            f"and {search.requests} more requests did not single out the refused "
+            "recipients"
+        )
+        _finish(left, status=Delivery.Status.FAILED, error=error)
+        tally.failed += len(left)
+        tally.errors.append(error)
+    return tally
+
+
+def _fail_refused(by_pk: dict[int, Delivery], proven: dict[int, str]) -> Tally:
+    """Fail the rows SendGrid refused; one UPDATE per distinct reason."""
+    tally = Tally()
+    by_reason: dict[str, list[Delivery]] = defaultdict(list)
+    for pk, reason in proven.items():
+        by_reason[reason].append(by_pk[pk])
+    for reason, refused in by_reason.items():
+        _finish(refused, status=Delivery.Status.FAILED, error=reason)
+        tally.failed += len(refused)
+        tally.errors.append(reason)
     return tally
 
 

@@ -63,6 +63,8 @@ WEBHOOK_TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 # headers, "<" and ">" end the angle-bracket URL) or the HTML attribute the
 # substituted URL lands in.
 _UNSAFE_URL_CHARS = re.compile(r'[\s<>"]')
+# The part of an error's `field` that names one personalization of the request.
+_PERSONALIZATION_FIELD = re.compile(r"personalizations\.(\d+)(?:\.|$)")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,20 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class ApiError:
+    """One entry of SendGrid's {"errors": [{"message", "field", "help"}]}."""
+
+    message: str
+    field: str = ""
+
+    @property
+    def personalization(self) -> int | None:
+        """The index of the personalization ``field`` names, if it names one."""
+        match = _PERSONALIZATION_FIELD.match(self.field)
+        return int(match[1]) if match else None
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one send attempt came to, and what the caller should do next.
 
@@ -106,6 +122,27 @@ class Outcome:
     message_id: str | None = None
     retry_after: float | None = None
     error: str = ""
+    errors: tuple[ApiError, ...] = ()
+
+    def refused_recipients(self) -> dict[int, str] | None:
+        """What a 400 blames: personalization index -> SendGrid's message.
+
+        None when it is not a 400 about recipients (another status, an error
+        about the message as a whole such as ``from.email``, or a body that
+        is not SendGrid's JSON): then no part of the request can go. An empty
+        dict when no error names a field: some recipient is refused, but
+        SendGrid did not say which.
+        """
+        if self.http_status != 400 or not self.errors:
+            return None
+        blamed: dict[int, str] = {}
+        for error in self.errors:
+            index = error.personalization
+            if error.field and index is None:
+                return None
+            if index is not None:
+                blamed.setdefault(index, error.message)
+        return blamed
 
 
 def build_payload(
@@ -311,6 +348,7 @@ def _classify(
             Status.SENT, http_status=status, message_id=headers.get("X-Message-Id")
         )
     error = _error_text(body)
+    errors = _errors(body)
     if status == 429:
         return Outcome(
             Status.RETRY,
@@ -334,7 +372,7 @@ def _classify(
             retry_after=_backoff(attempt, rng),
             error=error,
         )
-    return Outcome(Status.FAILED, http_status=status, error=error)
+    return Outcome(Status.FAILED, http_status=status, error=error, errors=errors)
 
 
 def _backoff(attempt: int, rng: random.Random) -> float:
@@ -370,6 +408,18 @@ def _error_text(body: bytes | None, limit: int = 1000) -> str:
     except (ValueError, KeyError, TypeError, AttributeError):
         text = body.decode("utf-8", "replace")
     return text[:limit]
+
+
+def _errors(body: bytes | None) -> tuple[ApiError, ...]:
+    """SendGrid's error list; () when the body is not that JSON."""
+    try:
+        errors = json.loads(body or b"")["errors"]
+        return tuple(
+            ApiError(str(error["message"]), str(error.get("field") or ""))
+            for error in errors
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ()
 
 
 def verify_webhook(

@@ -110,3 +110,25 @@ def test_delete_account_anonymises_and_signs_out(signed_in, user):
     assert (user.name, user.is_active) == ("Former member", False)
     assert User.objects.filter(email="ann@example.org").exists() is False
     assert "_auth_user_id" not in signed_in.session
+
+
+def test_email_change_refuses_an_address_sendgrid_would_refuse(
+    signed_in, user, committing
+):
+    from django.core import mail
+
+    from accounts.models import LoginToken
+
+    with committing():
+        response = signed_in.post(
+            "/accounts/profile/email/", {"email": '"a@b"@example.org'}
+        )
+
+    assert response.status_code == 400
+    assert response.context["email_form"].errors == {
+        "email": ["Enter an address email can be delivered to, like ada@example.org."]
+    }
+    assert mail.outbox == []
+    assert LoginToken.objects.exists() is False
+    user.refresh_from_db()
+    assert user.email == "ann@example.org"

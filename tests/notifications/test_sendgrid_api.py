@@ -13,6 +13,7 @@ import pytest
 
 from notifications.sendgrid_api import (
     UNSUBSCRIBE_TOKEN,
+    ApiError,
     Attachment,
     Outcome,
     Recipient,
@@ -237,10 +238,9 @@ def test_send_classifies_status(fake_sendgrid, status, expected):
 def test_send_failed_carries_sendgrid_error_text(fake_sendgrid):
     outcome = _send(fake_sendgrid, _payload(), api_key="SG.wrong")
 
+    message = "The provided authorization grant is invalid, expired, or revoked"
     assert outcome == Outcome(
-        Status.FAILED,
-        http_status=401,
-        error="The provided authorization grant is invalid, expired, or revoked",
+        Status.FAILED, http_status=401, error=message, errors=(ApiError(message),)
     )
 
 
@@ -516,3 +516,53 @@ def test_verify_webhook_rejects_missing_or_malformed_input(signer, overrides):
 @pytest.mark.parametrize("now", [NOW + 301, NOW - 31])
 def test_verify_webhook_rejects_stale_or_future_timestamp(signer, now):
     assert _verify(signer, now=now) is False
+
+
+def test_send_400_tells_which_personalizations_sendgrid_refused(fake_sendgrid):
+    payload = _payload(5)
+    payload["personalizations"][3]["to"][0]["email"] = '"a@b"@example.org'
+
+    outcome = _send(fake_sendgrid, payload)
+
+    assert outcome.errors == (
+        ApiError("Does not contain a valid address.", "personalizations.3.to.0.email"),
+    )
+    assert outcome.refused_recipients() == {3: "Does not contain a valid address."}
+
+
+@pytest.mark.parametrize(
+    "errors,blamed",
+    [
+        ([("Bad address.", "personalizations.0.to.0.email")], {0: "Bad address."}),
+        ([("Duplicate.", "personalizations.7")], {7: "Duplicate."}),
+        ([("Bad address.", None)], {}),
+        ([("Bad.", "personalizations.1.to.0.email"), ("No from.", "from.email")], None),
+        ([("Too many.", "personalizations")], None),
+    ],
+)
+def test_refused_recipients_reads_the_fields_of_a_400(errors, blamed):
+    outcome = Outcome(
+        Status.FAILED,
+        http_status=400,
+        errors=tuple(ApiError(m, f or "") for m, f in errors),
+    )
+
+    assert outcome.refused_recipients() == blamed
+
+
+def test_refused_recipients_is_none_for_other_refusals():
+    no_json = Outcome(Status.FAILED, http_status=400, error="<html>")
+    key = Outcome(Status.FAILED, http_status=401, errors=(ApiError("No."),))
+
+    assert (no_json.refused_recipients(), key.refused_recipients()) == (None, None)
+
+
+def test_fake_without_error_fields_names_no_recipient(fake_sendgrid):
+    fake_sendgrid.error_fields = False
+    payload = _payload(2)
+    payload["personalizations"][1]["to"][0]["email"] = "ann@[192.0.2.1]"
+
+    outcome = _send(fake_sendgrid, payload)
+
+    assert outcome.errors == (ApiError("Does not contain a valid address."),)
+    assert outcome.refused_recipients() == {}
