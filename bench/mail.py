@@ -199,11 +199,19 @@ def _batches(batch_size: int) -> list[tuple[list[int], bytes]]:
     Built with the sender's own payload builder from the sent rows, in the
     order the sender claims them; building is not part of the limit.
     """
+    from django.utils import timezone
+
     from notifications.models import Delivery, Message
-    from notifications.sender import _payload
+    from notifications.sender import CLAIMED_FIELDS, Claimed, _payload
 
     message = Message.objects.get()
-    rows = list(Delivery.objects.filter(message=message).order_by("pk"))
+    now = timezone.now()
+    rows = [
+        Claimed(*values[:7], claimed_at=now)
+        for values in Delivery.objects.filter(message=message)
+        .order_by("pk")
+        .values_list(*CLAIMED_FIELDS)
+    ]
     batches = []
     for start in range(0, len(rows), batch_size):
         part = rows[start : start + batch_size]

@@ -74,6 +74,25 @@ _rng = random.Random()
 
 
 @dataclass
+class Claimed:
+    """A delivery this worker claimed: the fields of CLAIMED_FIELDS and the lease.
+
+    Plain objects rather than model instances: building 1,000 Delivery
+    instances (deferred fields and all) took four times as long as reading
+    the rows.
+    """
+
+    pk: int
+    message_id: int
+    user_id: int | None
+    email: str
+    attempts: int
+    unknown_outcome: bool
+    created_at: datetime
+    claimed_at: datetime
+
+
+@dataclass
 class Tally:
     sent: int = 0
     failed: int = 0
@@ -115,7 +134,9 @@ def next_due() -> datetime | None:
     return pending.aggregate(at=Min("next_attempt_at"))["at"]
 
 
-def claim(*, batch_size: int = MAX_BATCH, message_id: int | None = None):
+def claim(
+    *, batch_size: int = MAX_BATCH, message_id: int | None = None
+) -> list[Claimed]:
     """Take up to `batch_size` due deliveries of one message and mark them sending.
 
     Returns the claimed rows (a list, empty when nothing is due). Rows that are
@@ -135,12 +156,15 @@ def claim(*, batch_size: int = MAX_BATCH, message_id: int | None = None):
             )
             if message_id is None:
                 return []
-        rows = list(
-            due.filter(message_id=message_id)
+        rows = [
+            Claimed(pk, message, user, email, attempts, unknown, created, now)
+            for pk, message, user, email, attempts, unknown, created in due.filter(
+                message_id=message_id
+            )
             .select_for_update(skip_locked=True)
             .order_by("next_attempt_at", "pk")
-            .only(*CLAIMED_FIELDS)[:batch_size]
-        )
+            .values_list(*CLAIMED_FIELDS)[:batch_size]
+        ]
         if not rows:
             return []
         Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
@@ -149,13 +173,11 @@ def claim(*, batch_size: int = MAX_BATCH, message_id: int | None = None):
             attempts=F("attempts") + 1,
         )
     for row in rows:
-        row.status = Delivery.Status.SENDING
-        row.claimed_at = now
         row.attempts += 1
     return rows
 
 
-def send_batch(rows: list[Delivery]) -> Tally:
+def send_batch(rows: list[Claimed]) -> Tally:
     """Send claimed rows of one message and record what happened.
 
     Side effects: one request to SendGrid (or one email per row through
@@ -268,7 +290,7 @@ def recover_stale() -> int:
     return failed + retried
 
 
-def _blocked_now(message: Message, rows: list[Delivery]) -> set[int]:
+def _blocked_now(message: Message, rows: list[Claimed]) -> set[int]:
     """Rows whose address was suppressed, or whose person opted out, since queueing.
 
     One query, joined in the database: no list of 1,000 addresses to send.
@@ -291,7 +313,7 @@ def _blocked_now(message: Message, rows: list[Delivery]) -> set[int]:
 # --- leases -------------------------------------------------------------------
 
 
-def _keep_lease(rows: list[Delivery]) -> list[Delivery]:
+def _keep_lease(rows: list[Claimed]) -> list[Claimed]:
     """Renew the lease on rows held for a while; returns the rows still ours.
 
     A row is ours while it is `sending` with the `claimed_at` we gave it. If
@@ -323,14 +345,13 @@ def _keep_lease(rows: list[Delivery]) -> list[Delivery]:
     return kept
 
 
-def _held(row: Delivery, now: datetime) -> timedelta:
-    """How long a claimed row has been held: claim() always sets claimed_at."""
-    assert row.claimed_at is not None
+def _held(row: Claimed, now: datetime) -> timedelta:
+    """How long a claimed row has been held."""
     return now - row.claimed_at
 
 
-def _by_token(rows) -> dict[datetime, list[Delivery]]:
-    groups: dict[datetime, list[Delivery]] = defaultdict(list)
+def _by_token(rows) -> dict[datetime, list[Claimed]]:
+    groups: dict[datetime, list[Claimed]] = defaultdict(list)
     for row in rows:
         groups[row.claimed_at].append(row)
     return groups
@@ -358,7 +379,7 @@ def _update_ours(rows, **values) -> int:
 # --- transports ---------------------------------------------------------------
 
 
-def _send_sendgrid(message: Message, rows: list[Delivery]) -> Tally:
+def _send_sendgrid(message: Message, rows: list[Claimed]) -> Tally:
     tally = Tally()
     rows = _keep_lease(rows)
     if not rows:
@@ -373,7 +394,7 @@ def _send_sendgrid(message: Message, rows: list[Delivery]) -> Tally:
     return tally
 
 
-def _post(message: Message, rows: list[Delivery]) -> sendgrid_api.Outcome:
+def _post(message: Message, rows: list[Claimed]) -> sendgrid_api.Outcome:
     return sendgrid_api.send(
         _payload(message, rows),
         api_key=settings.SENDGRID_API_KEY,
@@ -385,7 +406,7 @@ def _post(message: Message, rows: list[Delivery]) -> sendgrid_api.Outcome:
 
 
 def _record(
-    message: Message, rows: list[Delivery], outcome: sendgrid_api.Outcome
+    message: Message, rows: list[Claimed], outcome: sendgrid_api.Outcome
 ) -> Tally:
     """Write what one request came to for all of its rows."""
     tally = Tally()
@@ -429,7 +450,7 @@ def _record(
 
 def _isolate(
     message: Message,
-    rows: list[Delivery],
+    rows: list[Claimed],
     outcome: sendgrid_api.Outcome,
     blamed: dict[int, str] | None,
 ) -> Tally:
@@ -500,10 +521,10 @@ def _isolate(
     return tally
 
 
-def _fail_refused(by_pk: dict[int, Delivery], proven: dict[int, str]) -> Tally:
+def _fail_refused(by_pk: dict[int, Claimed], proven: dict[int, str]) -> Tally:
     """Fail the rows SendGrid refused; one UPDATE per distinct reason."""
     tally = Tally()
-    by_reason: dict[str, list[Delivery]] = defaultdict(list)
+    by_reason: dict[str, list[Claimed]] = defaultdict(list)
     for pk, reason in proven.items():
         by_reason[reason].append(by_pk[pk])
     for reason, refused in by_reason.items():
@@ -513,7 +534,7 @@ def _fail_refused(by_pk: dict[int, Delivery], proven: dict[int, str]) -> Tally:
     return tally
 
 
-def _payload(message: Message, rows: list[Delivery]) -> dict:
+def _payload(message: Message, rows: list[Claimed]) -> dict:
     urls = {} if message.transactional else unsubscribe_urls(r.pk for r in rows)
     from_value = message.from_email or settings.DEFAULT_FROM_EMAIL
     return sendgrid_api.build_payload(
@@ -537,14 +558,14 @@ def _payload(message: Message, rows: list[Delivery]) -> dict:
     )
 
 
-def _send_django(message: Message, rows: list[Delivery]) -> Tally:
+def _send_django(message: Message, rows: list[Claimed]) -> Tally:
     """Without an API key: one email per row through the default mailer.
 
     The demo's mailer writes `.eml` files. Sent rows are recorded in one
     UPDATE at the end of the batch; a failure puts that row back for later.
     """
     tally = Tally()
-    sent: list[Delivery] = []
+    sent: list[Claimed] = []
     with mailers.default as connection:
         for index, row in enumerate(rows):
             if _held(row, timezone.now()) >= LEASE / 3:
@@ -568,7 +589,7 @@ def _send_django(message: Message, rows: list[Delivery]) -> Tally:
     return tally
 
 
-def _django_email(message: Message, row: Delivery) -> EmailMultiAlternatives:
+def _django_email(message: Message, row: Claimed) -> EmailMultiAlternatives:
     url = "" if message.transactional else unsubscribe_url(row)
     email = EmailMultiAlternatives(
         subject=message.subject,

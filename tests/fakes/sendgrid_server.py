@@ -120,6 +120,8 @@ class FakeSendGrid:
     dropping it (stop() cuts it short). ``record=False`` keeps only counts,
     for long benchmarks. ``error_fields=False`` answers errors without their
     ``field``, so a client cannot tell which recipient was refused.
+    ``keepalive_seconds`` is how long an idle kept-alive connection stays
+    open before the fake closes it.
     """
 
     def __init__(
@@ -132,9 +134,11 @@ class FakeSendGrid:
         hang_seconds: float = 30.0,
         record: bool = True,
         error_fields: bool = True,
+        keepalive_seconds: float = 60.0,
     ) -> None:
         self.api_key = api_key
         self.error_fields = error_fields
+        self.keepalive_seconds = keepalive_seconds
         self.max_body_bytes = max_body_bytes
         self.hang_seconds = hang_seconds
         self.record = record
@@ -196,6 +200,7 @@ class FakeSendGrid:
             self._attempts: list[Attempt] = []
             self._statuses: Counter[str] = Counter()
             self._accepted_personalizations = 0
+            self._connections = 0
             self._message_ids = itertools.count(1)
 
     # Inspection ----------------------------------------------------------
@@ -236,9 +241,16 @@ class FakeSendGrid:
                         )
         return messages
 
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far."""
+        with self._lock:
+            return self._connections
+
     def stats(self) -> dict[str, Any]:
         with self._lock:
             return {
+                "connections": self._connections,
                 "attempts": sum(self._statuses.values()),
                 "accepted_requests": self._statuses["202"],
                 "accepted_personalizations": self._accepted_personalizations,
@@ -344,8 +356,15 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # Keep-alive for benchmark clients.
     server_version = "FakeSendGrid/1.0"
-    timeout = 60  # Close idle keep-alive connections eventually.
     server: _HTTPServer
+
+    def setup(self) -> None:
+        fake = self.server.fake
+        # Close idle keep-alive connections eventually.
+        self.timeout = fake.keepalive_seconds
+        with fake._lock:
+            fake._connections += 1
+        super().setup()
 
     def do_POST(self) -> None:
         self.server.fake._handle_post(self)

@@ -566,3 +566,33 @@ def test_fake_without_error_fields_names_no_recipient(fake_sendgrid):
 
     assert outcome.errors == (ApiError("Does not contain a valid address."),)
     assert outcome.refused_recipients() == {}
+
+
+# One kept-alive connection --------------------------------------------------------
+
+
+def test_sends_share_one_connection(fake_sendgrid):
+    outcomes = [_send(fake_sendgrid, _payload()).status for _ in range(3)]
+
+    assert outcomes == [Status.SENT] * 3
+    assert fake_sendgrid.connections == 1
+
+
+def test_connection_the_server_closed_while_idle_is_replaced():
+    with FakeSendGrid(keepalive_seconds=0.2) as server:
+        first = _send(server, _payload())
+        time.sleep(0.6)  # the fake drops the idle connection meanwhile
+        second = _send(server, _payload())
+
+        assert (first.status, second.status) == (Status.SENT, Status.SENT)
+        assert (server.connections, len(server.requests)) == (2, 2)
+
+
+def test_connection_is_replaced_after_a_request_without_answer(fake_sendgrid):
+    fake_sendgrid.plan(["hang"])
+
+    lost = _send(fake_sendgrid, _payload(), timeout=0.5)
+    after = _send(fake_sendgrid, _payload())
+
+    assert (lost.status, after.status) == (Status.UNKNOWN, Status.SENT)
+    assert fake_sendgrid.connections == 2
