@@ -8,6 +8,13 @@ SendGrid server (`python -m tests.fakes.sendgrid_server`, a third process), and
 prints a table: time to queue, time to drain, API calls, recipients per second
 and the sender's peak memory. Target: 100 API calls, under 60 s.
 
+In the same run it measures the physical limit of that drain: the same
+payloads (built again from the sent rows with the sender's own builder, not
+timed) POSTed one after the other to the same fake over one reused
+connection, plus one bare UPDATE of each batch's 1,000 delivery rows, each
+committed on its own, as the sender commits. It prints the drain's ratio to
+that limit; target: at most 1.5 at 100,000 recipients.
+
 Run it in a throw-away cluster (Debian's pg_virtualenv), from the repository root:
 
     make bench-mail
@@ -20,12 +27,14 @@ Run it in a throw-away cluster (Debian's pg_virtualenv), from the repository roo
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -33,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 CHUNK = 5000
+# The sender's From address, and so that of the limit's payloads.
+FROM = "meetings <noreply@meetings.example.org>"
 
 
 def main() -> int:
@@ -45,6 +56,7 @@ def main() -> int:
 
     import django
 
+    os.environ["DEFAULT_FROM_EMAIL"] = FROM  # for _batches, as for the sender
     django.setup()
     from django.core.management import call_command
 
@@ -68,6 +80,9 @@ def main() -> int:
         db_s = _database_cpu() - db_before
         load_after = os.getloadavg()[0]
         stats = _stats(url)
+        batches = _batches(args.batch_size)
+        post_s = _post_all(url, batches)
+        update_s = _update_all(batches)
     finally:
         fake.terminate()
         _, _, fake_usage = os.wait4(fake.pid, 0)
@@ -88,6 +103,12 @@ def main() -> int:
             f"{stats['accepted_requests']} / {stats['attempts']}",
         ),  # fmt: skip
         ("recipients per second (drain)", f"{args.members / drain_s:,.0f}"),
+        (
+            f"limit: {len(batches)} POSTs, one connection / {len(batches)} UPDATEs",
+            f"{post_s:.1f} s / {update_s:.1f} s",
+        ),  # fmt: skip
+        ("limit (POSTs + UPDATEs)", f"{post_s + update_s:.1f} s"),
+        ("drain / limit", f"{drain_s / (post_s + update_s):.2f}"),
         ("queue + drain", f"{queue_s + drain_s:.1f} s"),
         (
             "CPU: sender / PostgreSQL / fake SendGrid",
@@ -152,7 +173,7 @@ def _drain(url: str, batch_size: int):
         **os.environ,
         "SENDGRID_API_KEY": "SG.bench",
         "SENDGRID_API_HOST": url,
-        "DEFAULT_FROM_EMAIL": "meetings <noreply@meetings.example.org>",
+        "DEFAULT_FROM_EMAIL": FROM,
         "LOG_LEVEL": "WARNING",
     }
     command = [
@@ -170,6 +191,68 @@ def _drain(url: str, batch_size: int):
     if process.returncode:
         sys.exit(f"send_mail_queue failed ({process.returncode}): {output}")
     return elapsed, usage, output
+
+
+def _batches(batch_size: int) -> list[tuple[list[int], bytes]]:
+    """The drain's batches again: (delivery ids, the JSON body the sender POSTs).
+
+    Built with the sender's own payload builder from the sent rows, in the
+    order the sender claims them; building is not part of the limit.
+    """
+    from django.utils import timezone
+
+    from notifications.models import Delivery, Message
+    from notifications.sender import CLAIMED_FIELDS, Claimed, _payload
+
+    message = Message.objects.get()
+    now = timezone.now()
+    rows = [
+        Claimed(*values[:7], claimed_at=now)
+        for values in Delivery.objects.filter(message=message)
+        .order_by("pk")
+        .values_list(*CLAIMED_FIELDS)
+    ]
+    batches = []
+    for start in range(0, len(rows), batch_size):
+        part = rows[start : start + batch_size]
+        body = json.dumps(_payload(message, part)).encode()
+        batches.append(([row.pk for row in part], body))
+    return batches
+
+
+def _post_all(url: str, batches: list[tuple[list[int], bytes]]) -> float:
+    """Seconds to POST every body to the fake over one kept-alive connection."""
+    address = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(address.netloc, timeout=30)
+    headers = {
+        "Authorization": "Bearer SG.bench",
+        "Content-Type": "application/json",
+    }
+    started = time.perf_counter()
+    for _, body in batches:
+        connection.request("POST", "/v3/mail/send", body, headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 202:
+            sys.exit(f"The fake refused a limit payload: HTTP {response.status}")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def _update_all(batches: list[tuple[list[int], bytes]]) -> float:
+    """Seconds for one bare UPDATE of each batch's rows, each committed alone."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for ids, _ in batches:
+            cursor.execute(
+                "UPDATE notifications_delivery SET status = 'sent', sent_at = now()"
+                " WHERE id = ANY(%s)",
+                [ids],
+            )
+    return time.perf_counter() - started
 
 
 def _database_cpu() -> float:

@@ -28,21 +28,26 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import http.client
 import json
+import os
 import random
 import re
+import select
+import ssl
+import threading
 import time
-import urllib.error
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
 
-import sendgrid
 from cryptography.hazmat.primitives.asymmetric import ec
-from python_http_client.exceptions import HTTPError
 from sendgrid.helpers.eventwebhook import EventWebhook
 
+SEND_PATH = "/v3/mail/send"
+USER_AGENT = "meetings-sender (Python http.client)"
 MAX_RECIPIENTS = 1000
 MAX_CATEGORIES = 10
 UNSUBSCRIBE_TOKEN = "-unsubscribe_url-"
@@ -63,6 +68,8 @@ WEBHOOK_TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 # headers, "<" and ">" end the angle-bracket URL) or the HTML attribute the
 # substituted URL lands in.
 _UNSAFE_URL_CHARS = re.compile(r'[\s<>"]')
+# The part of an error's `field` that names one personalization of the request.
+_PERSONALIZATION_FIELD = re.compile(r"personalizations\.(\d+)(?:\.|$)")
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,20 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class ApiError:
+    """One entry of SendGrid's {"errors": [{"message", "field", "help"}]}."""
+
+    message: str
+    field: str = ""
+
+    @property
+    def personalization(self) -> int | None:
+        """The index of the personalization ``field`` names, if it names one."""
+        match = _PERSONALIZATION_FIELD.match(self.field)
+        return int(match[1]) if match else None
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one send attempt came to, and what the caller should do next.
 
@@ -106,6 +127,27 @@ class Outcome:
     message_id: str | None = None
     retry_after: float | None = None
     error: str = ""
+    errors: tuple[ApiError, ...] = ()
+
+    def refused_recipients(self) -> dict[int, str] | None:
+        """What a 400 blames: personalization index -> SendGrid's message.
+
+        None when it is not a 400 about recipients (another status, an error
+        about the message as a whole such as ``from.email``, or a body that
+        is not SendGrid's JSON): then no part of the request can go. An empty
+        dict when no error names a field: some recipient is refused, but
+        SendGrid did not say which.
+        """
+        if self.http_status != 400 or not self.errors:
+            return None
+        blamed: dict[int, str] = {}
+        for error in self.errors:
+            index = error.personalization
+            if error.field and index is None:
+                return None
+            if index is not None:
+                blamed.setdefault(index, error.message)
+        return blamed
 
 
 def build_payload(
@@ -248,31 +290,32 @@ def send(
 
     Never raises for HTTP or network failures; the Outcome says what to do.
     ``timeout`` bounds each blocking socket step (connect, each read), not
-    the whole exchange. ``attempt`` (0-based) scales the backoff; ``now`` and
-    ``rng`` exist so tests get exact values.
+    the whole exchange. The request goes over this process's kept-alive
+    connection to ``host`` (`Connection`). ``attempt`` (0-based) scales the
+    backoff; ``now`` and ``rng`` exist so tests get exact values.
     """
     if not api_key:
-        # SendGridAPIClient would silently fall back to $SENDGRID_API_KEY.
         raise ValueError("api_key is required")
     if timeout <= 0:
-        # python_http_client treats a falsy timeout as "wait forever".
+        # A socket timeout of 0 means non-blocking, None forever.
         raise ValueError("timeout must be positive")
     if rng is None:
         rng = random.Random()
-    client = sendgrid.SendGridAPIClient(api_key=api_key, host=host)
-    # SendGridAPIClient takes no timeout; its python_http_client.Client reads
-    # this attribute and hands it to every child client it builds.
-    client.client.timeout = timeout
+    headers = {
+        "Authorization": f"Bearer {api_key}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    body = json.dumps(payload).encode()
     try:
-        response = client.send(payload)
-    except HTTPError as exc:
-        return _classify(
-            exc.status_code, exc.headers, exc.body, attempt=attempt, now=now, rng=rng
+        status, response_headers, response_body = _connection(host, timeout).post(
+            SEND_PATH, body, headers
         )
-    except urllib.error.URLError as exc:
-        # urllib wraps only errors raised while connecting and writing the
-        # request (refused, reset, DNS, connect timeout): SendGrid never got a
-        # complete request, so resending cannot duplicate mail.
+    except NotDelivered as exc:
+        # Raised while connecting or writing the request (refused, reset, DNS,
+        # connect timeout): SendGrid never got a complete request, so
+        # resending cannot duplicate mail.
         return Outcome(
             Status.RETRY,
             retry_after=_backoff(attempt, rng),
@@ -287,13 +330,142 @@ def send(
             error=f"no response: {exc!r}",
         )
     return _classify(
-        response.status_code,
-        response.headers,
-        response.body,
-        attempt=attempt,
-        now=now,
-        rng=rng,
+        status, response_headers, response_body, attempt=attempt, now=now, rng=rng
     )
+
+
+class NotDelivered(Exception):
+    """The request did not reach the server whole: nothing can have been sent."""
+
+    def __init__(self, reason: BaseException) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+class Connection:
+    """One kept-alive HTTP(S) connection to one API host, reopened when needed.
+
+    The sendgrid package's transport (python_http_client) builds a urllib
+    opener, and with it a TLS context that loads the CA bundle, for every
+    request; a drain of 100 batches paid that 100 times. This keeps one
+    connection and one TLS context per process instead. A connection that sat
+    idle longer than ``IDLE_SECONDS`` or that the server closed meanwhile
+    (its socket turned readable) is replaced before the request, and a
+    request that could not be written on a reused connection is written
+    once more on a fresh one: in both cases nothing reached SendGrid, so
+    nothing can be sent twice. Errors after the request went out close the
+    connection and propagate (the caller treats them as unknown outcomes).
+    """
+
+    IDLE_SECONDS = 15.0
+
+    def __init__(self, host: str, *, timeout: float) -> None:
+        address = urllib.parse.urlsplit(host)
+        if address.scheme not in ("http", "https") or not address.hostname:
+            raise ValueError(f"not an http(s) URL: {host!r}")
+        self.host, self.timeout = host, timeout
+        self._address = address
+        self._http: http.client.HTTPConnection | None = None
+        self._idle_since = 0.0
+        self.opened = 0  # connections made so far (tests and benchmarks read it)
+
+    def post(
+        self, path: str, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, Message, bytes]:
+        """POST and read the whole answer: (status, headers, body)."""
+        reused = self._usable()
+        connection = self._open()
+        url = self._address.path.rstrip("/") + path
+        try:
+            connection.request("POST", url, body, dict(headers))
+        except (OSError, http.client.HTTPException) as error:
+            self.close()
+            if not reused:
+                raise NotDelivered(error) from error
+            connection = self._open()
+            try:
+                connection.request("POST", url, body, dict(headers))
+            except (OSError, http.client.HTTPException) as again:
+                self.close()
+                raise NotDelivered(again) from again
+        try:
+            response = connection.getresponse()
+            data = response.read()
+        except BaseException:
+            self.close()
+            raise
+        if response.will_close:
+            self.close()
+        else:
+            self._idle_since = time.monotonic()
+        return response.status, response.headers, data
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def _usable(self) -> bool:
+        """Whether the open connection may carry the next request."""
+        if self._http is None or self._http.sock is None:
+            return False
+        idle = time.monotonic() - self._idle_since
+        # Readable while idle means the server closed it (or sent junk).
+        if idle > self.IDLE_SECONDS or select.select([self._http.sock], [], [], 0)[0]:
+            self.close()
+            return False
+        return True
+
+    def _open(self) -> http.client.HTTPConnection:
+        if self._http is not None and self._http.sock is not None:
+            return self._http
+        self.close()
+        address = self._address
+        connection: http.client.HTTPConnection
+        if address.scheme == "https":
+            connection = http.client.HTTPSConnection(
+                address.hostname or "",
+                address.port,
+                timeout=self.timeout,
+                context=_tls_context(),
+            )
+        else:
+            connection = http.client.HTTPConnection(
+                address.hostname or "", address.port, timeout=self.timeout
+            )
+        try:
+            connection.connect()
+        except OSError as error:
+            connection.close()
+            raise NotDelivered(error) from error
+        self._http = connection
+        self.opened += 1
+        return connection
+
+
+_local = threading.local()
+
+
+def _connection(host: str, timeout: float) -> Connection:
+    """This thread's connection to ``host``; a new one after a fork."""
+    current: Connection | None = getattr(_local, "connection", None)
+    pid = os.getpid()
+    if (
+        current is None
+        or getattr(_local, "pid", None) != pid
+        or (current.host, current.timeout) != (host, timeout)
+    ):
+        if current is not None and getattr(_local, "pid", None) == pid:
+            current.close()
+        current = Connection(host, timeout=timeout)
+        _local.connection, _local.pid = current, pid
+    return current
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context per process: loading the CA bundle takes tens of ms."""
+    return ssl.create_default_context()
 
 
 def _classify(
@@ -311,6 +483,7 @@ def _classify(
             Status.SENT, http_status=status, message_id=headers.get("X-Message-Id")
         )
     error = _error_text(body)
+    errors = _errors(body)
     if status == 429:
         return Outcome(
             Status.RETRY,
@@ -334,7 +507,7 @@ def _classify(
             retry_after=_backoff(attempt, rng),
             error=error,
         )
-    return Outcome(Status.FAILED, http_status=status, error=error)
+    return Outcome(Status.FAILED, http_status=status, error=error, errors=errors)
 
 
 def _backoff(attempt: int, rng: random.Random) -> float:
@@ -370,6 +543,18 @@ def _error_text(body: bytes | None, limit: int = 1000) -> str:
     except (ValueError, KeyError, TypeError, AttributeError):
         text = body.decode("utf-8", "replace")
     return text[:limit]
+
+
+def _errors(body: bytes | None) -> tuple[ApiError, ...]:
+    """SendGrid's error list; () when the body is not that JSON."""
+    try:
+        errors = json.loads(body or b"")["errors"]
+        return tuple(
+            ApiError(str(error["message"]), str(error.get("field") or ""))
+            for error in errors
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ()
 
 
 def verify_webhook(

@@ -159,3 +159,25 @@ def test_email_change_default_is_five_links_per_account_a_day(
 
     assert "too many address-change links (5 a day)" in response.content.decode()
     assert [m.to for m in mail.outbox] == [[f"try{n}@example.net"] for n in range(5)]
+
+
+def test_email_change_refuses_an_address_sendgrid_would_refuse(
+    signed_in, user, committing
+):
+    from django.core import mail
+
+    from accounts.models import LoginToken
+
+    with committing():
+        response = signed_in.post(
+            "/accounts/profile/email/", {"email": '"a@b"@example.org'}
+        )
+
+    assert response.status_code == 400
+    assert response.context["email_form"].errors == {
+        "email": ["Enter an address email can be delivered to, like ada@example.org."]
+    }
+    assert mail.outbox == []
+    assert LoginToken.objects.exists() is False
+    user.refresh_from_db()
+    assert user.email == "ann@example.org"

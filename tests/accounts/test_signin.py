@@ -159,3 +159,14 @@ def test_login_rotates_the_session(client, user, committing):
     client.post(_link_path("ann@example.org"))
 
     assert client.session.session_key != before
+
+
+def test_signin_refuses_an_address_sendgrid_would_refuse(client, db, committing):
+    response = _request_link(client, committing, '"a@b"@example.org')
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "email": ["Enter an address email can be delivered to, like ada@example.org."]
+    }
+    assert mail.outbox == []
+    assert LoginToken.objects.exists() is False

@@ -199,3 +199,22 @@ def test_the_demo_serves_uploaded_images_itself(tmp_path):
 
     assert demo.stdout.strip().splitlines()[-1] == "serve"
     assert "Resolver404" in production.stderr
+
+
+@pytest.mark.django_db
+def test_every_address_the_demo_loads_is_one_sendgrid_takes():
+    from accounts.models import User
+    from notifications.addresses import validate_deliverable_email
+    from notifications.models import Delivery
+    from timepolls.models import Party
+
+    call_command("load_demo", stdout=StringIO())
+
+    addresses = {
+        *User.objects.values_list("email", flat=True),
+        *Party.objects.values_list("email", flat=True),
+        *Delivery.objects.values_list("email", flat=True),
+    }
+    assert len(addresses) > 10
+    for address in sorted(addresses):
+        validate_deliverable_email(address)  # raises for a refused one

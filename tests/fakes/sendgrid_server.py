@@ -15,9 +15,11 @@ As a process (for benchmarks)::
     # GET /__fake__/stats returns counts as JSON.
 
 The fake checks the bearer key and the v3 payload rules our sender relies on,
-answers like SendGrid (202 with X-Message-Id, or 4xx/5xx with
-{"errors": [{"message", "field", "help"}]}), records what it accepted, and
-can be scripted to fail. It also signs event-webhook payloads the way
+refuses recipient addresses SendGrid refuses (`sendgrid_accepts`), answers
+like SendGrid (202 with X-Message-Id, or 4xx/5xx with
+{"errors": [{"message", "field", "help"}]}, where ``field`` names the culprit,
+e.g. ``personalizations.3.to.0.email``; ``error_fields=False`` leaves it out),
+records what it accepted, and can be scripted to fail. It also signs event-webhook payloads the way
 SendGrid does (WebhookSigner).
 """
 
@@ -116,7 +118,10 @@ class FakeSendGrid:
     ``api_key=None`` accepts any bearer key. ``max_body_bytes`` triggers 413.
     ``hang_seconds`` is how long a HANG reply holds the connection before
     dropping it (stop() cuts it short). ``record=False`` keeps only counts,
-    for long benchmarks.
+    for long benchmarks. ``error_fields=False`` answers errors without their
+    ``field``, so a client cannot tell which recipient was refused.
+    ``keepalive_seconds`` is how long an idle kept-alive connection stays
+    open before the fake closes it.
     """
 
     def __init__(
@@ -128,8 +133,12 @@ class FakeSendGrid:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         hang_seconds: float = 30.0,
         record: bool = True,
+        error_fields: bool = True,
+        keepalive_seconds: float = 60.0,
     ) -> None:
         self.api_key = api_key
+        self.error_fields = error_fields
+        self.keepalive_seconds = keepalive_seconds
         self.max_body_bytes = max_body_bytes
         self.hang_seconds = hang_seconds
         self.record = record
@@ -191,6 +200,7 @@ class FakeSendGrid:
             self._attempts: list[Attempt] = []
             self._statuses: Counter[str] = Counter()
             self._accepted_personalizations = 0
+            self._connections = 0
             self._message_ids = itertools.count(1)
 
     # Inspection ----------------------------------------------------------
@@ -231,9 +241,16 @@ class FakeSendGrid:
                         )
         return messages
 
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far."""
+        with self._lock:
+            return self._connections
+
     def stats(self) -> dict[str, Any]:
         with self._lock:
             return {
+                "connections": self._connections,
                 "attempts": sum(self._statuses.values()),
                 "accepted_requests": self._statuses["202"],
                 "accepted_personalizations": self._accepted_personalizations,
@@ -293,6 +310,8 @@ class FakeSendGrid:
             return _error_reply(400, [_error("Invalid JSON in request body.")]), None
         errors = validate_payload(payload) or self._failing_recipients(payload)
         if errors:
+            if not self.error_fields:
+                errors = [{**error, "field": None} for error in errors]
             return _error_reply(400, errors), None
         return Reply(202), payload
 
@@ -337,8 +356,15 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # Keep-alive for benchmark clients.
     server_version = "FakeSendGrid/1.0"
-    timeout = 60  # Close idle keep-alive connections eventually.
     server: _HTTPServer
+
+    def setup(self) -> None:
+        fake = self.server.fake
+        # Close idle keep-alive connections eventually.
+        self.timeout = fake.keepalive_seconds
+        with fake._lock:
+            fake._connections += 1
+        super().setup()
 
     def do_POST(self) -> None:
         self.server.fake._handle_post(self)
@@ -508,7 +534,7 @@ def _check_recipients(p: dict, where: str, errors: list[dict]) -> int:
             continue
         for j, address in enumerate(addresses):
             count += 1
-            if not _valid_address(address):
+            if not _valid_address(address) or not sendgrid_accepts(address["email"]):
                 errors.append(
                     _error(
                         "Does not contain a valid address.",
@@ -668,6 +694,34 @@ def _valid_address(address: Any) -> bool:
     return bool(local and at and "." in domain) and not any(c.isspace() for c in email)
 
 
+# SendGrid's published syntax for an address: a local part of letters, digits
+# and !#$%&'*+-/=?^_`{|}~ with single inner dots (no quoted local parts), at
+# most 64 octets; a domain of at least two labels of letters, digits and inner
+# hyphens (IDNA for others), no address literal; 254 octets in all.
+_SENDGRID_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_SENDGRID_LOCAL = re.compile(rf"{_SENDGRID_ATOM}(\.{_SENDGRID_ATOM})*")
+_SENDGRID_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def sendgrid_accepts(email: str) -> bool:
+    """Whether SendGrid takes ``email`` as a recipient (its documented rule)."""
+    local, at, domain = email.rpartition("@")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_domain.split(".")
+    return (
+        bool(at)
+        and _SENDGRID_LOCAL.fullmatch(local) is not None
+        and len(local.encode()) <= 64
+        and len(labels) >= 2
+        and all(_SENDGRID_LABEL.fullmatch(label) for label in labels)
+        and not labels[-1].isdigit()
+        and len(local.encode()) + 1 + len(ascii_domain) <= 254
+    )
+
+
 def _valid_mime_type(mime_type: str) -> bool:
     if "\r" in mime_type or "\n" in mime_type:
         return False
@@ -763,6 +817,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--record", action="store_true", help="keep accepted payloads in memory"
     )
+    parser.add_argument(
+        "--no-error-fields",
+        action="store_true",
+        help="leave the field (which recipient) out of error answers",
+    )
     args = parser.parse_args(argv)
     server = FakeSendGrid(
         api_key=args.api_key,
@@ -771,6 +830,7 @@ def main(argv: list[str] | None = None) -> int:
         max_body_bytes=args.max_body_bytes,
         hang_seconds=args.hang_seconds,
         record=args.record,
+        error_fields=not args.no_error_fields,
     )
     server.plan(
         item if item in (HANG, ACCEPT_HANG) else int(item)

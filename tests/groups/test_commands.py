@@ -215,3 +215,14 @@ def test_list_groups_when_none():
     assert (
         run("list_groups") == "No groups yet. Create one with manage.py create_group.\n"
     )
+
+
+@pytest.mark.django_db
+def test_create_group_refuses_an_owner_address_sendgrid_would_refuse():
+    with pytest.raises(
+        CommandError,
+        match="^Enter an address email can be delivered to, like ada@example.org.$",
+    ):
+        run("create_group", "Rust Berlin", "--slug", "rb", "--owner", '"a@b"@x.org')
+
+    assert (Group.objects.count(), User.objects.count()) == (0, 0)

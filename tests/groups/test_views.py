@@ -299,3 +299,18 @@ def test_member_list_of_2000_is_paginated(
 
     assert len(response.context["page"].object_list) == 50
     assert response.context["page"].paginator.count == 2001
+
+
+def test_add_owner_refuses_an_address_sendgrid_would_refuse(client, group, owner):
+    client.force_login(owner)
+
+    response = client.post(
+        "/groups/rust-berlin/owners/add/", {"email": '"a@b"@example.org'}
+    )
+
+    assert response.status_code == 400
+    assert (
+        "Enter an address email can be delivered to, like ada@example.org."
+        in response.content.decode()
+    )
+    assert list(Membership.objects.values_list("role", flat=True)) == ["owner"]

@@ -3,6 +3,7 @@ processes: killed with SIGKILL, stopped with SIGTERM, two at once."""
 
 import email
 import email.policy
+import math
 import os
 import signal
 import subprocess
@@ -434,3 +435,23 @@ def test_without_events_a_killed_batch_is_retried_once_after_the_window(
 
     assert _received(fake_sendgrid) == dict.fromkeys(emails, 2)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_sender_process_fails_only_the_refused_recipient(child, fake_sendgrid):
+    """The real command, its own process, against a fake that names no field."""
+    fake_sendgrid.error_fields = False
+    emails = addresses(1000)
+    emails[3] = '"a@b"@example.org'
+    queue_bulk(emails)
+
+    out, err = child("--once").communicate(timeout=120)
+
+    good = emails[:3] + emails[4:]
+    assert _received(fake_sendgrid) == dict.fromkeys(good, 1)
+    assert list(Delivery.objects.filter(status="failed").values_list("email")) == [
+        ('"a@b"@example.org',)
+    ]
+    assert len(fake_sendgrid.attempts) <= 1 + math.ceil(math.log2(1000)) + 1
+    assert out.startswith("sent 999, failed 1, suppressed 0, retrying later 0, ")

@@ -13,6 +13,7 @@ import pytest
 
 from notifications.sendgrid_api import (
     UNSUBSCRIBE_TOKEN,
+    ApiError,
     Attachment,
     Outcome,
     Recipient,
@@ -237,10 +238,9 @@ def test_send_classifies_status(fake_sendgrid, status, expected):
 def test_send_failed_carries_sendgrid_error_text(fake_sendgrid):
     outcome = _send(fake_sendgrid, _payload(), api_key="SG.wrong")
 
+    message = "The provided authorization grant is invalid, expired, or revoked"
     assert outcome == Outcome(
-        Status.FAILED,
-        http_status=401,
-        error="The provided authorization grant is invalid, expired, or revoked",
+        Status.FAILED, http_status=401, error=message, errors=(ApiError(message),)
     )
 
 
@@ -516,3 +516,83 @@ def test_verify_webhook_rejects_missing_or_malformed_input(signer, overrides):
 @pytest.mark.parametrize("now", [NOW + 301, NOW - 31])
 def test_verify_webhook_rejects_stale_or_future_timestamp(signer, now):
     assert _verify(signer, now=now) is False
+
+
+def test_send_400_tells_which_personalizations_sendgrid_refused(fake_sendgrid):
+    payload = _payload(5)
+    payload["personalizations"][3]["to"][0]["email"] = '"a@b"@example.org'
+
+    outcome = _send(fake_sendgrid, payload)
+
+    assert outcome.errors == (
+        ApiError("Does not contain a valid address.", "personalizations.3.to.0.email"),
+    )
+    assert outcome.refused_recipients() == {3: "Does not contain a valid address."}
+
+
+@pytest.mark.parametrize(
+    "errors,blamed",
+    [
+        ([("Bad address.", "personalizations.0.to.0.email")], {0: "Bad address."}),
+        ([("Duplicate.", "personalizations.7")], {7: "Duplicate."}),
+        ([("Bad address.", None)], {}),
+        ([("Bad.", "personalizations.1.to.0.email"), ("No from.", "from.email")], None),
+        ([("Too many.", "personalizations")], None),
+    ],
+)
+def test_refused_recipients_reads_the_fields_of_a_400(errors, blamed):
+    outcome = Outcome(
+        Status.FAILED,
+        http_status=400,
+        errors=tuple(ApiError(m, f or "") for m, f in errors),
+    )
+
+    assert outcome.refused_recipients() == blamed
+
+
+def test_refused_recipients_is_none_for_other_refusals():
+    no_json = Outcome(Status.FAILED, http_status=400, error="<html>")
+    key = Outcome(Status.FAILED, http_status=401, errors=(ApiError("No."),))
+
+    assert (no_json.refused_recipients(), key.refused_recipients()) == (None, None)
+
+
+def test_fake_without_error_fields_names_no_recipient(fake_sendgrid):
+    fake_sendgrid.error_fields = False
+    payload = _payload(2)
+    payload["personalizations"][1]["to"][0]["email"] = "ann@[192.0.2.1]"
+
+    outcome = _send(fake_sendgrid, payload)
+
+    assert outcome.errors == (ApiError("Does not contain a valid address."),)
+    assert outcome.refused_recipients() == {}
+
+
+# One kept-alive connection --------------------------------------------------------
+
+
+def test_sends_share_one_connection(fake_sendgrid):
+    outcomes = [_send(fake_sendgrid, _payload()).status for _ in range(3)]
+
+    assert outcomes == [Status.SENT] * 3
+    assert fake_sendgrid.connections == 1
+
+
+def test_connection_the_server_closed_while_idle_is_replaced():
+    with FakeSendGrid(keepalive_seconds=0.2) as server:
+        first = _send(server, _payload())
+        time.sleep(0.6)  # the fake drops the idle connection meanwhile
+        second = _send(server, _payload())
+
+        assert (first.status, second.status) == (Status.SENT, Status.SENT)
+        assert (server.connections, len(server.requests)) == (2, 2)
+
+
+def test_connection_is_replaced_after_a_request_without_answer(fake_sendgrid):
+    fake_sendgrid.plan(["hang"])
+
+    lost = _send(fake_sendgrid, _payload(), timeout=0.5)
+    after = _send(fake_sendgrid, _payload())
+
+    assert (lost.status, after.status) == (Status.UNKNOWN, Status.SENT)
+    assert fake_sendgrid.connections == 2

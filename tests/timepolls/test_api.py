@@ -371,3 +371,16 @@ def test_create_refuses_more_than_100_times_in_all(client, bearer):
     assert response.status_code == 422
     assert response.json()["detail"] == "A poll can have at most 100 times."
     assert Poll.objects.count() == 1
+
+
+def test_create_refuses_a_party_address_sendgrid_would_refuse(client, owner, api_token):
+    body = {**_create_body(), "parties": ['"a@b"@example.org']}
+
+    response = call(client, "post", "/api/v1/polls", api_token(owner), body)
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": 'Not an email address: "a@b"@example.org.',
+        "code": "invalid",
+    }
+    assert Poll.objects.exists() is False

@@ -157,3 +157,15 @@ def test_poll_list_shows_organised_and_invited_polls(client, poll, member, charl
 
     assert "Planning call" in html and "party (invited by Olga Owner)" in html
     assert "Planning call" not in outsider
+
+
+def test_guest_address_sendgrid_would_refuse_is_explained(client, owner):
+    client.force_login(owner)
+
+    response = client.post("/polls/new/", _form(emails='"a@b"@example.org'))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["emails"] == [
+        'Not an email address: "a@b"@example.org.'
+    ]
+    assert Poll.objects.exists() is False

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.core.validators import validate_email, validate_slug
+from django.core.validators import validate_slug
 
 from accounts.models import User, validate_timezone
 from core.validators import (
@@ -13,6 +13,7 @@ from core.validators import (
 )
 from groups.models import Group
 from groups.services import GroupError, group_create
+from notifications.addresses import validate_deliverable_email
 
 
 class Command(BaseCommand):
@@ -61,7 +62,6 @@ class Command(BaseCommand):
     ) -> None:
         try:
             validate_slug(slug)
-            validate_email(owner)
             validate_timezone(timezone)
             validate_single_line(name.strip())
             validate_single_line(location)
@@ -80,6 +80,11 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"{label} has {len(value)} characters; it can have at most {limit}."
                 )
+        try:
+            # After the length check, which explains an over-long one better.
+            validate_deliverable_email(owner)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         description = ""
         if description_file:
             try:
