@@ -3,62 +3,35 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, timedelta
+from datetime import UTC
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
-from icalendar import Calendar, vCalAddress, vText
+from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from core.links import absolute_url
 from core.markdown import markdown_to_text
+from notifications import ical
 from notifications.email import Invitation
 from notifications.outbox import To
 
 from . import replies
-
-PRODID = "-//meetings//meetings calendar//EN"
-
-
-def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    if method:
-        cal.add("method", method)
-    if name:
-        cal.add("x-wr-calname", name)
-    return cal
-
-
-def _local_or_utc(moment, zone):
-    """The instant in the event's zone, or in UTC when that local time is ambiguous.
-
-    In a repeated daylight-saving hour (02:30 happens twice in Berlin on the
-    last Sunday of October) a local time with TZID names two instants, and
-    calendars take the first; UTC names exactly one.
-    """
-    local = moment.astimezone(zone)
-    twin = local.replace(fold=1 - local.fold)
-    if twin.utcoffset() != local.utcoffset():
-        return moment.astimezone(UTC)
-    return local
-
 
 ONLINE_HIDDEN = "The online link is on the event page, for people attending."
 
 
 def _vevent(event, *, stamp=None, online: bool = False) -> VEvent:
     """One VEVENT; the online link only when `online` (calendars of attendees)."""
-    ve = VEvent()
-    ve.add("uid", event.uid)
-    ve.add("dtstamp", stamp or timezone.now())
-    ve.add("sequence", event.sequence)
-    ve.add("dtstart", _local_or_utc(event.start, event.zone))
-    ve.add("dtend", _local_or_utc(event.end, event.zone))
+    ve = ical.vevent(
+        uid=event.uid,
+        start=event.start,
+        end=event.end,
+        zone=event.zone,
+        sequence=event.sequence,
+        stamp=stamp,
+    )
     ve.add("summary", event.title)
     url = absolute_url(event.get_absolute_url())
     description = markdown_to_text(event.description)
@@ -86,15 +59,14 @@ def _people_lines(
     for none.
     """
     ve = VEvent()
-    organizer = vCalAddress(f"mailto:{organizer_email}")
-    organizer.params["cn"] = vText(event.group.name)
-    ve.add("organizer", organizer)
-    address = vCalAddress(f"mailto:{attendee.email}")
-    address.params["cn"] = vText(attendee.name)
-    address.params["role"] = vText("REQ-PARTICIPANT")
-    if method != "CANCEL":
-        address.params["partstat"] = vText("ACCEPTED")
-        address.params["rsvp"] = vText("TRUE" if replies else "FALSE")
+    ve.add("organizer", ical.organizer(organizer_email, name=event.group.name))
+    cancel = method == "CANCEL"
+    address = ical.attendee(
+        attendee.email,
+        name=attendee.name,
+        partstat=None if cancel else "ACCEPTED",
+        rsvp=None if cancel else replies,
+    )
     ve.add("attendee", address)
     lines = ve.to_ical().splitlines(keepends=True)
     return b"".join(lines[1:-1])  # without BEGIN:VEVENT and END:VEVENT
@@ -103,17 +75,13 @@ def _people_lines(
 def _finish(cal: Calendar, events) -> bytes:
     starts = [e.start for e in events]
     if starts:
-        # A narrow window keeps VTIMEZONE small: only the rules in force then.
-        cal.add_missing_timezones(
-            first_date=(min(starts) - timedelta(days=1)).date(),
-            last_date=(max(e.end for e in events) + timedelta(days=1)).date(),
-        )
+        ical.add_timezones(cal, first=min(starts), last=max(e.end for e in events))
     return cal.to_ical()
 
 
 def event_ics(event, *, online: bool = False) -> bytes:
     """The event's .ics; `online` adds the online link (for people attending)."""
-    cal = _calendar()
+    cal = ical.calendar()
     cal.add_component(_vevent(event, online=online))
     return _finish(cal, [event])
 
@@ -135,7 +103,7 @@ def feed_ics(events, *, name: str, online: bool = False) -> bytes:
     key = _feed_key(events, name, online)
     body = cache.get(key)
     if body is None:
-        cal = _calendar(name=name)
+        cal = ical.calendar(name=name)
         for event in events:
             cal.add_component(_vevent(event, stamp=event.updated_at, online=online))
         body = _finish(cal, events)
@@ -179,14 +147,12 @@ def invitations(event, *, attendees, method: str) -> list[tuple[To, Invitation]]
     their invitations are then `private` (sealed in the outbox).
     """
     attendees = list(attendees)
-    cal = _calendar(method=method)
+    cal = ical.calendar(method=method)
     cal.add_component(_vevent(event, online=True))
     # The one VEVENT ends on a line of its own; a title ending in "END:VEVENT"
     # is on a line that starts otherwise.
     head, _, tail = _finish(cal, [event]).rpartition(b"\r\nEND:VEVENT\r\n")
-    noreply = settings.DEFAULT_FROM_EMAIL
-    if "<" in noreply:
-        noreply = noreply.split("<", 1)[1].rstrip(">")
+    noreply = ical.noreply_address()
     reply_to = replies.reply_addresses(event, attendees)
     found = []
     for person in attendees:

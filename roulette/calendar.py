@@ -1,8 +1,9 @@
 """Calendar invitations (iTIP REQUEST / CANCEL) for one roulette meeting.
 
-Each recipient gets their own copy: the times are written in their zone, and
-everyone meeting is listed as an ATTENDEE. The UID never changes for a pairing
-and SEQUENCE rises with every change, so calendars update the one entry.
+Each recipient gets their own copy: the times are written in their zone (in
+UTC inside a repeated daylight-saving hour), and everyone meeting is listed as
+an ATTENDEE. The UID never changes for a pairing and SEQUENCE rises with every
+change, so calendars update the one entry.
 """
 
 from __future__ import annotations
@@ -11,22 +12,13 @@ import zoneinfo
 from datetime import timedelta
 from functools import lru_cache
 
-from django.conf import settings
-from django.utils import timezone
-from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+from icalendar import Timezone
 
 from core.links import absolute_url
-from events.calendar import PRODID
+from notifications import ical
 from notifications.email import Invitation
 
 from .pairing import week_bounds
-
-
-def _organizer_address() -> str:
-    sender = settings.DEFAULT_FROM_EMAIL
-    if "<" in sender:
-        sender = sender.split("<", 1)[1].rstrip(">")
-    return sender
 
 
 def summary(pairing, people) -> str:
@@ -43,19 +35,16 @@ def pairing_invitation(*, pairing, people, tz: str, method: str) -> Invitation:
 def pairing_ics(*, pairing, people, tz: str, method: str) -> bytes:
     """An invitation for `people` (ATTENDEE lines), times in `tz`."""
     zone = zoneinfo.ZoneInfo(tz)
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
+    cal = ical.calendar(method=method)
     url = absolute_url(pairing.get_absolute_url())
     cancelled = method == "CANCEL" or not pairing.is_active
-    ve = Event()
-    ve.add("uid", pairing.uid)
-    ve.add("dtstamp", timezone.now())
-    ve.add("sequence", pairing.sequence)
-    ve.add("dtstart", pairing.start.astimezone(zone))
-    ve.add("dtend", pairing.end.astimezone(zone))
+    ve = ical.vevent(
+        uid=pairing.uid,
+        start=pairing.start,
+        end=pairing.end,
+        zone=zone,
+        sequence=pairing.sequence,
+    )
     ve.add("summary", summary(pairing, people))
     ve.add(
         "description",
@@ -65,16 +54,15 @@ def pairing_ics(*, pairing, people, tz: str, method: str) -> bytes:
     ve.add("location", pairing.video_link)
     ve.add("url", url)
     ve.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{_organizer_address()}")
-    organizer.params["cn"] = vText(pairing.round.group.name)
-    ve.add("organizer", organizer)
+    name = pairing.round.group.name
+    ve.add("organizer", ical.organizer(ical.noreply_address(), name=name))
     for person in people:
-        address = vCalAddress(f"mailto:{person.email}")
-        address.params["cn"] = vText(person.name)
-        address.params["role"] = vText("REQ-PARTICIPANT")
-        address.params["partstat"] = vText("NEEDS-ACTION")
-        address.params["rsvp"] = vText("TRUE")
-        ve.add("attendee", address)
+        ve.add(
+            "attendee",
+            ical.attendee(
+                person.email, name=person.name, partstat="NEEDS-ACTION", rsvp=True
+            ),
+        )
     cal.add_component(ve)
     for index, tzid in enumerate(sorted(cal.get_missing_tzids())):
         component = _vtimezone(tzid, pairing.round.iso_week)

@@ -8,22 +8,11 @@ stays; SEQUENCE rises when the poll is cancelled.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
-from django.utils import timezone
-from icalendar import Calendar, vCalAddress, vText
-from icalendar import Event as VEvent
-
 from core.links import absolute_url
+from notifications import ical
 
 PRODID = "-//meetings//find a time//EN"
 PARTSTAT = {"yes": "ACCEPTED", "maybe": "TENTATIVE", "no": "DECLINED"}
-
-
-def _from_address() -> str:
-    value = settings.DEFAULT_FROM_EMAIL
-    return value.split("<", 1)[1].rstrip(">").strip() if "<" in value else value
 
 
 def invitation_ics(poll, *, parties, answers: dict, method: str) -> bytes:
@@ -33,19 +22,16 @@ def invitation_ics(poll, *, parties, answers: dict, method: str) -> bytes:
     PARTSTAT for the agreed time.
     """
     time = poll.agreed_time
-    start = time.start.astimezone(poll.zone)
-    end = start + poll.duration
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
-    ve = VEvent()
-    ve.add("uid", poll.uid)
-    ve.add("dtstamp", timezone.now())
-    ve.add("sequence", poll.sequence)
-    ve.add("dtstart", start)
-    ve.add("dtend", end)
+    # The end is an instant (`PollTime.end`): a local start plus the duration
+    # would be wall-clock arithmetic, an hour off across a DST change.
+    cal = ical.calendar(method=method, prodid=PRODID)
+    ve = ical.vevent(
+        uid=poll.uid,
+        start=time.start,
+        end=time.end,
+        zone=poll.zone,
+        sequence=poll.sequence,
+    )
     ve.add("summary", poll.title)
     url = absolute_url(poll.get_absolute_url())
     description = poll.description
@@ -55,20 +41,19 @@ def invitation_ics(poll, *, parties, answers: dict, method: str) -> bytes:
     if poll.location:
         ve.add("location", poll.location)
     ve.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{_from_address()}")
-    organizer.params["cn"] = vText(poll.organiser.name)
-    ve.add("organizer", organizer)
+    ve.add(
+        "organizer", ical.organizer(ical.noreply_address(), name=poll.organiser.name)
+    )
     for party in parties:
-        attendee = vCalAddress(f"mailto:{party.email}")
-        attendee.params["cn"] = vText(party.name)
-        attendee.params["role"] = vText("REQ-PARTICIPANT")
         choice = answers.get(party.pk, {}).get(time.pk)
-        attendee.params["partstat"] = vText(PARTSTAT.get(choice, "NEEDS-ACTION"))
-        ve.add("attendee", attendee)
+        partstat = PARTSTAT.get(choice, "NEEDS-ACTION")
+        ve.add(
+            "attendee", ical.attendee(party.email, name=party.name, partstat=partstat)
+        )
     ve.add("url", url)
     cal.add_component(ve)
-    cal.add_missing_timezones(
-        first_date=(start - timedelta(days=1)).date(),
-        last_date=(end + timedelta(days=1)).date(),
+    zone = poll.zone
+    ical.add_timezones(
+        cal, first=time.start.astimezone(zone), last=time.end.astimezone(zone)
     )
     return cal.to_ical()

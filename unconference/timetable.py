@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-
-from django.utils import timezone
-from icalendar import Calendar
-from icalendar import Event as VEvent
 
 from core.links import absolute_url
-from events.calendar import PRODID
+from notifications import ical
 
 from .models import Room, ScheduleRun, Session, Slot
 
@@ -96,18 +91,15 @@ def moved_between(a: ScheduleRun | None, b: ScheduleRun | None) -> int | None:
 
 def agenda_ics(*, event, items, name: str) -> bytes:
     """A person's agenda as an iCalendar file: one event per agenda item."""
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal = ical.calendar(name=name)
     url = absolute_url(event.get_absolute_url())
     for item in items:
-        ve = VEvent()
-        ve.add("uid", f"session-{item.session.pk}-{event.uid}")
-        ve.add("dtstamp", timezone.now())
-        ve.add("dtstart", item.slot.start.astimezone(event.zone))
-        ve.add("dtend", item.slot.end.astimezone(event.zone))
+        ve = ical.vevent(
+            uid=f"session-{item.session.pk}-{event.uid}",
+            start=item.slot.start,
+            end=item.slot.end,
+            zone=event.zone,
+        )
         ve.add("summary", item.session.title)
         where = [item.room.name if item.room else "", event.venue]
         location = ", ".join(p for p in where if p)
@@ -117,8 +109,5 @@ def agenda_ics(*, event, items, name: str) -> bytes:
         ve.add("url", absolute_url(item.session.get_absolute_url()))
         cal.add_component(ve)
     if items:
-        cal.add_missing_timezones(
-            first_date=(items[0].slot.start - timedelta(days=1)).date(),
-            last_date=(items[-1].slot.end + timedelta(days=1)).date(),
-        )
+        ical.add_timezones(cal, first=items[0].slot.start, last=items[-1].slot.end)
     return cal.to_ical()

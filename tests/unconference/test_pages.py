@@ -1,15 +1,20 @@
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
 
 from tests.factories import (
+    EventFactory,
     InterestFactory,
+    MembershipFactory,
     RoomFactory,
+    RsvpFactory,
     ScheduleRunFactory,
     SessionFactory,
     SlotFactory,
+    UnconferenceFactory,
+    UserFactory,
 )
 from unconference.models import Room, Slot, Unconference
 
@@ -340,3 +345,25 @@ def test_deleting_a_slot_drops_pins_to_it(client, unconf, owner):
     session.refresh_from_db()
     assert (session.pinned_slot, session.pinned_room) == (None, None)
     assert not Slot.objects.filter(pk=slot.pk).exists()
+
+
+def test_agenda_ics_writes_a_slot_in_the_repeated_hour_in_utc(client, group):
+    # 2027-10-31 in Berlin: 00:30Z is 02:30 CEST, and 02:30 comes again at 01:30Z.
+    start = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    event = EventFactory(group=group, start=start, end=start + timedelta(hours=4))
+    unconf = UnconferenceFactory(event=event)
+    RoomFactory(unconference=unconf, name="Big hall")
+    SlotFactory(unconference=unconf, n=0)
+    person = UserFactory()
+    MembershipFactory(user=person, group=group)
+    RsvpFactory(event=event, user=person)
+    talk = SessionFactory(unconference=unconf, title="Pinned talk")
+    InterestFactory(session=talk, user=person, level="yes")
+    _publish(unconf, [talk])
+    client.force_login(person)
+
+    body = client.get(_url(event, "agenda.ics")).content
+
+    assert b"DTSTART:20271031T003000Z\r\nDTEND:20271031T011500Z\r\n" in body
+    (vevent,) = Calendar.from_ical(body).walk("VEVENT")
+    assert vevent.decoded("dtstart") == start
