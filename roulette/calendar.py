@@ -55,12 +55,14 @@ def pairing_ics(*, pairing, people, tz: str, method: str) -> bytes:
     ve.add("url", url)
     ve.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     name = pairing.round.group.name
+    # ORGANIZER is the no-reply sender, so calendars must not offer Yes/No
+    # buttons that reply to it: changes go through the link in DESCRIPTION.
     ve.add("organizer", ical.organizer(ical.noreply_address(), name=name))
     for person in people:
         ve.add(
             "attendee",
             ical.attendee(
-                person.email, name=person.name, partstat="NEEDS-ACTION", rsvp=True
+                person.email, name=person.name, partstat="NEEDS-ACTION", rsvp=False
             ),
         )
     cal.add_component(ve)

@@ -26,3 +26,20 @@ def test_a_meeting_in_the_repeated_hour_is_written_in_utc(group):
     assert (vevent.decoded("dtstart"), vevent.decoded("dtend")) == (
         pairing.start, pairing.end,
     )  # fmt: skip
+
+
+def test_invitations_ask_for_no_reply_to_the_no_reply_organizer(group):
+    start = datetime(2027, 6, 1, 10, 0, tzinfo=UTC)
+    people = [UserFactory(name="Ann"), UserFactory(name="Bob")]
+    pairing = PairingFactory(
+        round=RoundFactory(group=group, iso_week="2027-W22"),
+        start=start, end=start + timedelta(minutes=30), people=people,
+    )  # fmt: skip
+
+    body = pairing_ics(
+        pairing=pairing, people=people, tz="Europe/Berlin", method="REQUEST"
+    )
+
+    (vevent,) = Calendar.from_ical(body).walk("VEVENT")
+    assert str(vevent["organizer"]).startswith("mailto:noreply")
+    assert [a.params["rsvp"] for a in vevent["attendee"]] == ["FALSE", "FALSE"]
