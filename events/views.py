@@ -20,6 +20,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core.csv import csv_response, csv_safe
 from core.links import absolute_url
 from groups.access import can_manage, get_group, get_group_for_owner, membership_of
+from groups.forms import ExportConsentForm
 from groups.models import Group, Membership
 
 from . import calendar, importing, services
@@ -102,6 +103,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "upcoming": list(events.upcoming()[:GROUP_EVENTS_SHOWN]),
         "past": list(events.past()[:GROUP_EVENTS_SHOWN]),
         "can_manage": can_manage(request.user, group, membership=membership),
+        "consent_form": membership and ExportConsentForm(instance=membership),
     }
     return render(request, "events/group_detail.html", ctx)
 

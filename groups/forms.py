@@ -15,7 +15,7 @@ from core.validators import (
 )
 from notifications.addresses import validate_deliverable_email
 
-from .models import Group
+from .models import Group, Membership
 
 
 class GroupSettingsForm(forms.ModelForm):
@@ -31,6 +31,18 @@ class GroupSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         add_validators(self, validate_single_line, "name", "location")
         add_validators(self, validate_multiline_text, "description")
+
+
+class ExportConsentForm(forms.ModelForm):
+    """A member's "take me along" choice, on the group page (off until they say)."""
+
+    class Meta:
+        model = Membership
+        fields = ["export_consent"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class OwnerAddForm(forms.Form):

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from core.markdown import render_markdown
 
 from . import services
 from .access import can_manage, get_group, get_group_for_member, get_group_for_owner
-from .forms import GroupSettingsForm, InviteForm, OwnerAddForm
+from .forms import ExportConsentForm, GroupSettingsForm, InviteForm, OwnerAddForm
 from .models import Group, Membership
 
 MEMBERS_PER_PAGE = 50
@@ -195,3 +196,25 @@ def invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "left": services.invites_left(group=group),
     }
     return render(request, "groups/invite.html", ctx)
+
+
+@login_required
+@require_POST
+def take_along(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """A member's own choice: may the owners take them along to another site?"""
+    group, membership = get_group_for_member(request, slug)
+    if membership is None:  # staff see the group, but choose only for themselves
+        raise PermissionDenied("Only members choose this, each for themselves.")
+    form = ExportConsentForm(request.POST, instance=membership)
+    if form.is_valid():  # a checkbox: always
+        form.save()
+    if membership.export_consent:
+        messages.success(
+            request,
+            "The owners may take your name and address along if the group moves "
+            "to another site.",
+        )
+    else:
+        messages.success(request, "Your name and address stay here if the group moves.")
+    return redirect(group)
+

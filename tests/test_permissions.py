@@ -398,6 +398,12 @@ MATRIX = [
         "/groups/{slug}/events/import/",
         dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
     ),
+    # A member's own "take me along" choice (groups/views.py: take_along).
+    (
+        "post",
+        "/groups/{slug}/take-along/",
+        dict(visitor=302, outsider=403, member=302, owner=302, staff=403),
+    ),
     (
         "get",
         "/groups/{slug}/invite/",
