@@ -17,7 +17,10 @@ from django.utils import timezone
 from accounts.models import User
 from events.models import Event, Rsvp
 from groups.models import Group, Membership
-from notifications.models import Delivery, Message
+from mailings.models import Mailing
+from mailings.services import mailing_queue
+from notifications.models import Delivery, Message, OptOut
+from roulette.models import RouletteSettings
 from tests.factories import EventFactory, MembershipFactory, RsvpFactory, UserFactory
 
 TAKEN_ALONG = ["ada@example.org", "bruno@example.org", "dev@example.org",
@@ -36,6 +39,7 @@ def _snapshot(slug: str) -> dict:
     memberships = Membership.objects.filter(group=group).select_related("user")
     events = Event.objects.filter(group=group)
     replies = Rsvp.objects.filter(event__group=group).select_related("event", "user")
+    mailings = Mailing.objects.filter(group=group).select_related("event", "author")
     return {
         "group": (group.name, group.description, group.location, group.timezone,
                   group.created_at),
@@ -49,6 +53,20 @@ def _snapshot(slug: str) -> dict:
             for e in events
         ),
         "replies": sorted((r.event.uid, r.user.email, r.status) for r in replies),
+        "mailings": sorted(
+            (m.subject, m.body, m.audience, m.event and m.event.uid,
+             m.author and m.author.email, m.recipient_count, m.queued_at)
+            for m in mailings
+        ),
+        "roulette": list(
+            RouletteSettings.objects.filter(group=group).values_list(
+                "enabled", "minutes", "announce_weekday", "announce_hour",
+                "repeat_weeks", "video_link_template",
+            )
+        ),
+        "opt_outs": sorted(
+            OptOut.objects.filter(group=group).values_list("user__email", "topic")
+        ),
     }  # fmt: skip
 
 
@@ -58,18 +76,38 @@ def _only(snapshot: dict, emails: list[str]) -> dict:
         **snapshot,
         "members": [m for m in snapshot["members"] if m[0] in emails],
         "replies": [r for r in snapshot["replies"] if r[1] in emails],
+        "mailings": [
+            (*m[:4], m[4] if m[4] in emails else None, *m[5:])
+            for m in snapshot["mailings"]
+        ],
+        "opt_outs": [o for o in snapshot["opt_outs"] if o[0] in emails],
     }
 
 
 @pytest.fixture
 def demo(db):
     """The demo (as `make run` loads it) where four of Rust Berlin's ten agreed
-    to come along."""
+    to come along, with a sent mailing about an event and an opt-out."""
     run("load_demo")
     rust = Group.objects.get(slug="rust-berlin")
     Membership.objects.filter(group=rust, user__email__in=TAKEN_ALONG).update(
         export_consent=True
     )
+    ada = User.objects.get(email="ada@example.org")
+    workshop = Event.objects.get(title="Embedded Rust workshop (small room)")
+    mailing_queue(
+        mailing=Mailing.objects.create(
+            group=rust, event=workshop, audience="waitlisted", author=ada,
+            subject="A second workshop?", body="**Waiting** for a place? Reply!",
+        )
+    )  # fmt: skip
+    for email, topic in [
+        ("dev@example.org", "mailings"),
+        ("emi@example.org", "announcements"),
+    ]:
+        OptOut.objects.create(
+            user=User.objects.get(email=email), group=rust, topic=topic
+        )
     return rust
 
 
@@ -93,7 +131,8 @@ def test_demo_group_round_trips_with_the_people_who_agreed(demo, tmp_path):
     assert sorted(User.objects.values_list("email", flat=True)) == sorted(TAKEN_ALONG)
     assert out == (
         "Imported Rust Berlin as rust-berlin, owned by ada@example.org: "
-        "4 members (4 new accounts), 4 events, 13 replies.\n"
+        "4 members (4 new accounts), 4 events, 13 replies, 1 email opt-out, "
+        "1 mailing, coffee roulette settings.\n"
     )
 
 
