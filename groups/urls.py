@@ -11,6 +11,7 @@ urlpatterns = [
     path("<slug:slug>/members.csv", views.members_csv, name="members_csv"),
     path("<slug:slug>/settings/", views.settings_page, name="settings"),
     path("<slug:slug>/invite/", views.invite, name="invite"),
+    path("<slug:slug>/export/", views.export, name="export"),
     path("<slug:slug>/take-along/", views.take_along, name="take_along"),
     path("<slug:slug>/owners/add/", views.owner_add, name="owner_add"),
     path(

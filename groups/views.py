@@ -18,7 +18,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core.csv import csv_response, csv_safe
 from core.markdown import render_markdown
 
-from . import services
+from . import archive, services
 from .access import can_manage, get_group, get_group_for_member, get_group_for_owner
 from .forms import ExportConsentForm, GroupSettingsForm, InviteForm, OwnerAddForm
 from .models import Group, Membership
@@ -218,3 +218,25 @@ def take_along(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         messages.success(request, "Your name and address stay here if the group moves.")
     return redirect(group)
 
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The group's archive: GET says what is in it and who is left out, POST
+    downloads it (a POST, so a link or a crawler never builds one)."""
+    group = get_group_for_owner(request, slug)
+    if request.method == "POST":
+        response = HttpResponse(
+            archive.archive_build(group=group), content_type="application/zip"
+        )
+        name = archive.archive_name(group)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    agreed, left_out = archive.consent_counts(group=group)
+    ctx = {
+        "group": group,
+        "agreed": agreed,
+        "left_out": left_out,
+        "members": agreed + left_out,
+    }
+    return render(request, "groups/export.html", ctx)

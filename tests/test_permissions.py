@@ -398,7 +398,17 @@ MATRIX = [
         "/groups/{slug}/events/import/",
         dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
     ),
-    # A member's own "take me along" choice (groups/views.py: take_along).
+    # Taking the group along (groups/views.py: export, take_along).
+    (
+        "get",
+        "/groups/{slug}/export/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/groups/{slug}/export/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
     (
         "post",
         "/groups/{slug}/take-along/",
