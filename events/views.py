@@ -21,6 +21,7 @@ from core.csv import csv_response, csv_safe
 from core.discovery import app_modules
 from core.links import absolute_url
 from groups.access import can_manage, get_group, get_group_for_owner, membership_of
+from groups.forms import ExportConsentForm
 from groups.models import Group, Membership
 
 from . import calendar, importing, services
@@ -109,6 +110,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "upcoming": upcoming,
         "past": list(events.past()[:GROUP_EVENTS_SHOWN]),
         "can_manage": can_manage(request.user, group, membership=membership),
+        "consent_form": membership and ExportConsentForm(instance=membership),
     }
     return render(request, "events/group_detail.html", ctx)
 

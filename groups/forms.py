@@ -17,7 +17,7 @@ from core.validators import (
 )
 from notifications.addresses import validate_deliverable_email
 
-from .models import Group
+from .models import Group, Membership
 
 
 class GroupSettingsForm(forms.ModelForm):
@@ -42,6 +42,18 @@ class JoinForm(forms.Form):
 
     def clean_next(self) -> str:
         return safe_next(self.cleaned_data.get("next"), default="")
+
+
+class ExportConsentForm(forms.ModelForm):
+    """A member's "take me along" choice, on the group page (off until they say)."""
+
+    class Meta:
+        model = Membership
+        fields = ["export_consent"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class OwnerAddForm(forms.Form):

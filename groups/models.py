@@ -94,6 +94,13 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(default=dj_timezone.now)
+    # The person's own choice, asked on the group page: their name and address
+    # go into the group's archive (groups.archive) only when it is on.
+    export_consent = models.BooleanField(
+        "Let the owners take my name and address along if the group moves to "
+        "another site",
+        default=False,
+    )
 
     class Meta:
         ordering = ["joined_at", "pk"]

@@ -13,6 +13,8 @@ urlpatterns = [
     path("<slug:slug>/invite/", views.invite, name="invite"),
     path("<slug:slug>/logo/", views.logo, name="logo"),
     path("<slug:slug>/logo/remove/", views.logo_remove, name="logo_remove"),
+    path("<slug:slug>/export/", views.export, name="export"),
+    path("<slug:slug>/take-along/", views.take_along, name="take_along"),
     path("<slug:slug>/owners/add/", views.owner_add, name="owner_add"),
     path(
         "<slug:slug>/owners/<int:user_id>/remove/",

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,9 +18,16 @@ from accounts.http import AuthenticatedHttpRequest
 from core.csv import csv_response, csv_safe
 from core.markdown import render_markdown
 
-from . import services
+from . import archive, services
 from .access import can_manage, get_group, get_group_for_member, get_group_for_owner
-from .forms import GroupSettingsForm, InviteForm, JoinForm, LogoForm, OwnerAddForm
+from .forms import (
+    ExportConsentForm,
+    GroupSettingsForm,
+    InviteForm,
+    JoinForm,
+    LogoForm,
+    OwnerAddForm,
+)
 from .models import Group, Membership
 
 MEMBERS_PER_PAGE = 50
@@ -230,3 +238,47 @@ def invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "left": services.invites_left(group=group),
     }
     return render(request, "groups/invite.html", ctx)
+
+
+@login_required
+@require_POST
+def take_along(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """A member's own choice: may the owners take them along to another site?"""
+    group, membership = get_group_for_member(request, slug)
+    if membership is None:  # staff see the group, but choose only for themselves
+        raise PermissionDenied("Only members choose this, each for themselves.")
+    form = ExportConsentForm(request.POST, instance=membership)
+    if form.is_valid():  # a checkbox: always
+        form.save()
+    if membership.export_consent:
+        messages.success(
+            request,
+            "The owners may take your name and address along if the group moves "
+            "to another site.",
+        )
+    else:
+        messages.success(request, "Your name and address stay here if the group moves.")
+    return redirect(group)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The group's archive: GET says what is in it and who is left out, POST
+    downloads it (a POST, so a link or a crawler never builds one)."""
+    group = get_group_for_owner(request, slug)
+    if request.method == "POST":
+        response = HttpResponse(
+            archive.archive_build(group=group), content_type="application/zip"
+        )
+        name = archive.archive_name(group)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    agreed, left_out = archive.consent_counts(group=group)
+    ctx = {
+        "group": group,
+        "agreed": agreed,
+        "left_out": left_out,
+        "members": agreed + left_out,
+    }
+    return render(request, "groups/export.html", ctx)

@@ -526,6 +526,22 @@ MATRIX = [
         "/groups/{slug}/events/import/",
         dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
     ),
+    # Taking the group along (groups/views.py: export, take_along).
+    (
+        "get",
+        "/groups/{slug}/export/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/groups/{slug}/export/",
+        dict(visitor=302, outsider=403, member=403, owner=200, staff=200),
+    ),
+    (
+        "post",
+        "/groups/{slug}/take-along/",
+        dict(visitor=302, outsider=403, member=302, owner=302, staff=403),
+    ),
     (
         "get",
         "/groups/{slug}/invite/",
