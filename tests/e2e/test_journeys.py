@@ -166,6 +166,10 @@ def test_organiser_creates_a_poll_from_rows_of_dates_and_times(page, owner, js):
         "10:00",
         "14:30",
     ]
+    grid = page.get_by_role("table", name="Each party's answer for each time")
+    expect(grid.get_by_role("columnheader")).to_have_text(
+        ["Time", "Olga Owner (you)", "Gus", "Totals", "Decide"]
+    )
 
 
 def test_member_leaves_and_disappears_from_future_events(
