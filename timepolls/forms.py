@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.http import QueryDict
 
 from accounts.forms import TimeZoneField
 from accounts.models import User, normalize_email
@@ -59,6 +62,130 @@ def parse_parties(text: str, *, tz: str) -> list[PartySpec]:
     return list(found.values())
 
 
+ROWS_PREFIX = "time"
+# Sends `2030-05-01T10:00`, which parse_time reads in the form's zone.
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
+
+
+class TimeRowForm(forms.Form):
+    """One candidate time on the new-poll page: a date and a start time."""
+
+    date = forms.DateField(
+        label="Date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date such as 2030-05-01."},
+    )
+    start = forms.TimeField(
+        label="Start time",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = self.cleaned_data
+        date, start = cleaned.get("date"), cleaned.get("start")
+        if date and not start and "start" not in self.errors:
+            self.add_error("start", "Give a start time for this date.")
+        if start and not date and "date" not in self.errors:
+            self.add_error("date", "Give a date for this start time.")
+        return cleaned
+
+    def wall_time(self) -> datetime | None:
+        """The row's date and start as a wall-clock time; None for an empty row."""
+        date = self.cleaned_data.get("date")
+        start = self.cleaned_data.get("start")
+        if self.errors or not (date and start):
+            return None
+        return datetime.combine(date, start.replace(second=0, microsecond=0))
+
+
+class BaseTimeRowFormSet(forms.BaseFormSet):
+    """The rows read in `zone`, which the poll form sets once its zone is valid.
+
+    Errors go on the row that has them; `times` holds the distinct times (UTC).
+    """
+
+    default_error_messages = {
+        "too_many_forms": f"A poll can have at most {poll_times.MAX_TIMES} times.",
+    }
+    zone: str | None = None
+    times: list[datetime]
+
+    def clean(self) -> None:
+        self.times = []
+        if self.zone is None:
+            return
+        zone = zoneinfo.ZoneInfo(self.zone)
+        first: dict[datetime, int] = {}
+        for number, form in enumerate(self.forms, start=1):
+            wall = form.wall_time()
+            if wall is None:
+                continue
+            try:
+                moment = poll_times.check_range(
+                    poll_times.localize(wall, zone), what="This time"
+                ).astimezone(UTC)
+            except ValidationError as error:
+                if error.code == "past":
+                    error = ValidationError("This time has passed.", code="past")
+                skipped = error.code == "nonexistent"  # the hour is the problem
+                form.add_error("start" if skipped else "date", error)
+                continue
+            except OverflowError:
+                form.add_error("date", "This date is too far from today.")
+                continue
+            if moment in first:
+                form.add_error("start", f"The same time as time {first[moment]}.")
+                continue
+            first[moment] = number
+        if not first and not any(self.errors):
+            raise ValidationError(
+                "Give at least one time: a date and a start time.", code="no_times"
+            )
+        self.times = sorted(first)
+
+
+TimeRowFormSet = forms.formset_factory(
+    TimeRowForm,
+    formset=BaseTimeRowFormSet,
+    extra=3,
+    max_num=poll_times.MAX_TIMES,
+    absolute_max=poll_times.MAX_TIMES,
+    validate_max=True,
+)
+
+
+def time_rows(
+    data: QueryDict | None = None, *, initial: list[dict[str, str]] | None = None
+) -> BaseTimeRowFormSet:
+    """The rows of times: bound to `data`, or unbound with `initial` and one
+    empty row more (three empty rows when there is nothing to show)."""
+    rows = cast(
+        BaseTimeRowFormSet,
+        TimeRowFormSet(data, initial=initial, prefix=ROWS_PREFIX),
+    )
+    if initial:
+        rows.extra = 1
+    return rows
+
+
+def typed_rows(data: QueryDict) -> list[dict[str, str]]:
+    """The rows as typed into a submitted form, unchecked: for showing again."""
+    rows = time_rows(data)
+    return [
+        {name: str(form[name].value() or "") for name in ("date", "start")}
+        for form in rows.forms
+    ]
+
+
+def slot_rows(slots: list[datetime], zone_name: str) -> list[dict[str, str]]:
+    """Generated times as rows, in the zone they were generated in."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    locals_ = [slot.astimezone(zone) for slot in slots]
+    return [{"date": t.date().isoformat(), "start": f"{t:%H:%M}"} for t in locals_]
+
+
 class PollForm(_ZoneMixin, forms.Form):
     title = forms.CharField(
         label="Title", max_length=200, validators=[validate_single_line]
@@ -76,21 +203,16 @@ class PollForm(_ZoneMixin, forms.Form):
         required=False,
         validators=[validate_single_line],
     )
-    duration_minutes = forms.IntegerField(
-        label="Duration in minutes", min_value=5, max_value=1440, initial=60
-    )
     timezone = TimeZoneField(label="Time zone")
-    times = forms.CharField(
-        label="Candidate times",
-        help_text=TIMES_HELP,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=10000,
+    duration_minutes = forms.IntegerField(
+        label="Length of each time (minutes)", min_value=5, max_value=1440, initial=60
     )
     deadline = forms.CharField(
         label="Deadline (optional)",
         required=False,
-        max_length=60,
-        help_text="When answers close, e.g. 2030-04-25T18:00; in the time zone above.",
+        widget=LOCAL_DATETIME,
+        validators=[MaxLengthValidator(60)],  # no maxlength: not for this input
+        help_text="When answers close, in the time zone above.",
     )
     group = forms.ModelChoiceField(
         label="Invite the members of (optional)",
@@ -111,22 +233,45 @@ class PollForm(_ZoneMixin, forms.Form):
         label="Email the private links now", required=False, initial=True
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        user: User,
+        rows: list[dict[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Bound to `data`, rows included; or unbound, showing `rows`."""
         self.user = user
-        super().__init__(*args, **kwargs)
+        super().__init__(data, **kwargs)
         cast(
             forms.ModelChoiceField, self.fields["group"]
         ).queryset = Group.objects.filter(memberships__user=user).order_by("name")
+        self.rows = time_rows(data, initial=rows)
+
+    @classmethod
+    def retyped(
+        cls, data: QueryDict, *, user: User, more: list[dict[str, str]] | None = None
+    ) -> PollForm:
+        """An unbound form showing what was typed into `data` (no errors), its
+        rows and then `more` rows; without `more`, every row and one empty one."""
+        initial: dict[str, Any] = {name: data.get(name, "") for name in cls.base_fields}
+        initial["send_now"] = "send_now" in data
+        typed = typed_rows(data)
+        if more is not None:
+            typed = [row for row in typed if row["date"] or row["start"]] + more
+        return cls(user=user, initial=initial, rows=typed)
+
+    def is_valid(self) -> bool:
+        return super().is_valid() and self.rows.is_valid()
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
         if "timezone" not in cleaned:
             return cleaned
-        try:
-            cleaned["times"] = self._parse_times(cleaned.get("times", ""))
-        except ValidationError as error:
-            self.add_error("times", error)
+        self.rows.zone = self._zone()
+        cleaned["times"] = self.rows.times if self.rows.is_valid() else []
         if cleaned.get("deadline"):
             try:
                 moment = poll_times.parse_time(
@@ -166,10 +311,12 @@ class SlotsForm(_ZoneMixin, forms.Form):
     timezone = TimeZoneField(label="Time zone")
     duration_minutes = forms.IntegerField(min_value=5, max_value=1440)
     window_start = forms.CharField(
-        label="Window starts", max_length=60, help_text="e.g. 2030-05-01T09:00"
+        label="Window starts",
+        widget=LOCAL_DATETIME,
+        validators=[MaxLengthValidator(60)],
     )
     window_end = forms.CharField(
-        label="Window ends", max_length=60, help_text="e.g. 2030-05-01T17:00"
+        label="Window ends", widget=LOCAL_DATETIME, validators=[MaxLengthValidator(60)]
     )
     interval = forms.IntegerField(
         label="Every (minutes)", min_value=5, max_value=10080, initial=60

@@ -139,8 +139,11 @@ class PollTime(models.Model):
     start = models.DateTimeField()
     created_at = models.DateTimeField(default=dj_timezone.now)
 
-    # The start in the viewer's zone, which the poll page sets for its template.
+    # The start in the viewer's zone, which the poll page sets for its template:
+    # the whole label, and its two parts (the time; the zone and offset).
     label: str
+    when: str
+    where: str
 
     class Meta:
         ordering = ["start", "pk"]

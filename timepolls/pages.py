@@ -63,7 +63,8 @@ def poll_context(
     zone = viewer_zone(access, user)
     current = tallies.build(poll)
     for time in current.times:
-        time.label = poll_times.format_time(time.start, zone)
+        time.when, time.where = poll_times.format_parts(time.start, zone)
+        time.label = f"{time.when} {time.where}"
     ctx = {
         "poll": poll,
         "access": access,

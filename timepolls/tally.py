@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .models import Answer, Choice, Party, Poll, PollTime
 
@@ -14,20 +15,27 @@ class TimeRow:
     maybe: list[Party] = field(default_factory=list)
     no: list[Party] = field(default_factory=list)
     pending: list[Party] = field(default_factory=list)
+    # Each party's choice (None: not answered), in the order of Tally.parties.
+    marks: list[str | None] = field(default_factory=list)
+    is_best: bool = False
 
     @property
     def suits_everyone(self) -> bool:
         """Every party said yes or if need be."""
         return not self.no and not self.pending
 
-    def sort_key(self):
+    def score(self) -> tuple[bool, int, int, int]:
+        """Lower is better: suits everyone, then fewest no, fewest not
+        answered, most yes."""
         return (
             not self.suits_everyone,
             len(self.no),
             len(self.pending),
             -len(self.yes),
-            self.time.start,
         )
+
+    def sort_key(self) -> tuple[bool, int, int, int, datetime]:
+        return (*self.score(), self.time.start)
 
 
 @dataclass
@@ -79,6 +87,17 @@ def build(poll: Poll, *, times: list[PollTime] | None = None) -> Tally:
                 Choice.NO: row.no,
             }
             buckets.get(given, row.pending).append(party)
+            row.marks.append(given)
         table.append(row)
     table.sort(key=TimeRow.sort_key)
+    _mark_best(table)
     return Tally(times=times, parties=parties, answers=answers, rows=table)
+
+
+def _mark_best(rows: list[TimeRow]) -> None:
+    """The best times are those scoring as well as the first (rows are sorted),
+    once that one has a yes or an if need be: a time nobody can make is not best."""
+    if rows and (rows[0].yes or rows[0].maybe):
+        top = rows[0].score()
+        for row in rows:
+            row.is_best = row.score() == top

@@ -28,8 +28,14 @@ MAX_AHEAD = timedelta(days=3 * 365)
 
 def format_time(moment: datetime, zone_name: str) -> str:
     """`Wed 1 May 2030, 10:00 (Europe/Berlin, UTC+02:00)`: a time shown to people."""
+    return "{} {}".format(*format_parts(moment, zone_name))
+
+
+def format_parts(moment: datetime, zone_name: str) -> tuple[str, str]:
+    """`format_time` in two parts, the time and the zone, for a narrow column:
+    `("Wed 1 May 2030, 10:00", "(Europe/Berlin, UTC+02:00)")`."""
     local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return f"{date_format(local, 'D j M Y, H:i')} ({zone_name}, UTC{local:%:z})"
+    return date_format(local, "D j M Y, H:i"), f"({zone_name}, UTC{local:%:z})"
 
 
 def format_iso(moment: datetime, zone_name: str) -> str:

@@ -31,6 +31,7 @@ from .forms import (
     PollForm,
     SlotsForm,
     VersionForm,
+    slot_rows,
 )
 from .models import AuditEntry, Party, Poll, PollTime
 
@@ -60,6 +61,11 @@ def poll_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {"timezone": request.user.timezone, "duration_minutes": 60}
     if request.method == "POST" and "generate" in request.POST:
         return _generate(request)
+    if request.method == "POST" and "add_row" in request.POST:
+        # "Add another time" without JavaScript: show it all again, one row more.
+        form = PollForm.retyped(request.POST, user=request.user)
+        ctx = {"form": form, "slots_form": SlotsForm(initial=initial)}
+        return render(request, "timepolls/create.html", _create_ctx(ctx))
     form = PollForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -87,25 +93,24 @@ def poll_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect(poll)
     ctx = {"form": form, "slots_form": SlotsForm(initial=initial)}
     status = 400 if form.is_bound else 200
-    return render(request, "timepolls/create.html", _with_zones(ctx), status=status)
+    return render(request, "timepolls/create.html", _create_ctx(ctx), status=status)
 
 
 def _generate(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The slot helper: fill the times box from a window and an interval."""
+    """The slot helper: add rows for a window and an interval."""
     slots = SlotsForm(request.POST)
-    data: dict[str, Any] = {k: request.POST.get(k, "") for k in PollForm.base_fields}
-    data["send_now"] = "send_now" in request.POST
+    more = []
     if slots.is_valid():
-        zone = slots.cleaned_data["timezone"]
-        lines = [line for line in data["times"].splitlines() if line.strip()]
-        lines += [
-            poll_times.format_iso(slot, zone) for slot in slots.cleaned_data["slots"]
-        ]
-        data["times"] = "\n".join(lines)
-    form = PollForm(initial=data, user=request.user)
+        data = slots.cleaned_data
+        more = slot_rows(data["slots"], data["timezone"])
+    form = PollForm.retyped(request.POST, user=request.user, more=more)
     ctx = {"form": form, "slots_form": slots, "generated": slots.is_valid()}
     status = 200 if slots.is_valid() else 400
-    return render(request, "timepolls/create.html", _with_zones(ctx), status=status)
+    return render(request, "timepolls/create.html", _create_ctx(ctx), status=status)
+
+
+def _create_ctx(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {**_with_zones(ctx), "rows": ctx["form"].rows}
 
 
 def _with_zones(ctx: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from events.services import rsvp_set
 from groups.models import Membership
 from tests.e2e.steps import last_link_to, message, nav, sign_in, tab_to
 from tests.factories import EventFactory, MembershipFactory, RsvpFactory, UserFactory
+from timepolls.models import Poll
 
 pytestmark = [
     pytest.mark.e2e,
@@ -128,6 +129,47 @@ def test_owner_creates_edits_and_emails_members_who_have_not_replied(
 
     sent = sorted(m.to[0] for m in mail.outbox if m.subject == "Are you coming?")
     assert sent == ["ann@example.org", "olga@example.org"]
+
+
+def test_organiser_creates_a_poll_from_rows_of_dates_and_times(page, owner, js):
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    day = (datetime.now(BERLIN) + timedelta(days=7)).date()
+    sign_in(page, owner.email)
+    page.goto("/polls/new/")
+    page.get_by_label("Title").fill("Planning call")
+    page.get_by_label("Time zone").fill("Europe/Berlin")
+    for number, start in [(1, "10:00"), (3, "14:30")]:
+        row = page.get_by_role("group", name=f"Time {number}", exact=True)
+        row.get_by_label("Date").fill(day.isoformat())
+        row.get_by_label("Start time").fill(start)
+    typed = len(posts)
+
+    page.get_by_role("button", name="Add another time").click()
+
+    fourth = page.get_by_role("group", name="Time 4", exact=True)
+    expect(fourth.get_by_label("Date")).to_be_visible()
+    assert len(posts) - typed == (0 if js else 1)  # instant with JS, a submit without
+    expect(page.get_by_label("Title")).to_have_value("Planning call")
+    third = page.get_by_role("group", name="Time 3", exact=True)
+    expect(third.get_by_label("Start time")).to_have_value("14:30")
+    fourth.get_by_label("Date").fill(day.isoformat())
+    fourth.get_by_label("Start time").fill("09:15")
+    page.get_by_label("Email addresses (optional)").fill("Gus <gus@example.net>")
+    page.get_by_label("Email the private links now").uncheck()
+    page.get_by_role("button", name="Create poll").click()
+
+    message(page, "The poll is created.")
+    poll = Poll.objects.get(title="Planning call")
+    assert [t.start.astimezone(BERLIN).strftime("%H:%M") for t in poll.times.all()] == [
+        "09:15",
+        "10:00",
+        "14:30",
+    ]
+    grid = page.get_by_role("table", name="Each party's answer for each time")
+    expect(grid.get_by_role("columnheader")).to_have_text(
+        ["Time", "Olga Owner (you)", "Gus", "Totals", "Decide"]
+    )
 
 
 def test_member_leaves_and_disappears_from_future_events(

@@ -91,7 +91,16 @@ def _extra_pages(client, world):  # noqa: F811
     delivery = Delivery.objects.filter(message=queued.message, user=member).get()
     unsubscribe = f"/unsubscribe/{make_token(delivery.pk)}/"
 
+    grid, grid_link = _poll_with_answers(owner, member)
+    rows = {"time-TOTAL_FORMS": "3", "time-INITIAL_FORMS": "0",
+            "time-0-date": "2001-01-01", "time-0-start": "10:00",
+            "time-1-date": f"{timezone.now().year + 1}-06-01"}  # fmt: skip
+
     pages = [
+        (owner, "get", f"/polls/{grid.pk}/", {}, 200),
+        (None, "get", f"/p/{grid_link}/", {}, 200),
+        (owner, "post", "/polls/new/", {"title": "", **rows}, 400),
+        (owner, "post", "/polls/new/", {"title": "Call", **rows, "add_row": "1"}, 200),
         (None, "get", f"/accounts/link/{signin}/", {}, 200),
         (None, "get", "/accounts/link/not-a-token/", {}, 400),
         (None, "post", "/accounts/signup/", {"name": "", "email": "x"}, 200),
@@ -150,6 +159,37 @@ def _extra_pages(client, world):  # noqa: F811
         name = person.name if person else "visitor"
         yield f"{name} {method.upper()} {path}", path, response, status
     yield "500 page", "/", server_error(RequestFactory().get("/")), 500
+
+
+def _poll_with_answers(owner, member):
+    """A poll of four times and four parties with long names, half answered,
+    and a private link for the one without an account."""
+    from timepolls import services as polls
+    from timepolls.audit import Actor
+    from timepolls.models import PartyLink
+
+    soon = timezone.now().replace(second=0, microsecond=0) + timedelta(days=3)
+    poll = polls.poll_create(
+        organiser=owner, actor=Actor(user=owner), title="When shall we meet?",
+        duration_minutes=60, tz="Europe/Berlin",
+        times=[soon + timedelta(hours=h) for h in range(4)],
+        parties=[
+            polls.PartySpec(member.email, member.name, "Asia/Tokyo"),
+            polls.PartySpec("bart@example.net", "Bartholomew Longname-Fitzgerald", "UTC"),
+            polls.PartySpec("cy@example.net", "Cy", "America/New_York"),
+        ],
+    )  # fmt: skip
+    times = list(poll.times.order_by("start"))
+    for party, choices in [
+        (poll.parties.get(is_organiser=True), ["yes", "maybe", "no", "yes"]),
+        (poll.parties.get(email=member.email), ["maybe", "yes", "no", "yes"]),
+    ]:
+        polls.answers_set(
+            poll=poll, party=party, actor=Actor(party=party),
+            choices=dict(zip([t.pk for t in times], choices, strict=True)),
+        )  # fmt: skip
+    _, raw = PartyLink.issue(party=poll.parties.get(email="bart@example.net"))
+    return poll, raw
 
 
 def _axe_problems(viewer, label: str, path: str, response) -> list[str]:

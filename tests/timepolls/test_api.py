@@ -1,4 +1,6 @@
 import json
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -384,3 +386,20 @@ def test_create_refuses_a_party_address_sendgrid_would_refuse(client, owner, api
         "code": "invalid",
     }
     assert Poll.objects.exists() is False
+
+
+def test_create_takes_iso_8601_times_with_an_offset_a_zone_or_neither(client, bearer):
+    day = next_week(0).date()
+    listed = [f"{day}T10:00+02:00", f"{day}T10:00[Asia/Tokyo]", f"{day}T10:00"]
+    body = {**_create_body(), "times": listed, "timezone": "America/New_York"}
+
+    response = call(client, "post", "/api/v1/polls", bearer["organiser"], body)
+
+    at_ten = datetime(day.year, day.month, day.day, 10, 0)
+    assert response.status_code == 201
+    created = Poll.objects.get(pk=response.json()["id"])
+    assert [t.start for t in created.times.all()] == [
+        at_ten.replace(tzinfo=ZoneInfo("Asia/Tokyo")),
+        at_ten.replace(tzinfo=timezone(timedelta(hours=2))),
+        at_ten.replace(tzinfo=ZoneInfo("America/New_York")),
+    ]
