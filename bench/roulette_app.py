@@ -14,7 +14,7 @@ in 12 zones, lunch and evening habits), then measures:
 * the matching alone (``pair_members`` on the same members);
 * ``round_run``: reading participants and history, ``pair_members``, writing
   the Round, Pairings and SatOut rows and queueing one email (with its calendar
-  invitation) per person, in one transaction;
+  invitation) per person, in one transaction: wall time and SQL queries;
 * the same run again (idempotent: it must change and send nothing);
 * the member page ``/groups/<slug>/roulette/`` (its overlap count reads every
   participant's grid): wall time and SQL queries.
@@ -95,9 +95,10 @@ def run(size: int, seed: int) -> dict:
     pair_members(members, iso_week=WEEK, seed=seed)
     matching = time.perf_counter() - start
 
-    start = time.perf_counter()
-    report = round_run(group=group, iso_week=WEEK, seed=seed)
-    first_run = time.perf_counter() - start
+    with CaptureQueriesContext(connection) as run_queries:
+        start = time.perf_counter()
+        report = round_run(group=group, iso_week=WEEK, seed=seed)
+        first_run = time.perf_counter() - start
     messages = Message.objects.filter(group=group).count()
 
     start = time.perf_counter()
@@ -122,6 +123,7 @@ def run(size: int, seed: int) -> dict:
         "emails": messages,
         "matching s": f"{matching:.1f}",
         "run s": f"{first_run:.1f}",
+        "run SQL": len(run_queries),
         "re-run s": f"{second_run:.2f}",
         "page s": f"{page:.2f}",
         "page SQL": len(queries),

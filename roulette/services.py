@@ -253,27 +253,31 @@ def _store_round(
     SatOut.objects.bulk_create(
         [SatOut(round=round_, user=user, reason=r) for user, r in report.sat_out]
     )
-    for pairing, (people, _, _) in zip(pairings, report.meetings, strict=True):
-        for person in people:
-            tz = zones[person.pk]
-            email.send_roulette_pairing(
+    email.send_roulette_pairings(
+        notes=[
+            email.PairingNote(
                 pairing=pairing,
                 recipient=person,
                 people=people,
-                tz=tz,
+                tz=zones[person.pk],
                 invitation=pairing_invitation(
-                    pairing=pairing, people=people, tz=tz, method="REQUEST"
+                    pairing=pairing,
+                    people=people,
+                    tz=zones[person.pk],
+                    method="REQUEST",
                 ),
             )
-    for user, reason in report.sat_out:
-        email.send_roulette_sat_out(
-            group=group,
-            recipient=user,
-            iso_week=report.iso_week,
-            week_dates=week_dates(report.iso_week),
-            reason=SatOut.Reason(reason),
-            minutes=config.minutes,
-        )
+            for pairing, (people, _, _) in zip(pairings, report.meetings, strict=True)
+            for person in people
+        ]
+    )
+    email.send_roulette_sat_outs(
+        group=group,
+        people=report.sat_out,
+        iso_week=report.iso_week,
+        week_dates=week_dates(report.iso_week),
+        minutes=config.minutes,
+    )
 
 
 def _pair_history(

@@ -6,6 +6,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
 from notifications.models import Message
@@ -309,3 +311,21 @@ def test_bad_input_is_a_one_line_error(roulette, args, error):
         pair(*args)
 
     assert str(raised.value) == error
+
+
+@pytest.mark.parametrize("size", [22, 62])
+@time_machine.travel("2026-11-27 12:00Z")
+def test_weekly_run_makes_the_same_queries_whatever_the_group_size(
+    roulette, join, size
+):
+    # Pairs, a trio and someone with nobody to meet: every kind of email.
+    for n in range(size - 1):
+        join(f"P{n}", "UTC", (MON, "10:00", "11:00"))
+    join("Lone", "UTC", (SUN, "10:00", "11:00"))
+
+    with CaptureQueriesContext(connection) as queries:
+        pair("--week", "2026-W49")
+
+    assert Message.objects.count() == size
+    assert sat_out("2026-W49") == [("Lone", "no_common_time")]
+    assert len(queries) == 25
