@@ -522,7 +522,7 @@ def _roulette_mail(*, name: str, ctx: dict, recipient, invitation: Invitation):
         ctx=ctx,
         recipients=[To(recipient.email, recipient.pk)],
         group=ctx["group"],
-        topic=Topic.EVENT_UPDATES,
+        topic=Topic.ROULETTE,
         invitation=invitation,
     )
 
@@ -559,7 +559,7 @@ def send_roulette_pairings(*, notes: Iterable[PairingNote]) -> list[Message]:
                 ),
                 recipients=[To(note.recipient.email, note.recipient.pk)],
                 group=note.pairing.round.group,
-                topic=Topic.EVENT_UPDATES,
+                topic=Topic.ROULETTE,
                 invitation=note.invitation,
             )
             for note in notes
@@ -600,7 +600,7 @@ def send_roulette_sat_outs(
                 },
                 recipients=[To(recipient.email, recipient.pk)],
                 group=group,
-                topic=Topic.EVENT_UPDATES,
+                topic=Topic.ROULETTE,
             )
             for recipient, reason in people
         ]

@@ -19,6 +19,9 @@ class Topic(models.TextChoices):
     ANNOUNCEMENTS = "announcements", "new events"
     MAILINGS = "mailings", "messages from the owners"
     EVENT_UPDATES = "event_updates", "updates about events I reply to"
+    # Off means "do not pair me": a partner would wait for someone who never
+    # hears of the meeting (roulette.models.ParticipantQuerySet.taking_part).
+    ROULETTE = "roulette", "coffee roulette pairings"
 
 
 class Message(models.Model):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from groups.models import Group, Membership
 from notifications import email
+from notifications.models import OptOut, Topic
 
 from .calendar import pairing_invitation
 from .models import (
@@ -60,7 +61,17 @@ def participant_for(membership: Membership) -> Participant:
 
 
 def participant_opt(*, membership: Membership, opted_in: bool) -> Participant:
-    """Join (`opted_in=True`) or leave the group's roulette."""
+    """Join (`opted_in=True`) or leave the group's roulette.
+
+    Joining turns the group's roulette emails back on (deletes that OptOut):
+    without them nobody is paired, and asking to take part is asking for them.
+    """
+    if opted_in:
+        OptOut.objects.filter(
+            user_id=membership.user_id,
+            group_id=membership.group_id,
+            topic=Topic.ROULETTE,
+        ).delete()
     participant = participant_for(membership)
     participant.opted_in = opted_in
     participant.updated_at = timezone.now()

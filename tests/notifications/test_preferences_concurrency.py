@@ -7,7 +7,7 @@ from django.test import Client
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
 
 URL = "/accounts/email-preferences/"
-TOPICS = ["announcements", "mailings", "event_updates"]
+TOPICS = ["announcements", "mailings", "event_updates", "roulette"]
 
 
 @pytest.mark.slow
