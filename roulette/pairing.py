@@ -850,21 +850,25 @@ class _EligibleGraph:
         """Re-weigh the pairs the augmenting paths made, without losing any.
 
         Each region holds path members, up to ``POLISH_NEIGHBOURS`` eligible
-        partners of each and those partners' partners, so it is closed under
-        the matching; it is re-solved on all its eligible pairs for maximum
-        cardinality, then weight. The matching inside a region was already of
-        maximum cardinality for the whole graph, so the count stays, and the
-        weight inside can only rise.
+        partners of each and those partners' partners (about ``limit``
+        members at most), so it is closed under the matching; it is re-solved
+        on all its eligible pairs for maximum cardinality, then weight. The
+        matching inside a region is a maximum one of the region (a bigger one,
+        with the pairs outside, would beat the maximum of the whole graph), so
+        the count stays and the weight inside can only rise.
         """
         used: set[int] = set()
         region: set[int] = set()
         regions: list[list[int]] = []
         for path in paths:
-            # Path members are paired with each other; a partner comes with
-            # its own partner, if any. ``used`` is closed under the matching
-            # too, so what is left after taking it away stays closed.
-            grown = set(path)
+            # Everyone comes with their partner in the final matching (a later
+            # path may have re-paired an earlier one's members). ``used`` is
+            # closed under the matching too, so what is left after taking it
+            # away stays closed.
+            grown = set(path) | {mate[i] for i in path}
             for i in path:
+                if len(grown) >= limit:
+                    break  # a region's solve grows with the cube of its size
                 partners = _rotated_bits(self.adjacency[i], rng.randrange(self.size))
                 for j in islice(
                     (j for j in partners if j not in used), POLISH_NEIGHBOURS

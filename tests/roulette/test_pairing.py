@@ -536,6 +536,22 @@ def test_pair_members_in_chunks_stays_valid_and_maximum(instance, seed):
     assert len(result.groups) == rustworkx_pairs([p.key for p in people], weights)
 
 
+def test_pair_members_keeps_the_pairs_a_later_augmenting_path_changed():
+    # Chunks of two with one candidate each: two augmenting paths make both
+    # pairs, the second re-pairing a member of the first. Re-weighing the
+    # first path's members but not their new partners would lose a pair.
+    blocks = [{1}, {1, 2, 3}, {0, 1}, {0}, {3, 4, 5}]  # Monday, UTC
+    people = [Member(key, "UTC", frozenset(b)) for key, b in enumerate(blocks)]
+
+    result = pair_members(
+        people, iso_week="2026-W11", candidates_per_member=1, chunk_size=2
+    )
+
+    assert result.stats.augmenting_paths == 2
+    assert len(result.groups) == 2
+    assert result.sat_out == [SatOut(3, SatOutReason.ODD_NUMBER)]
+
+
 def sparse_group(size: int, seed: int) -> tuple[list[Member], set[frozenset]]:
     """A big group of people free for one stretch of 1-2 hours a week (local
     time, Monday to Saturday), with five recent partners each on average; and
