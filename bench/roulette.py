@@ -1,28 +1,39 @@
-"""Benchmark of the coffee roulette pairing against an exact reference.
+"""Benchmark of the coffee roulette pairing against references it does not share.
 
 Run from the repository root::
 
     .venv/bin/python -m bench.roulette            # 1,000 / 2,000 / 5,000 / 10,000
+    .venv/bin/python -m bench.roulette --availability sparse
     .venv/bin/python -m bench.roulette --sizes 1000 --reference-edge-limit 0
 
 Each size runs in a fresh child process, so "peak RSS" is that run's own high
 water mark (interpreter + instance + pairing). For every size the benchmark
 
 * generates a seeded group: 20 zones (incl. +5:30, +5:45, -3:30, both
-  hemispheres), weekly habits in local time (evenings, lunches, workday and
-  weekend blocks), 5% who sat out last week, a few blocks, 12 weeks of recent
-  pairs (hard rule) and 20 older weeks (only the new-pair bonus);
+  hemispheres), 5% who sat out last week, a few blocks, 12 weeks of recent
+  pairs (hard rule) and 20 older weeks (only the new-pair bonus). With
+  ``--availability habits`` (the default) people have one to three weekly
+  habits in local time (evenings, lunches, workday and weekend blocks); with
+  ``sparse`` each is free for a single stretch of 30 minutes to 2 hours;
 * times ``pair_members`` (runtime and peak memory);
 * checks every hard rule on the result with the public helpers;
-* builds the *unpruned* eligible graph independently and, when it has at most
-  ``--reference-edge-limit`` edges, solves it exactly with rustworkx
-  (max-cardinality, max-weight) as the reference. Bigger graphs take rustworkx
-  far too long (O(nodes x edges)), so for them the table shows provable upper
-  bounds instead: pairs <= sum of floor(component size / 2) over the eligible
-  graph's components, and weight <= the dual bound of the matching LP (see
-  ``_weight_bound``; within 0.1% of the exact optimum at 1,000 and 2,000
-  members). Reaching the pair bound proves the count is the maximum; a weight
-  at or above 99% of the weight bound proves >= 99% of the reference.
+* builds the *unpruned* eligible graph independently, pair by pair, and
+  compares with references computed on it, printing each with how it was
+  obtained:
+
+  - pairs: the exact maximum from rustworkx on every eligible pair (from the
+    weighted solve below, or a max-cardinality solve with unit weights when
+    the graph has at most ``--pairs-reference-edge-limit`` edges); otherwise
+    the upper bound "sum of floor(component size / 2)", which proves the count
+    is the maximum when reached;
+  - weight: the exact optimum from rustworkx on every eligible pair
+    (max-cardinality, then max-weight) when the graph has at most
+    ``--reference-edge-limit`` edges; otherwise the dual bound of the matching
+    LP (see ``_weight_bound``), an upper bound, so the ratio understates.
+
+rustworkx's matching grows with nodes x edges, which is why big graphs get
+bounds: on the shared 2-core machine the weighted solve took 18.6 s for
+472,508 pairs and the unit-weight one 86.1 s for 585,495 (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -110,14 +121,25 @@ class Instance:
     met_before: set[frozenset]
 
 
-def generate(size: int, seed: int) -> Instance:
+def sparse_blocks(rng: random.Random) -> set[int]:
+    """One stretch of 30 minutes to 2 hours a week, local 07:00-24:00."""
+    day = rng.randrange(7)
+    first = block_index(day=day, hour=7) + rng.randrange(34)
+    end = min(first + rng.randint(1, 4), block_index(day=day, hour=0) + 48)
+    return set(range(first, end))
+
+
+def generate(size: int, seed: int, availability: str = "habits") -> Instance:
     rng = random.Random(seed)
     zones = rng.choices(list(ZONES), list(ZONES.values()), k=size)
     members = []
     for key, tz in enumerate(zones):
-        blocks: set[int] = set()
-        for _ in range(rng.choices([1, 2, 3], [4, 4, 2])[0]):
-            blocks |= habit_blocks(rng)
+        if availability == "sparse":
+            blocks = sparse_blocks(rng)
+        else:
+            blocks = set()
+            for _ in range(rng.choices([1, 2, 3], [4, 4, 2])[0]):
+                blocks |= habit_blocks(rng)
         members.append(
             Member(
                 key=key,
@@ -175,10 +197,22 @@ class Reference:
     weight_bound: int
     exact_pairs: int | None = None
     exact_weight: int | None = None
+    pairs_how: str = ""
+    weight_how: str = ""
     seconds: float | None = None
 
+    @property
+    def pairs(self) -> int:
+        return self.pairs_bound if self.exact_pairs is None else self.exact_pairs
 
-def reference(instance: Instance, *, iso_week: str, edge_limit: int) -> Reference:
+    @property
+    def weight(self) -> int:
+        return self.weight_bound if self.exact_weight is None else self.exact_weight
+
+
+def reference(
+    instance: Instance, *, iso_week: str, edge_limit: int, pairs_edge_limit: int
+) -> Reference:
     """Bounds and (if small enough) the exact optimum on the unpruned graph.
 
     The graph is built pair by pair from the public helpers, independently of
@@ -221,13 +255,16 @@ def reference(instance: Instance, *, iso_week: str, edge_limit: int) -> Referenc
         eligible_pairs=count,
         pairs_bound=_pairs_bound(neighbours),
         weight_bound=_weight_bound(neighbours, weights, priority),
+        pairs_how="<= components bound",
+        weight_how="<= LP dual bound",
     )
-    if count <= edge_limit:
+
+    def solve(unit: bool) -> tuple[int, int]:
         graph = rustworkx.PyGraph(multigraph=False)
         graph.add_nodes_from(range(size))
         graph.add_edges_from(
             [
-                (i, j, w)
+                (i, j, 1 if unit else w)
                 for i in range(size)
                 for j, w in zip(neighbours[i], weights[i], strict=True)
                 if i < j
@@ -238,8 +275,14 @@ def reference(instance: Instance, *, iso_week: str, edge_limit: int) -> Referenc
             graph, max_cardinality=True, weight_fn=int
         )
         ref.seconds = time.perf_counter() - started
-        ref.exact_pairs = len(matching)
-        ref.exact_weight = sum(graph.get_edge_data(a, b) for a, b in matching)
+        return len(matching), sum(graph.get_edge_data(a, b) for a, b in matching)
+
+    if count <= edge_limit:
+        ref.exact_pairs, ref.exact_weight = solve(unit=False)
+        ref.pairs_how = ref.weight_how = "exact, rustworkx on all pairs"
+    elif count <= pairs_edge_limit:
+        ref.exact_pairs, _ = solve(unit=True)
+        ref.pairs_how = "exact, rustworkx unit weights on all pairs"
     return ref
 
 
@@ -295,17 +338,17 @@ def _weight_bound(
     return sum(doubled) // 2
 
 
-def run_one(size: int, seed: int, iso_week: str, edge_limit: int) -> dict:
-    instance = generate(size, seed)
+def run_one(size: int, args: argparse.Namespace) -> dict:
+    instance = generate(size, args.seed, args.availability)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     wall, cpu = time.perf_counter(), time.process_time()
     result = pair_members(
         instance.members,
-        iso_week=iso_week,
+        iso_week=args.week,
         recent_pairs=instance.recent,
         blocked=instance.blocked,
         met_before=instance.met_before,
-        seed=seed,
+        seed=args.seed,
     )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -319,13 +362,18 @@ def run_one(size: int, seed: int, iso_week: str, edge_limit: int) -> dict:
         "sat_out": len(result.sat_out),
         "weight": result.total_weight,
         "stats": result.stats,
-        "violations": check_hard_rules(instance, result, iso_week=iso_week),
-        "ref": reference(instance, iso_week=iso_week, edge_limit=edge_limit),
+        "violations": check_hard_rules(instance, result, iso_week=args.week),
+        "ref": reference(
+            instance,
+            iso_week=args.week,
+            edge_limit=args.reference_edge_limit,
+            pairs_edge_limit=args.pairs_reference_edge_limit,
+        ),
     }
 
 
-def _child(size: int, seed: int, iso_week: str, edge_limit: int, queue) -> None:
-    queue.put(run_one(size, seed, iso_week, edge_limit))
+def _child(size: int, args: argparse.Namespace, queue) -> None:
+    queue.put(run_one(size, args))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -334,52 +382,58 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     # 2026-W11: the US is on summer time, Europe not yet.
     parser.add_argument("--week", default="2026-W11")
-    parser.add_argument("--reference-edge-limit", type=int, default=1_000_000)
+    parser.add_argument(
+        "--availability", choices=["habits", "sparse"], default="habits"
+    )
+    parser.add_argument("--reference-edge-limit", type=int, default=500_000)
+    parser.add_argument("--pairs-reference-edge-limit", type=int, default=1_000_000)
     args = parser.parse_args(argv)
 
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    with open("/proc/loadavg") as loadavg:
+        load = " ".join(loadavg.read().split()[:3])
     print(
         f"python {sys.version.split()[0]}, week {args.week}, seed {args.seed}, "
-        f"{os.cpu_count()} cores, load average {load}"
+        f"{args.availability} availability, {os.cpu_count()} cores, "
+        f"load average {load} (/proc/loadavg at the start)"
     )
     print(
         "| members | eligible pairs | kept pairs | wall s | CPU s | peak RSS MiB "
-        "| pairs | reference pairs | trios | sat out | weight | reference weight "
-        "| weight % | violations |"
+        "| pairs | reference pairs | pairs % | trios | sat out | weight "
+        "| reference weight | weight % | violations |"
     )
-    print("|---:" * 14 + "|")
+    print("|---:" * 15 + "|")
     context = multiprocessing.get_context("fork")
     for size in (int(text) for text in args.sizes.split(",")):
         queue = context.Queue()
-        child = context.Process(
-            target=_child,
-            args=(size, args.seed, args.week, args.reference_edge_limit, queue),
-        )
+        child = context.Process(target=_child, args=(size, args, queue))
         child.start()
         row = queue.get()
         child.join()
         ref: Reference = row["ref"]
         stats = row["stats"]
         assert stats.eligible_pairs == ref.eligible_pairs, "eligible graphs differ"
-        if ref.exact_weight is not None:
-            ref_pairs, ref_weight = f"{ref.exact_pairs:,}", ref.exact_weight
-            ref_text = f"{ref_weight:,}"
-        else:
-            ref_pairs, ref_weight = f"<= {ref.pairs_bound:,}", ref.weight_bound
-            ref_text = f"<= {ref_weight:,}"
+        bound = "" if ref.exact_pairs is not None else "<= "
+        weight_bound = "" if ref.exact_weight is not None else "<= "
         print(
             f"| {size:,} | {ref.eligible_pairs:,} | {stats.candidate_pairs:,} "
             f"| {row['wall']:.1f} | {row['cpu']:.1f} | {row['rss_peak']:.0f} "
-            f"| {row['pairs']:,} | {ref_pairs} | {row['trios']} | {row['sat_out']} "
-            f"| {row['weight']:,} | {ref_text} "
-            f"| {100 * row['weight'] / max(ref_weight, 1):.2f} "
+            f"| {row['pairs']:,} | {bound}{ref.pairs:,} "
+            f"| {100 * row['pairs'] / max(ref.pairs, 1):.2f} "
+            f"| {row['trios']} | {row['sat_out']} "
+            f"| {row['weight']:,} | {weight_bound}{ref.weight:,} "
+            f"| {100 * row['weight'] / max(ref.weight, 1):.2f} "
             f"| {row['violations']} |",
             flush=True,
         )
+        pairs_how = ref.pairs_how
+        if ref.exact_pairs is None and row["pairs"] == ref.pairs_bound:
+            pairs_how += ", reached: no matching has more"
         notes = [
-            f"pair bound {ref.pairs_bound:,}",
+            f"reference pairs: {pairs_how}",
+            f"reference weight: {ref.weight_how}",
+            f"components bound {ref.pairs_bound:,}",
             f"LP weight bound {ref.weight_bound:,}",
-            f"max cardinality proven: {stats.max_cardinality_proven}",
+            f"augmenting paths {stats.augmenting_paths}",
             f"RSS before pairing {row['rss_before']:.0f} MiB",
         ]
         if ref.seconds is not None:

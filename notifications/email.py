@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -24,7 +25,7 @@ from core.links import absolute_media_url, absolute_url
 from core.markdown import markdown_to_text, render_markdown
 
 from .models import Message, Topic
-from .outbox import To, queue, queue_each
+from .outbox import Outgoing, To, queue, queue_each, queue_many
 from .sealing import PLACEHOLDER
 from .sendgrid_api import UNSUBSCRIBE_TOKEN
 
@@ -105,6 +106,34 @@ def _to_one(
         recipients=[To(to, user_id)],
         transactional=transactional,
         secret=secret,
+    )
+
+
+def _outgoing(
+    *,
+    kind: str,
+    name: str,
+    ctx: dict,
+    recipients: Iterable[To],
+    group,
+    topic: str,
+    invitation: Invitation | None = None,
+) -> Outgoing:
+    if invitation is not None and invitation.private:
+        # queue_many keeps no sealed secret: a calendar naming a reply
+        # address goes through _bulk or _personal instead.
+        raise ValueError(f"{kind}: a private calendar cannot be queued in bulk")
+    rendered = render_email(name, ctx, unsubscribe=True)
+    return Outgoing(
+        kind=kind,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        recipients=list(recipients),
+        group=group,
+        topic=topic,
+        calendar=invitation.ics.decode() if invitation else "",
+        calendar_method=invitation.method if invitation else "",
     )
 
 
@@ -638,53 +667,88 @@ def _roulette_mail(*, name: str, ctx: dict, recipient, invitation: Invitation):
         ctx=ctx,
         recipients=[To(recipient.email, recipient.pk)],
         group=ctx["group"],
-        topic=Topic.EVENT_UPDATES,
+        topic=Topic.ROULETTE,
         invitation=invitation,
     )
 
 
-def send_roulette_pairing(
-    *, pairing, recipient, people, tz: str, invitation: Invitation
-) -> Message:
+@dataclass(frozen=True)
+class PairingNote:
+    """One person's pairing email: the meeting, who gets it, everyone meeting,
+    the recipient's zone and their copy of the invitation."""
+
+    pairing: Any
+    recipient: Any
+    people: Sequence[Any]
+    tz: str
+    invitation: Invitation
+
+
+def send_roulette_pairings(*, notes: Iterable[PairingNote]) -> list[Message]:
     """This week's partner(s), the time in the recipient's zone and the video link.
 
-    Carries an invitation (METHOD:REQUEST) listing everyone meeting as ATTENDEE.
+    One message per person, each carrying an invitation (METHOD:REQUEST) that
+    lists everyone meeting as ATTENDEE; all queued together, in a fixed number
+    of queries (`outbox.queue_many`).
     """
-    return _roulette_mail(
-        name="roulette_pairing",
-        ctx=_roulette_ctx(pairing=pairing, recipient=recipient, people=people, tz=tz),
-        recipient=recipient,
-        invitation=invitation,
+    return queue_many(
+        [
+            _outgoing(
+                kind="roulette_pairing",
+                name="roulette_pairing",
+                ctx=_roulette_ctx(
+                    pairing=note.pairing,
+                    recipient=note.recipient,
+                    people=note.people,
+                    tz=note.tz,
+                ),
+                recipients=[To(note.recipient.email, note.recipient.pk)],
+                group=note.pairing.round.group,
+                topic=Topic.ROULETTE,
+                invitation=note.invitation,
+            )
+            for note in notes
+        ]
     )
 
 
-def send_roulette_sat_out(
-    *, group, recipient, iso_week: str, week_dates: tuple, reason, minutes: int
-) -> Message:
+def send_roulette_sat_outs(
+    *,
+    group,
+    people: Iterable[tuple[Any, str]],
+    iso_week: str,
+    week_dates: tuple,
+    minutes: int,
+) -> list[Message]:
     """No partner this week, why, and the promise of priority next week.
 
-    `week_dates` is the week's (Monday, Sunday), shown to the person.
+    ``people`` are (recipient, reason code) pairs; `week_dates` is the week's
+    (Monday, Sunday), shown to the person. Queued together, like
+    `send_roulette_pairings`.
     """
     monday, sunday = week_dates
-    ctx = {
-        "group": group,
-        "recipient": recipient,
-        "iso_week": iso_week,
-        "monday": monday,
-        "sunday": sunday,
-        "reason": reason,
-        "minutes": minutes,
-        "roulette_url": absolute_url(
-            reverse("roulette:home", kwargs={"slug": group.slug})
-        ),
-    }
-    return _bulk(
-        kind="roulette_sat_out",
-        name="roulette_sat_out",
-        ctx=ctx,
-        recipients=[To(recipient.email, recipient.pk)],
-        group=group,
-        topic=Topic.EVENT_UPDATES,
+    roulette_url = absolute_url(reverse("roulette:home", kwargs={"slug": group.slug}))
+    return queue_many(
+        [
+            _outgoing(
+                kind="roulette_sat_out",
+                name="roulette_sat_out",
+                ctx={
+                    "group": group,
+                    "recipient": recipient,
+                    "iso_week": iso_week,
+                    "monday": monday,
+                    "sunday": sunday,
+                    "reason": reason,
+                    "minutes": minutes,
+                    "roulette_url": roulette_url,
+                },
+                recipients=[To(recipient.email, recipient.pk)],
+                group=group,
+                topic=Topic.ROULETTE,
+            )
+            for recipient, reason in people
+        ]
     )
 
 

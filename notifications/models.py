@@ -20,6 +20,9 @@ class Topic(models.TextChoices):
     MAILINGS = "mailings", "messages from the owners"
     EVENT_UPDATES = "event_updates", "updates about events I reply to"
     COMMENTS = "comments", "comments on events I run or follow"
+    # Off means "do not pair me": a partner would wait for someone who never
+    # hears of the meeting (roulette.models.ParticipantQuerySet.taking_part).
+    ROULETTE = "roulette", "coffee roulette pairings"
 
 
 class Message(models.Model):

@@ -13,12 +13,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
-from django.db.models.functions import Length
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Length, Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
 from accounts.models import validate_timezone
+from notifications.models import OptOut, Suppression, Topic
 
 BLOCKS_PER_WEEK = 7 * 48
 NO_BLOCKS = "0" * BLOCKS_PER_WEEK
@@ -109,14 +111,28 @@ class RouletteSettings(models.Model):
 
 class ParticipantQuerySet(models.QuerySet):
     def taking_part(self, group, *, iso_week: str):
-        """Opted in, active and not skipping `iso_week`."""
+        """Opted in, active, not skipping `iso_week`, and reachable by email.
+
+        Someone whose address is suppressed (bounced, reported as spam,
+        unsubscribed from everything) or who turned off the group's roulette
+        emails would never hear of their meeting, and their partner would
+        wait for them: they are not paired (the roulette page says why).
+        """
+        roulette_off = OptOut.objects.filter(
+            user=OuterRef("membership__user"),
+            group=OuterRef("membership__group"),
+            topic=Topic.ROULETTE,
+        )
         return (
             self.filter(
                 membership__group=group,
                 opted_in=True,
                 membership__user__is_active=True,
             )
+            .alias(address=Lower("membership__user__email"))
             .exclude(skip_week=iso_week)
+            .exclude(address__in=Suppression.objects.values("email"))
+            .exclude(Exists(roulette_off))
             .select_related("membership__user")
             .order_by("membership__user_id")
         )

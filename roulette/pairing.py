@@ -39,16 +39,18 @@ Pairing
     Two members are *eligible* when they share a contiguous stretch of at least
     the meeting length in the target week, are not in ``recent_pairs`` (met
     within the repeat window) and not in ``blocked``. ``pair_members`` returns a
-    maximum-cardinality matching of maximum total ``pair_weight`` among those,
-    computed exactly (rustworkx, Edmonds' blossom algorithm) on a graph pruned
-    to each member's best candidates.
+    maximum-cardinality matching of the whole eligible graph: the number of
+    pairs is exact (Edmonds' blossom algorithm on every eligible pair). Among
+    such matchings it looks for a high total ``pair_weight``: exactly on a
+    graph pruned to each member's best candidates, split into chunks in big
+    groups, so the weight is close to the optimum, not proven optimal.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -75,16 +77,10 @@ SHARED_QUARTERS_CAP = 16
 
 #: Default pruning: each member keeps this many candidate partners.
 DEFAULT_CANDIDATES_PER_MEMBER = 12
-#: Components left short of a maximum matching are re-solved on all their
-#: eligible pairs when they have at most this many members and pairs (about a
-#: second in rustworkx).
-EXACT_NODE_LIMIT = 1_500
-EXACT_EDGE_LIMIT = 200_000
 #: Largest group solved in one piece (see ``_EligibleGraph.match``).
 CHUNK_SIZE = 1_000
-#: Repair: partners sampled per unmatched member, and rounds at most.
-REPAIR_NEIGHBOURS = 16
-REPAIR_ROUNDS = 3
+#: Re-weighing after the exact search: partners taken in per path member.
+POLISH_NEIGHBOURS = 16
 
 # Local wall-clock hours preferred for the meeting (start inclusive, end exclusive).
 _DAYTIME_HOURS = range(9, 18)
@@ -98,10 +94,13 @@ class SatOutReason(StrEnum):
     #: purpose this does not say whether blocks or the repeat window were the
     #: cause: telling someone they were blocked would leak it.
     NO_COMMON_TIME = "no_common_time"
-    #: Their group of mutually reachable members is odd and everyone else got a
-    #: partner, and no pair shared a block with them to make a trio.
+    #: Their group of mutually reachable members is odd, a maximum matching
+    #: leaves exactly one of them out, and no pair shared a block with them to
+    #: make a trio.
     ODD_NUMBER = "odd_number"
-    #: All their possible partners were needed elsewhere to pair the most people.
+    #: A maximum matching leaves two or more of their reachable group out:
+    #: every eligible partner of theirs is paired, and pairing them would
+    #: leave someone else out, since no matching pairs more people.
     ALL_MATCHED = "all_matched"
 
     @property
@@ -162,10 +161,10 @@ class PairingStats:
     eligible_pairs: int
     #: Edges left after pruning, handed to the matching algorithm.
     candidate_pairs: int
-    #: True when the pair count is proven to be the maximum over all eligible
-    #: pairs (each component of the eligible graph has at most one unmatched
-    #: member, or was solved on all its pairs).
-    max_cardinality_proven: bool
+    #: Augmenting paths the exact search on all eligible pairs flipped after
+    #: the chunks were solved: each is one pair the pruned solve had missed.
+    #: The pair count is the maximum either way.
+    augmenting_paths: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,24 +286,26 @@ def pair_members(
     Hard rules: a pair shares a stretch of ``minutes`` in the week, is not in
     ``recent_pairs`` (pairs of keys that met within the repeat window; the
     caller decides the window, 12 weeks by default) and not in ``blocked``.
-    Among matchings that pair the most people it looks for the highest total
-    ``pair_weight`` (exactly on the pruned graph described below; within 0.2%
-    of the unpruned optimum on the benchmark); ``met_before`` (every pair that
-    ever met) feeds its new-pair bonus. Someone left over joins a pair as a
-    trio when all three share a stretch of ``minutes`` and the hard rules hold
-    for both new pairs; otherwise they are in ``sat_out`` with a reason.
+    The number of pairs is the maximum over *all* eligible pairs, always;
+    among such matchings it looks for a high total ``pair_weight`` (see below
+    and docs/benchmarks.md for how close it comes); ``met_before`` (every
+    pair that ever met) feeds its new-pair bonus. Someone left over joins a
+    pair as a trio when all three share a stretch of ``minutes`` and the hard
+    rules hold for both new pairs; otherwise they are in ``sat_out`` with a
+    reason, which describes the maximum matching before trios.
 
     The meeting starts inside everyone's local 09:00-18:00 when possible, and
     otherwise at the earliest shared time of the week.
 
-    For speed each member keeps its ``candidates_per_member`` most promising
-    partners and the exact matching (rustworkx) runs on that pruned graph;
-    groups over ``chunk_size`` are split into chunks of members free at similar
-    UTC hours, each matched exactly, and whoever is left is then re-matched
-    across chunks. Both knobs default to what the benchmark measured.
-    ``stats.max_cardinality_proven`` says whether the number of pairs is
-    provably the maximum over *all* eligible pairs (it was on every benchmark
-    run).
+    For speed the weights are only looked at on a pruned graph: each member
+    keeps its ``candidates_per_member`` most promising partners, groups over
+    ``chunk_size`` are split into chunks of members free at similar UTC hours,
+    and each chunk is matched exactly on its candidates (rustworkx: maximum
+    cardinality, then weight). Both knobs default to what the benchmark
+    measured, and neither can cost a pair: an exact search for augmenting
+    paths on the whole eligible graph then pairs everyone the pruning left
+    apart (``stats.augmenting_paths`` counts them), and the pairs it made are
+    re-weighed among their neighbours.
 
     The result depends only on the inputs, their order and ``seed``. Pure: no
     side effects.
@@ -332,9 +333,11 @@ def pair_members(
         met=_pair_indexes(internal, met_before),
     )
 
-    mate, candidate_pairs, proven = graph.match(
+    mate, candidate_pairs, augmenting_paths = graph.match(
         rng, candidates_per_member=candidates_per_member, chunk_size=chunk_size
     )
+    # Counted before trios seat some of them: the reasons describe the matching.
+    unmatched = Counter(graph.component[i] for i, j in enumerate(mate) if j == -1)
     trios = graph.add_trios(mate)
 
     origin = week_start_utc(iso_week)
@@ -360,10 +363,7 @@ def pair_members(
 
     in_groups = {i for group in groups for i in group}
     left = [i for i in range(graph.size) if i not in in_groups]
-    left_per_component = Counter(graph.component[i] for i in left)
-    sat_out = [
-        SatOut(members[order[i]].key, graph.reason(i, left_per_component)) for i in left
-    ]
+    sat_out = [SatOut(members[order[i]].key, graph.reason(i, unmatched)) for i in left]
     sat_out.sort(key=lambda entry: position[entry.key])
     return PairingResult(
         groups=meetings,
@@ -372,7 +372,7 @@ def pair_members(
         stats=PairingStats(
             eligible_pairs=graph.eligible_pairs(),
             candidate_pairs=candidate_pairs,
-            max_cardinality_proven=proven,
+            augmenting_paths=augmenting_paths,
         ),
     )
 
@@ -503,6 +503,153 @@ def _pair_indexes(
     return partners
 
 
+# --- Internals: maximum cardinality on the whole eligible graph ------------------
+# Edmonds' blossom algorithm for cardinality alone, on the adjacency bit sets: a
+# search touches each member once and handles all of a member's neighbours with
+# a few big-integer operations, so it never lists the (up to 12 million) pairs.
+
+
+def _augment_to_maximum(
+    adjacency: list[int], mate: list[int], component: list[int]
+) -> list[list[int]]:
+    """Flip augmenting paths into ``mate`` until it is a maximum matching.
+
+    ``adjacency`` holds each member's eligible partners as a bit set, ``mate``
+    each member's partner or -1 (changed in place), ``component`` the connected
+    component of each. One search per unmatched member: a found augmenting
+    path (unmatched at both ends, alternating unmatched and matched pairs) is
+    flipped, which pairs two more people. A failed search ends in a
+    "Hungarian" tree, through which no augmenting path can go (the classic
+    lemma of Edmonds' algorithm: its outer blossoms are odd pieces that only
+    its inner members reach, so the tree's pairs are a maximum matching of
+    its members whatever the rest does); later flips happen outside it and
+    leave it so, and later searches skip its members. A member alone among
+    the unmatched of its component fails without a search, since a path joins
+    two unmatched members. When every unmatched member has failed, there is
+    no augmenting path left, and by Berge's theorem no matching of the
+    eligible graph pairs more people. Returns the flipped paths (their pairs
+    have not been weighed).
+    """
+    searchable = Counter(
+        component[i] for i, partner in enumerate(mate) if partner == -1 and adjacency[i]
+    )
+    alive = (1 << len(mate)) - 1
+    paths = []
+    for root, partner in enumerate(mate):
+        if partner != -1 or not adjacency[root]:
+            continue
+        path: list[int] | int = 0
+        if searchable[component[root]] >= 2:
+            path = _augmenting_path(adjacency, mate, root, alive=alive)
+        if isinstance(path, int):
+            alive &= ~path  # the failed search's Hungarian tree (0: none)
+            searchable[component[root]] -= 1
+            continue
+        searchable[component[root]] -= 2
+        for a, b in zip(path[::2], path[1::2], strict=True):
+            mate[a], mate[b] = b, a
+        paths.append(path)
+    return paths
+
+
+def _augmenting_path(
+    adjacency: list[int], mate: list[int], root: int, *, alive: int
+) -> list[int] | int:
+    """An augmenting path from unmatched ``root``, or the members searched.
+
+    Only members in the bit set ``alive`` are searched through. The path is a
+    list in which each two consecutive members are a pair to make; when there
+    is none, the bit set of the failed tree is returned instead.
+
+    The classic O(n^3) form of Edmonds' search (an alternating tree grown
+    breadth first, odd cycles shrunk into blossoms that are then searched as one
+    outer member), with a union-find over blossoms instead of relabelling every
+    member at each shrink. ``parent`` of an inner member is the outer member it
+    was reached from; inside a blossom, outer members get a ``parent`` too, so
+    that a path can be traced through the blossom either way round.
+    """
+    size = len(mate)
+    parent = [-1] * size
+    link = list(range(size))  # union-find: blossom members point to a representative
+    base = list(range(size))  # representative -> the base (stem end) of its blossom
+    members: dict[int, int] = {}  # representative -> bit set of its blossom
+    in_tree = bytearray(size)
+    in_tree[root] = 1
+    tree = outer = 1 << root
+    queue = deque([root])
+
+    def find(x: int) -> int:
+        while link[x] != x:
+            link[x] = link[link[x]]
+            x = link[x]
+        return x
+
+    def lowest_common_base(a: int, b: int) -> int:
+        seen = set()
+        while True:
+            a = base[find(a)]
+            seen.add(a)
+            if mate[a] == -1:
+                break
+            a = parent[mate[a]]
+        while True:
+            b = base[find(b)]
+            if b in seen:
+                return b
+            b = parent[mate[b]]
+
+    def walk(v: int, top: int, child: int, found: list[int]) -> None:
+        # Up from v to the blossom's base, pointing outer members at the other
+        # side of the odd cycle.
+        while base[find(v)] != top:
+            found += (find(v), find(mate[v]))
+            parent[v] = child
+            child = mate[v]
+            v = parent[child]
+
+    while queue:
+        v = queue.popleft()
+        near = adjacency[v] & alive
+        for to in _bits(near & ~tree):
+            if in_tree[to]:
+                continue  # the partner of a neighbour reached just before
+            parent[to] = v
+            partner = mate[to]
+            if partner == -1:
+                path: list[int] = []
+                while to != -1:
+                    up = parent[to]
+                    path += (to, up)
+                    to = mate[up]
+                return path
+            in_tree[to] = in_tree[partner] = 1
+            tree |= (1 << to) | (1 << partner)
+            outer |= 1 << partner
+            queue.append(partner)
+        # Outer neighbours in another blossom close an odd cycle: shrink it.
+        while other := near & outer & ~members.get(find(v), 1 << find(v)):
+            to = (other & -other).bit_length() - 1
+            top = lowest_common_base(v, to)
+            found: list[int] = []
+            walk(v, top, to, found)
+            walk(to, top, v, found)
+            keep = find(top)
+            joined = members.pop(keep, 1 << keep)
+            for rep in map(find, found):
+                if rep != keep:
+                    link[rep] = keep
+                    joined |= members.pop(rep, 1 << rep)
+            members[keep] = joined
+            base[keep] = top
+            fresh = joined & ~outer
+            outer |= fresh
+            tree |= fresh
+            for x in _bits(fresh):
+                in_tree[x] = 1
+                queue.append(x)
+    return tree
+
+
 # --- Internals: the eligible graph ----------------------------------------------
 
 
@@ -624,16 +771,20 @@ class _EligibleGraph:
 
     def match(
         self, rng: random.Random, *, candidates_per_member: int, chunk_size: int
-    ) -> tuple[list[int], int, bool]:
-        """Return (mate per member or -1, pruned edge count, proven maximum).
+    ) -> tuple[list[int], int, int]:
+        """Return (mate per member or -1, pruned edge count, augmenting paths).
 
-        rustworkx's blossom algorithm grows roughly with the cube of the node
-        count (minutes for 10,000 nodes with these weights, even pruned), so a
-        bigger group is split into near-equal chunks of at most ``chunk_size``
-        members free at similar UTC hours. Each member picks its candidates
-        inside its chunk and each chunk is solved exactly. Then ``repair``
-        re-solves around whoever is left unmatched, across chunks. On the
-        benchmark this keeps 99.9% of the weight of one unchunked solve.
+        Three steps. The weights: rustworkx's weighted blossom algorithm
+        grows roughly with the cube of the node count (minutes for 10,000
+        nodes with these weights, even pruned), so a bigger group is split
+        into near-equal chunks of at most ``chunk_size`` members free at
+        similar UTC hours, each member keeps its best candidates inside its
+        chunk, and each chunk is solved exactly on those candidates (maximum
+        cardinality, then weight). That can miss pairs the pruning or the
+        chunk borders cut off, so the count: ``_augment_to_maximum`` grows the
+        result to a maximum-cardinality matching of the *whole* eligible
+        graph, exactly. Last, ``polish`` re-weighs the pairs those
+        augmenting paths made, keeping the count.
         """
         n = self.size
         mate = [-1] * n
@@ -659,7 +810,9 @@ class _EligibleGraph:
                     edges.add((i, j) if i < j else (j, i))
             kept += len(edges)
             self.solve_into(mate, nodes, edges)
-        return mate, kept, self.repair(mate, rng, chunk_size=chunk_size)
+        paths = _augment_to_maximum(self.adjacency, mate, self.component)
+        self.polish(mate, paths, rng, limit=chunk_size)
+        return mate, kept, len(paths)
 
     def _locality(self, i: int) -> tuple[int, int]:
         # Chunks should hold people free at the same UTC hours, so that most
@@ -691,86 +844,39 @@ class _EligibleGraph:
         ):
             mate[nodes[a]], mate[nodes[b]] = nodes[b], nodes[a]
 
-    def repair(self, mate: list[int], rng: random.Random, *, chunk_size: int) -> bool:
-        """Pair more people where chunking or pruning left some apart.
+    def polish(
+        self, mate: list[int], paths: list[list[int]], rng: random.Random, *, limit: int
+    ) -> None:
+        """Re-weigh the pairs the augmenting paths made, without losing any.
 
-        A component of the eligible graph with at most one unmatched member is
-        already maximum: a matching cannot cover an odd component. A short
-        component (two or more unmatched) of at most ``EXACT_NODE_LIMIT``
-        members and ``EXACT_EDGE_LIMIT`` pairs is re-solved exactly on all its
-        pairs. A bigger one is re-solved in regions of about ``chunk_size``
-        members: unmatched members, up to ``REPAIR_NEIGHBOURS`` of their
-        eligible partners each, those partners' partners and any unmatched
-        member next to either, with every eligible pair inside. That finds
-        every augmenting path of one edge and those of three edges through the
-        sampled partners, and more as the solver sees fit; it is best effort,
-        and the return value says so. Rounds stop when one pairs nobody new.
-        Returns whether the pair count is proven maximum.
+        Each region holds path members, up to ``POLISH_NEIGHBOURS`` eligible
+        partners of each and those partners' partners (about ``limit``
+        members at most), so it is closed under the matching; it is re-solved
+        on all its eligible pairs for maximum cardinality, then weight. The
+        matching inside a region is a maximum one of the region (a bigger one,
+        with the pairs outside, would beat the maximum of the whole graph), so
+        the count stays and the weight inside can only rise.
         """
-        exact: set[int] = set()  # ids of components solved on all their pairs
-        left = mate.count(-1)
-        for _ in range(REPAIR_ROUNDS):
-            short = [
-                component
-                for component in self._short_components(mate)
-                if self.component[component[0]] not in exact
-            ]
-            if not short:
-                break
-            for component in short:
-                full = sum(self.adjacency[i].bit_count() for i in component) // 2
-                if len(component) <= EXACT_NODE_LIMIT and full <= EXACT_EDGE_LIMIT:
-                    exact.add(self.component[component[0]])
-                    regions = [component]
-                else:
-                    regions = self._regions(component, mate, rng, limit=chunk_size)
-                for region in regions:
-                    inside = _mask(region)
-                    edges = {
-                        (i, j)
-                        for i in region
-                        for j in _bits(self.adjacency[i] & inside)
-                        if i < j
-                    }
-                    self.solve_into(mate, region, edges)
-            if mate.count(-1) == left:
-                break  # whoever is left is left for good, or out of our reach
-            left = mate.count(-1)
-        return all(
-            self.component[component[0]] in exact
-            for component in self._short_components(mate)
-        )
-
-    def _regions(
-        self, component: list[int], mate: list[int], rng: random.Random, *, limit: int
-    ) -> list[list[int]]:
-        """Disjoint node sets around the unmatched members of ``component``.
-
-        Each is closed under the matching, because re-solving frees every pair
-        inside it.
-        """
-        unmatched = _mask([i for i in component if mate[i] == -1])
-        regions: list[list[int]] = []
-        region: set[int] = set()
         used: set[int] = set()
-        for i in component:
-            if mate[i] != -1 or i in used:
-                continue
-            # Augmenting paths of one edge (i - v) and of three (i - j = k - v)
-            # end at another unmatched member v: take those in explicitly, and
-            # sample the rest of i's neighbourhood.
-            grown = {i}
-            partners = _rotated_bits(self.adjacency[i], rng.randrange(self.size))
-            for j in islice((j for j in partners if j not in used), REPAIR_NEIGHBOURS):
-                grown.add(j)
-                k = mate[j]
-                if k != -1:
-                    grown.add(k)
-                    grown.update(_bits(self.adjacency[k] & unmatched))
-            grown.update(_bits(self.adjacency[i] & unmatched))
+        region: set[int] = set()
+        regions: list[list[int]] = []
+        for path in paths:
+            # Everyone comes with their partner in the final matching (a later
+            # path may have re-paired an earlier one's members). ``used`` is
+            # closed under the matching too, so what is left after taking it
+            # away stays closed.
+            grown = set(path) | {mate[i] for i in path}
+            for i in path:
+                if len(grown) >= limit:
+                    break  # a region's solve grows with the cube of its size
+                partners = _rotated_bits(self.adjacency[i], rng.randrange(self.size))
+                for j in islice(
+                    (j for j in partners if j not in used), POLISH_NEIGHBOURS
+                ):
+                    grown.add(j)
+                    if mate[j] != -1:
+                        grown.add(mate[j])
             grown -= used
-            # Keep the region closed under the matching.
-            grown |= {mate[j] for j in grown if mate[j] != -1}
             if region and len(region) + len(grown) > limit:
                 regions.append(sorted(region))
                 region = set()
@@ -778,20 +884,15 @@ class _EligibleGraph:
             used |= grown
         if region:
             regions.append(sorted(region))
-        return regions
-
-    def _short_components(self, mate: list[int]) -> list[list[int]]:
-        """Components of the eligible graph with two or more unmatched members."""
-        unmatched = Counter(
-            self.component[i]
-            for i in range(self.size)
-            if mate[i] == -1 and self.adjacency[i]
-        )
-        groups: dict[int, list[int]] = {}
-        for i in range(self.size):
-            if unmatched[self.component[i]] >= 2:
-                groups.setdefault(self.component[i], []).append(i)
-        return list(groups.values())
+        for nodes in regions:
+            inside = _mask(nodes)
+            edges = {
+                (i, j)
+                for i in nodes
+                for j in _bits(self.adjacency[i] & inside)
+                if i < j
+            }
+            self.solve_into(mate, nodes, edges)
 
     def add_trios(self, mate: list[int]) -> dict[int, int]:
         """Seat leftover members with a pair when all three share a stretch.
@@ -835,11 +936,18 @@ class _EligibleGraph:
         chosen = preferred or starts
         return (chosen & -chosen).bit_length() - 1
 
-    def reason(self, i: int, left_per_component: Counter[int]) -> SatOutReason:
-        """Why ``i`` has no group; ``left_per_component`` counts such members."""
+    def reason(self, i: int, unmatched: Counter[int]) -> SatOutReason:
+        """Why ``i`` has no group.
+
+        ``unmatched`` counts, per component, the members a *maximum* matching
+        leaves unpaired (before trios). Only then are the reasons true: a lone
+        unmatched member means the component is odd, and with two or more, all
+        of ``i``'s eligible partners are paired (an unpaired one would make a
+        bigger matching) and pairing ``i`` would leave someone else out.
+        """
         if not self.adjacency[i]:
             return SatOutReason.NO_COMMON_TIME
-        if left_per_component[self.component[i]] == 1:
+        if unmatched[self.component[i]] == 1:
             return SatOutReason.ODD_NUMBER
         return SatOutReason.ALL_MATCHED
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from groups.models import Group, Membership
 from notifications import email
+from notifications.models import OptOut, Topic
 
 from .calendar import pairing_invitation
 from .models import (
@@ -60,7 +61,17 @@ def participant_for(membership: Membership) -> Participant:
 
 
 def participant_opt(*, membership: Membership, opted_in: bool) -> Participant:
-    """Join (`opted_in=True`) or leave the group's roulette."""
+    """Join (`opted_in=True`) or leave the group's roulette.
+
+    Joining turns the group's roulette emails back on (deletes that OptOut):
+    without them nobody is paired, and asking to take part is asking for them.
+    """
+    if opted_in:
+        OptOut.objects.filter(
+            user_id=membership.user_id,
+            group_id=membership.group_id,
+            topic=Topic.ROULETTE,
+        ).delete()
     participant = participant_for(membership)
     participant.opted_in = opted_in
     participant.updated_at = timezone.now()
@@ -253,27 +264,31 @@ def _store_round(
     SatOut.objects.bulk_create(
         [SatOut(round=round_, user=user, reason=r) for user, r in report.sat_out]
     )
-    for pairing, (people, _, _) in zip(pairings, report.meetings, strict=True):
-        for person in people:
-            tz = zones[person.pk]
-            email.send_roulette_pairing(
+    email.send_roulette_pairings(
+        notes=[
+            email.PairingNote(
                 pairing=pairing,
                 recipient=person,
                 people=people,
-                tz=tz,
+                tz=zones[person.pk],
                 invitation=pairing_invitation(
-                    pairing=pairing, people=people, tz=tz, method="REQUEST"
+                    pairing=pairing,
+                    people=people,
+                    tz=zones[person.pk],
+                    method="REQUEST",
                 ),
             )
-    for user, reason in report.sat_out:
-        email.send_roulette_sat_out(
-            group=group,
-            recipient=user,
-            iso_week=report.iso_week,
-            week_dates=week_dates(report.iso_week),
-            reason=SatOut.Reason(reason),
-            minutes=config.minutes,
-        )
+            for pairing, (people, _, _) in zip(pairings, report.meetings, strict=True)
+            for person in people
+        ]
+    )
+    email.send_roulette_sat_outs(
+        group=group,
+        people=report.sat_out,
+        iso_week=report.iso_week,
+        week_dates=week_dates(report.iso_week),
+        minutes=config.minutes,
+    )
 
 
 def _pair_history(

@@ -18,7 +18,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from groups.access import can_manage, get_group_for_owner
 from groups.models import Group, Membership
-from notifications.models import OptOut, Topic
+from notifications.models import OptOut, Suppression, Topic
 
 from . import schedule, services
 from .access import (
@@ -126,10 +126,14 @@ def _home_ctx(
         "tz": tz,
         **_pairings_ctx(request.user, group),
         "timezones": TimeZoneField.choices() if participant is not None else [],
-        "topic_label": Topic.EVENT_UPDATES.label,
-        "no_emails": OptOut.objects.filter(
-            user=request.user, group=group, topic=Topic.EVENT_UPDATES
+        # Why an invitation would not reach them, so they are not paired.
+        "suppression": Suppression.objects.filter(
+            email=request.user.email.lower()
+        ).first(),
+        "roulette_emails_off": OptOut.objects.filter(
+            user=request.user, group=group, topic=Topic.ROULETTE
         ).exists(),
+        "topic_label": Topic.ROULETTE.label,
     }
 
 

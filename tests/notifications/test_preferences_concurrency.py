@@ -7,7 +7,7 @@ from django.test import Client
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
 
 URL = "/accounts/email-preferences/"
-TOPICS = ["announcements", "mailings", "event_updates", "comments"]
+TOPICS = ["announcements", "mailings", "event_updates", "comments", "roulette"]
 
 
 @pytest.mark.slow

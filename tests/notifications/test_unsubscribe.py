@@ -79,12 +79,14 @@ def test_preferences_page_turns_topics_off_and_on(client, group, member):
     client.post("/accounts/email-preferences/", {
         f"g{group_id}_mailings": "on", f"g{group_id}_event_updates": "on",
         f"g{group_id}_comments": "on",
+        f"g{group_id}_roulette": "on",
     })  # fmt: skip
     assert list(OptOut.objects.values_list("topic", flat=True)) == ["announcements"]
 
     client.post("/accounts/email-preferences/", {
         f"g{group_id}_mailings": "on", f"g{group_id}_event_updates": "on",
         f"g{group_id}_announcements": "on", f"g{group_id}_comments": "on",
+        f"g{group_id}_roulette": "on",
     })  # fmt: skip
     assert OptOut.objects.count() == 0
 

@@ -1,14 +1,15 @@
 """Tests for the coffee roulette pairing core (pure Python, no database)."""
 
+import random
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from itertools import combinations
 
-import networkx
 import pytest
+import rustworkx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roulette import pairing
 from roulette.pairing import (
     Meeting,
     Member,
@@ -325,7 +326,10 @@ def test_pair_members_rejects_meeting_length_off_the_quarter_grid():
         pair_members(four_friends(), iso_week="2026-W49", minutes=20)
 
 
-# --- Property: a valid, maximum matching on random small groups ----------------
+# --- Property: a valid, maximum matching on random groups -----------------------
+# The references share no code with the pairing: pairs are found pair by pair
+# with the public helpers; the optimum of a small group by exhaustive search,
+# and the pair count of a bigger one by rustworkx on *every* eligible pair.
 
 ZONES = [
     "UTC",
@@ -360,44 +364,89 @@ def groups(draw, *, max_size: int = 10):
     return people, draw(subsets), draw(subsets), draw(subsets)
 
 
-def candidate_graph(people, *, iso_week, minutes, recent, blocked, met):
-    """The full candidate graph with pair weights, built from the public helpers."""
-    graph = networkx.Graph()
-    graph.add_nodes_from(p.key for p in people)
+def eligible_pairs(people, *, iso_week, minutes, recent, blocked, met):
+    """{pair of keys: pair_weight} for every eligible pair, one pair at a time.
+
+    Two people are eligible when some quarter-hour starts a meeting both are
+    free for from beginning to end (``utc_quarters``, as sets of quarters).
+    """
+    length = minutes // 15
+    quarters = {p.key: utc_quarters(p, iso_week=iso_week) for p in people}
+    starts = {
+        key: {q for q in free if all(q + k in free for k in range(length))}
+        for key, free in quarters.items()
+    }
+    weights = {}
     for a, b in combinations(people, 2):
+        if starts[a.key].isdisjoint(starts[b.key]):
+            continue
         pair = frozenset((a.key, b.key))
-        if pair not in recent | blocked and shared_blocks(
-            [a, b], iso_week=iso_week, minutes=minutes
-        ):
-            shared = utc_quarters(a, iso_week=iso_week) & utc_quarters(
-                b, iso_week=iso_week
-            )
-            weight = pair_weight(
-                sat_out_count=a.sat_out_last_time + b.sat_out_last_time,
-                met_before=pair in met,
-                shared_quarters=len(shared),
-            )
-            graph.add_edge(a.key, b.key, weight=weight)
-    return graph
+        if pair in recent or pair in blocked:
+            continue
+        weights[pair] = pair_weight(
+            sat_out_count=a.sat_out_last_time + b.sat_out_last_time,
+            met_before=pair in met,
+            shared_quarters=len(quarters[a.key] & quarters[b.key]),
+        )
+    return weights
 
 
-def assert_valid(result, people, graph, *, iso_week, minutes):
-    """Everyone once, groups of 2-3 honouring the hard rules, honest reasons."""
+def exhaustive_best(keys, weights) -> tuple[int, int]:
+    """(pairs, weight) of the best matching by trying every one: most pairs,
+    then most weight."""
+
+    @cache
+    def best(left: frozenset) -> tuple[int, int]:
+        if not left:
+            return (0, 0)
+        first = min(left)
+        rest = left - {first}
+        found = best(rest)  # nobody for `first`
+        for other in rest:
+            weight = weights.get(frozenset((first, other)))
+            if weight is not None:
+                pairs, total = best(rest - {other})
+                found = max(found, (pairs + 1, total + weight))
+        return found
+
+    return best(frozenset(keys))
+
+
+def rustworkx_pairs(keys, weights) -> int:
+    """The maximum number of pairs, by rustworkx on every eligible pair."""
+    index = {key: i for i, key in enumerate(keys)}
+    graph = rustworkx.PyGraph()
+    graph.add_nodes_from(list(keys))
+    graph.add_edges_from([(index[a], index[b], 1) for a, b in weights])
+    return len(rustworkx.max_weight_matching(graph, max_cardinality=True))
+
+
+def assert_valid(result, people, weights, *, iso_week, minutes):
+    """Everyone once, groups of 2-3 honouring the hard rules, true reasons."""
     placed = [key for group in result.groups for key in group.members]
-    placed += [entry.key for entry in result.sat_out]
-    assert sorted(placed) == [p.key for p in people]
+    left = [entry.key for entry in result.sat_out]
+    assert sorted(placed + left) == sorted(p.key for p in people)
     by_key = {p.key: p for p in people}
+    partners = {p.key: set() for p in people}
+    for a, b in weights:
+        partners[a].add(b)
+        partners[b].add(a)
     for group in result.groups:
         assert len(group.members) in (2, 3)
-        assert all(graph.has_edge(a, b) for a, b in combinations(group.members, 2))
+        assert all(
+            frozenset(pair) in weights for pair in combinations(group.members, 2)
+        )
         assert group.end - group.start == timedelta(minutes=minutes)
         stretches = shared_blocks(
             [by_key[k] for k in group.members], iso_week=iso_week, minutes=minutes
         )
         assert any(s <= group.start and group.end <= e for s, e in stretches)
-    for entry in result.sat_out:
-        has_partner = graph.degree(entry.key) > 0
-        assert (entry.reason is SatOutReason.NO_COMMON_TIME) is not has_partner
+    for key, reason in result.sat_out:
+        assert (reason is SatOutReason.NO_COMMON_TIME) is not bool(partners[key])
+        # Two people sitting out who could have met would be a missed pair.
+        assert partners[key] & set(left) == set()
+        if reason is SatOutReason.ALL_MATCHED:
+            assert partners[key] <= set(placed)
 
 
 @settings(max_examples=150, deadline=None)
@@ -422,7 +471,7 @@ def test_pair_members_returns_a_maximum_matching_honouring_hard_rules(
         seed=seed,
         candidates_per_member=candidates,
     )
-    graph = candidate_graph(
+    weights = eligible_pairs(
         people,
         iso_week=iso_week,
         minutes=minutes,
@@ -430,14 +479,38 @@ def test_pair_members_returns_a_maximum_matching_honouring_hard_rules(
         blocked=blocked,
         met=met,
     )
-    best = networkx.max_weight_matching(graph, maxcardinality=True)
+    pairs, weight = exhaustive_best([p.key for p in people], weights)
 
-    assert_valid(result, people, graph, iso_week=iso_week, minutes=minutes)
-    assert len(result.groups) == len(best)
-    assert result.stats.max_cardinality_proven is True
+    assert_valid(result, people, weights, iso_week=iso_week, minutes=minutes)
+    assert len(result.groups) == pairs
     if candidates >= len(people):
         # Nothing pruned: the weight is the exact optimum.
-        assert result.total_weight == sum(graph.edges[e]["weight"] for e in best)
+        assert result.total_weight == weight
+
+
+@settings(max_examples=150, deadline=None)
+@given(instance=groups(max_size=14), seed=st.integers(0, 3))
+def test_pair_members_finds_every_pair_that_pruning_and_chunks_cut_off(instance, seed):
+    people, recent, blocked, met = instance
+    week = "2026-W11"
+    # One candidate each and chunks of two: the weighted solve sees almost
+    # nothing, so the pairs come from the exact search on all eligible pairs.
+    result = pair_members(
+        people,
+        iso_week=week,
+        recent_pairs=recent,
+        blocked=blocked,
+        met_before=met,
+        seed=seed,
+        candidates_per_member=1,
+        chunk_size=2,
+    )
+    weights = eligible_pairs(
+        people, iso_week=week, minutes=30, recent=recent, blocked=blocked, met=met
+    )
+
+    assert_valid(result, people, weights, iso_week=week, minutes=30)
+    assert len(result.groups) == exhaustive_best([p.key for p in people], weights)[0]
 
 
 @settings(max_examples=40, deadline=None)
@@ -455,39 +528,72 @@ def test_pair_members_in_chunks_stays_valid_and_maximum(instance, seed):
         candidates_per_member=2,
         chunk_size=6,
     )
-    graph = candidate_graph(
+    weights = eligible_pairs(
         people, iso_week=week, minutes=30, recent=recent, blocked=blocked, met=met
     )
 
-    assert_valid(result, people, graph, iso_week=week, minutes=30)
-    best = networkx.max_weight_matching(graph, maxcardinality=True)
-    assert len(result.groups) == len(best)
+    assert_valid(result, people, weights, iso_week=week, minutes=30)
+    assert len(result.groups) == rustworkx_pairs([p.key for p in people], weights)
 
 
-@settings(max_examples=40, deadline=None)
-@given(instance=groups(max_size=40), seed=st.integers(0, 3))
-def test_pair_members_repair_in_regions_stays_valid_and_honest(instance, seed):
-    people, recent, blocked, met = instance
-    week = "2026-W11"
-    # Take the path of big groups, whose components are too large to re-solve
-    # exactly (a context, not the fixture: hypothesis reuses fixtures).
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pairing, "EXACT_NODE_LIMIT", 0)
-        result = pair_members(
-            people,
-            iso_week=week,
-            recent_pairs=recent,
-            blocked=blocked,
-            met_before=met,
-            seed=seed,
-            candidates_per_member=2,
-            chunk_size=6,
+def test_pair_members_keeps_the_pairs_a_later_augmenting_path_changed():
+    # Chunks of two with one candidate each: two augmenting paths make both
+    # pairs, the second re-pairing a member of the first. Re-weighing the
+    # first path's members but not their new partners would lose a pair.
+    blocks = [{1}, {1, 2, 3}, {0, 1}, {0}, {3, 4, 5}]  # Monday, UTC
+    people = [Member(key, "UTC", frozenset(b)) for key, b in enumerate(blocks)]
+
+    result = pair_members(
+        people, iso_week="2026-W11", candidates_per_member=1, chunk_size=2
+    )
+
+    assert result.stats.augmenting_paths == 2
+    assert len(result.groups) == 2
+    assert result.sat_out == [SatOut(3, SatOutReason.ODD_NUMBER)]
+
+
+def sparse_group(size: int, seed: int) -> tuple[list[Member], set[frozenset]]:
+    """A big group of people free for one stretch of 1-2 hours a week (local
+    time, Monday to Saturday), with five recent partners each on average; and
+    20 more, free only on Sunday 12:00-13:00 UTC (Sunday in every zone here),
+    who all met each other recently and share that hour with just four of the
+    others. At most four of those 20 can be paired."""
+    rng = random.Random(seed)
+    people = []
+    for key in range(size):
+        first = rng.randrange(6) * 48 + rng.randrange(14, 44)
+        end = min(first + rng.randint(2, 4), first // 48 * 48 + 48)
+        people.append(
+            Member(
+                key,
+                rng.choice(ZONES),
+                frozenset(range(first, end)),
+                rng.random() < 0.05,
+            )
         )
-    graph = candidate_graph(
-        people, iso_week=week, minutes=30, recent=recent, blocked=blocked, met=met
-    )
+    recent = {frozenset(rng.sample(range(size), 2)) for _ in range(size * 5 // 2)}
+    sunday = free("sun", "12:00", "13:00")
+    for key in range(4):
+        people[key] = Member(key, "UTC", people[key].available | sunday)
+    late = range(size, size + 20)
+    people += [Member(key, "UTC", sunday) for key in late]
+    recent |= {frozenset(pair) for pair in combinations(late, 2)}
+    return people, recent
 
-    assert_valid(result, people, graph, iso_week=week, minutes=30)
-    best = networkx.max_weight_matching(graph, maxcardinality=True)
-    if result.stats.max_cardinality_proven:
-        assert len(result.groups) == len(best)
+
+def test_pair_members_pairs_the_exact_maximum_in_a_sparse_group_of_2000():
+    # Before the exact search on all eligible pairs, the chunked, pruned
+    # solve made 995 pairs here, where 1,001 exist.
+    people, recent = sparse_group(2000, seed=0)
+
+    result = pair_members(people, iso_week="2026-W11", recent_pairs=recent)
+
+    weights = eligible_pairs(
+        people, iso_week="2026-W11", minutes=30, recent=recent, blocked=set(), met=set()
+    )
+    assert len(result.groups) == rustworkx_pairs([p.key for p in people], weights)
+    assert result.stats.augmenting_paths > 0
+    assert_valid(result, people, weights, iso_week="2026-W11", minutes=30)
+    late = [reason for key, reason in result.sat_out if key >= 2000]
+    assert len(late) >= 16
+    assert set(late) == {SatOutReason.ALL_MATCHED}

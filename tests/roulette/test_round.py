@@ -6,9 +6,11 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
-from notifications.models import Message
+from notifications.models import Message, OptOut, Suppression, Topic
 from roulette.models import Pairing, Participant, PartnerBlock, Round, SatOut
 from tests.factories import PairingFactory, RoundFactory
 from tests.roulette.conftest import drain, pair
@@ -309,3 +311,59 @@ def test_bad_input_is_a_one_line_error(roulette, args, error):
         pair(*args)
 
     assert str(raised.value) == error
+
+
+@pytest.mark.parametrize("size", [22, 62])
+@time_machine.travel("2026-11-27 12:00Z")
+def test_weekly_run_makes_the_same_queries_whatever_the_group_size(
+    roulette, join, size
+):
+    # Pairs, a trio and someone with nobody to meet: every kind of email.
+    for n in range(size - 1):
+        join(f"P{n}", "UTC", (MON, "10:00", "11:00"))
+    join("Lone", "UTC", (SUN, "10:00", "11:00"))
+
+    with CaptureQueriesContext(connection) as queries:
+        pair("--week", "2026-W49")
+
+    assert Message.objects.count() == size
+    assert sat_out("2026-W49") == [("Lone", "no_common_time")]
+    assert len(queries) == 25
+
+
+@time_machine.travel("2026-11-27 12:00Z")
+def test_member_without_event_updates_is_paired_and_invited(roulette, join, group):
+    ann = join("Ann", "UTC", (MON, "10:00", "11:00"))
+    join("Bob", "UTC", (MON, "10:00", "11:00"))
+    OptOut.objects.create(user=ann, group=group, topic=Topic.EVENT_UPDATES)
+
+    pair("--week", "2026-W49")
+    drain()
+
+    assert [names for names, _ in meetings("2026-W49")] == [["Ann", "Bob"]]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "ann@example.org", "bob@example.org",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("blocked_by", ["suppression", "roulette_opt_out"])
+@time_machine.travel("2026-11-27 12:00Z")
+def test_member_whose_invitation_would_not_arrive_is_not_paired(
+    roulette, join, group, blocked_by
+):
+    ann = join("Ann", "UTC", (MON, "10:00", "11:00"))
+    join("Bob", "UTC", (MON, "10:00", "11:00"))
+    join("Cem", "UTC", (MON, "10:00", "11:00"))
+    if blocked_by == "suppression":
+        Suppression.objects.create(email="ann@example.org", reason="bounce")
+    else:
+        OptOut.objects.create(user=ann, group=group, topic=Topic.ROULETTE)
+
+    pair("--week", "2026-W49")
+    drain()
+
+    assert [names for names, _ in meetings("2026-W49")] == [["Bob", "Cem"]]
+    assert sat_out("2026-W49") == []
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "bob@example.org", "cem@example.org",
+    ]  # fmt: skip

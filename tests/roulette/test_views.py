@@ -8,6 +8,7 @@ import time_machine
 from django.core import mail
 from icalendar import Calendar
 
+from notifications.models import OptOut, Suppression, Topic
 from roulette.models import Pairing, Participant, PartnerBlock, RouletteSettings
 from tests.factories import (
     MembershipFactory,
@@ -67,6 +68,59 @@ def test_opt_in_with_post(client, roulette, member):
     assert response.url == "/groups/rust-berlin/roulette/"
     participant = Participant.objects.get(membership__user=member)
     assert (participant.opted_in, participant.timezone) == (True, "UTC")
+
+
+@pytest.mark.parametrize(
+    "reason,told",
+    [
+        ("bounce", "Emails to mo@example.org bounced"),
+        ("spamreport", "An email to mo@example.org was reported as spam"),
+        ("unsubscribe", "mo@example.org was unsubscribed from all email"),
+    ],
+)
+def test_member_whose_mail_is_suppressed_is_told_why_and_what_to_do(
+    client, roulette, member, reason, told
+):
+    ParticipantFactory(membership=member.memberships.get())
+    Suppression.objects.create(email="mo@example.org", reason=reason)
+    client.force_login(member)
+
+    html = " ".join(
+        client.get("/groups/rust-berlin/roulette/").content.decode().split()
+    )
+
+    assert f"{told}, so you are not paired" in html
+    assert (
+        'To take part, <a href="/accounts/profile/#email-heading">change your email '
+        "address</a> to one that works" in html
+    )
+
+
+def test_member_who_turned_off_roulette_emails_is_told_they_are_not_paired(
+    client, roulette, member
+):
+    ParticipantFactory(membership=member.memberships.get())
+    OptOut.objects.create(user=member, group=roulette.group, topic=Topic.ROULETTE)
+    client.force_login(member)
+
+    html = " ".join(
+        client.get("/groups/rust-berlin/roulette/").content.decode().split()
+    )
+
+    assert (
+        "You turned off “coffee roulette pairings” emails for this group, so you "
+        "are not paired" in html
+    )
+
+
+def test_taking_part_turns_roulette_emails_back_on(client, roulette, member):
+    OptOut.objects.create(user=member, group=roulette.group, topic=Topic.ROULETTE)
+    OptOut.objects.create(user=member, group=roulette.group, topic=Topic.MAILINGS)
+    client.force_login(member)
+
+    client.post("/groups/rust-berlin/roulette/join/")
+
+    assert list(OptOut.objects.values_list("topic", flat=True)) == ["mailings"]
 
 
 def test_get_never_opts_in(client, roulette, member):
@@ -232,7 +286,7 @@ def test_member_page_query_count_is_fixed(
         PairingFactory(round=rnd, people=[member, owner])
     client.force_login(member)
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get("/groups/rust-berlin/roulette/")
 
     assert response.content.decode().count("with Olga Owner") == count
@@ -490,3 +544,26 @@ def test_pairing_page_query_count_is_fixed(
         response = client.get(pairing.get_absolute_url())
 
     assert response.content.decode().count(" in UTC</li>") == size
+
+
+@time_machine.travel(NOW)
+def test_unsubscribing_from_a_pairing_email_says_it_ends_the_pairing(
+    client, roulette, join
+):
+    join("Ann", "UTC", (MON, "10:00", "11:00"))
+    join("Bob", "UTC", (MON, "10:00", "11:00"))
+    pair("--week", "2026-W49")
+    drain()
+    [message] = [m for m in mail.outbox if m.to == ["ann@example.org"]]
+    url = message.extra_headers["List-Unsubscribe"].strip("<>")
+
+    html = " ".join(client.get(path_of(url)).content.decode().split())
+    client.post(path_of(url))
+
+    assert (
+        "You will no longer receive coffee roulette pairings from Rust Berlin, and "
+        "you will not be paired, so nobody waits for you." in html
+    )
+    assert list(OptOut.objects.values_list("user__name", "topic")) == [
+        ("Ann", "roulette")
+    ]
