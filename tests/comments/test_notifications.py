@@ -99,7 +99,7 @@ def test_preferences_page_has_a_comments_box(client, group, member):
         "/accounts/email-preferences/",
         {
             f"g{group.pk}_{t}": "on"
-            for t in ["announcements", "mailings", "event_updates"]
+            for t in ["announcements", "mailings", "event_updates", "roulette"]
         },
     )
 
