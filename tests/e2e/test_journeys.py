@@ -172,6 +172,24 @@ def test_organiser_creates_a_poll_from_rows_of_dates_and_times(page, owner, js):
     )
 
 
+def test_enter_in_a_field_of_the_new_poll_form_creates_the_poll(page, owner, js):
+    day = (datetime.now(BERLIN) + timedelta(days=7)).date()
+    sign_in(page, owner.email)
+    page.goto("/polls/new/")
+    page.get_by_label("Time zone").fill("Europe/Berlin")
+    row = page.get_by_role("group", name="Time 1", exact=True)
+    row.get_by_label("Date").fill(day.isoformat())
+    row.get_by_label("Start time").fill("10:00")
+    page.get_by_label("Email addresses (optional)").fill("gus@example.net")
+    page.get_by_label("Email the private links now").uncheck()
+    page.get_by_label("Title").fill("Quick call")
+
+    page.get_by_label("Title").press("Enter")
+
+    message(page, "The poll is created.")
+    assert Poll.objects.get(title="Quick call").times.count() == 1
+
+
 def test_member_leaves_and_disappears_from_future_events(
     page, new_page, live_server, event, member
 ):
