@@ -13,10 +13,16 @@ from .models import BLOCKS_PER_WEEK, RouletteSettings, Weekday
 DAYS = [label for _, label in Weekday.choices]
 
 
+def slot_time(slot: int) -> str:
+    """The start of the `slot`th half-hour of a day (0-48), e.g. "09:30"."""
+    slot %= 48
+    return f"{slot // 2:02d}:{30 * (slot % 2):02d}"
+
+
 def block_label(block: int) -> str:
-    """The accessible name of one grid checkbox, e.g. "Monday 09:30"."""
-    day, rest = divmod(block, 48)
-    return f"{DAYS[day]} {rest // 2:02d}:{30 * (rest % 2):02d}"
+    """The name of one half-hour of the week, e.g. "Monday 09:30–10:00"."""
+    day, slot = divmod(block, 48)
+    return f"{DAYS[day]} {slot_time(slot)}–{slot_time(slot + 1)}"
 
 
 class RouletteSettingsForm(forms.ModelForm):

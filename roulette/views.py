@@ -34,7 +34,7 @@ from .forms import (
     PartnerForm,
     RescheduleForm,
     RouletteSettingsForm,
-    block_label,
+    slot_time,
 )
 from .models import Pairing, PairingMember, PartnerBlock, RouletteSettings, Round
 from .pairing import iso_week_of
@@ -56,14 +56,18 @@ def _upcoming(
     return schedule.upcoming(config, tz=group.timezone, now=now, paired=paired)
 
 
-def _grid(blocks: Container[int]) -> list[tuple[str, list]]:
-    """48 rows (half-hours) of 7 cells (days): (block, accessible name, checked)."""
-    rows = []
-    for slot in range(48):
-        cells = [(day * 48 + slot, block_label(day * 48 + slot)) for day in range(7)]
-        label = f"{slot // 2:02d}:{30 * (slot % 2):02d}"
-        rows.append((label, [(b, name, b in blocks) for b, name in cells]))
-    return rows
+def _week(blocks: Container[int]) -> list[dict[str, Any]]:
+    """The seven days of the availability form, each with its 48 half-hours:
+    (block, start, end, ticked)."""
+    days = []
+    for day, name in enumerate(DAYS):
+        first = day * 48
+        slots = [
+            (first + n, slot_time(n), slot_time(n + 1), first + n in blocks)
+            for n in range(48)
+        ]
+        days.append({"number": day, "name": name, "slots": slots})
+    return days
 
 
 def _pairings_ctx(user: User, group: Group) -> dict[str, Any]:
@@ -121,8 +125,8 @@ def _home_ctx(
         if participant is not None and participant.pk
         else None,
         "form": form,
-        "days": DAYS,
-        "grid": _grid(chosen),
+        "days": _week(chosen),
+        "slot_times": [slot_time(slot) for slot in range(48)],
         "tz": tz,
         **_pairings_ctx(request.user, group),
         "timezones": TimeZoneField.choices() if participant is not None else [],

@@ -1,8 +1,12 @@
 // Coffee roulette availability grid: click and drag to mark many half-hours.
 // Progressive enhancement: without this file the grid is plain checkboxes.
+// Only the wide layout (the 7 x 48 grid, from 40rem) paints: on a phone each
+// day is a list of large boxes, where a finger scrolls the page and a tap
+// ticks one box, as without this file.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  var wide = window.matchMedia("(min-width: 40rem)");
 
   function setUp(grid) {
     var painting = false;
@@ -10,13 +14,13 @@
 
     function boxIn(target) {
       if (!(target instanceof Element)) return null;
-      var cell = target.closest("td");
+      var cell = target.closest("li");
       return cell && grid.contains(cell) ? cell.querySelector("input[type=checkbox]") : null;
     }
 
     grid.addEventListener("pointerdown", function (event) {
       var box = boxIn(event.target);
-      if (!box || event.button !== 0) return;
+      if (!box || event.button !== 0 || !wide.matches) return;
       event.preventDefault();
       // Touch pointers are captured by the first cell; release so that
       // moving over other cells reaches them.
@@ -42,7 +46,7 @@
     // The pointer already set the box; a mouse click would toggle it back.
     // Keyboard clicks (space bar) have detail 0 and work as usual.
     grid.addEventListener("click", function (event) {
-      if (event.detail > 0 && boxIn(event.target)) event.preventDefault();
+      if (wide.matches && event.detail > 0 && boxIn(event.target)) event.preventDefault();
     });
   }
 

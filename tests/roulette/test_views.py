@@ -21,6 +21,7 @@ from tests.mail import links_in, path_of
 from tests.roulette.conftest import drain, pair
 
 MON = 0
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 NOW = "2026-11-27 12:00Z"  # Friday; the next week is 2026-W49
 
 
@@ -30,17 +31,61 @@ def calendar_of(message):
     return Calendar.from_ical(part), vevent
 
 
-def test_member_page_draws_the_grid_with_named_checkboxes(client, roulette, member):
+def _spoken(html: str) -> str:
+    """Text as a screen reader reads it: tags and aria-hidden parts left out."""
+    html = re.sub(r'<(\w+)[^>]*aria-hidden="true"[^>]*>.*?</\1>', "", html)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def _days(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each day's fieldset: its name, and (block, spoken label) of its boxes."""
+    return [
+        (
+            _spoken(legend),
+            [
+                (block, _spoken(label))
+                for block, label in re.findall(
+                    r'<label for="block-(\d+)">(.*?)</label>', body
+                )
+            ],
+        )
+        for legend, body in re.findall(
+            r'<fieldset class="week-day" id="day-\d">\s*<legend>(.*?)</legend>'
+            r"(.*?)</fieldset>",
+            html,
+            re.S,
+        )
+    ]
+
+
+def test_member_page_groups_the_half_hours_by_day_each_box_named(
+    client, roulette, member
+):
     client.force_login(member)
 
     html = client.get("/groups/rust-berlin/roulette/").content.decode()
 
-    assert html.count('type="checkbox" name="blocks"') == 336
-    assert (
-        '<input type="checkbox" name="blocks" value="18" id="block-18">'
-        '<label for="block-18" class="visually-hidden">Monday 09:00</label>'
-    ) in html
+    days = _days(html)
+    assert [name for name, _ in days] == DAYS
+    assert [len(boxes) for _, boxes in days] == [48] * 7
+    assert days[0][1][18] == ("18", "Monday 09:00–09:30")
+    assert days[6][1][47] == ("335", "Sunday 23:30–00:00")
+    assert html.count('<input type="checkbox" name="blocks" value="') == 336
     assert '<button type="submit">Take part in coffee roulette</button>' in html
+
+
+def test_each_day_can_be_jumped_to(client, roulette, member):
+    client.force_login(member)
+
+    html = client.get("/groups/rust-berlin/roulette/").content.decode()
+
+    nav = re.search(
+        r'<nav class="week-jump" aria-label="Days of the week">(.*?)</nav>', html, re.S
+    )
+    assert re.findall(r'<a href="#(day-\d)">(\w+)</a>', nav.group(1)) == [
+        (f"day-{n}", name) for n, name in enumerate(DAYS)
+    ]
+    assert [f'id="day-{n}"' in html for n in range(7)] == [True] * 7
 
 
 def test_pairings_come_before_the_grid_which_folds_once_filled(
