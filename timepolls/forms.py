@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any, cast
@@ -22,21 +22,12 @@ from . import times as poll_times
 from .models import Choice, Poll, PollTime
 from .services import MAX_PARTIES, PartySpec, group_parties
 
-TIMES_HELP = (
-    "One ISO 8601 time per line, e.g. 2030-05-01T10:00+02:00, "
-    "2030-05-01T10:00[Europe/Berlin] or 2030-05-01T10:00 (read in the time zone "
-    "below)."
-)
-
 
 class _ZoneMixin:
     cleaned_data: dict[str, Any]  # the form's, which this mixin goes with
 
     def _zone(self) -> str:
         return self.cleaned_data.get("timezone") or "UTC"
-
-    def _parse_times(self, text: str) -> list[datetime]:
-        return poll_times.parse_times(text.splitlines(), default_zone=self._zone())
 
 
 def parse_parties(text: str, *, tz: str) -> list[PartySpec]:
@@ -104,12 +95,15 @@ class BaseTimeRowFormSet(forms.BaseFormSet):
     """The rows read in `zone`, which the poll form sets once its zone is valid.
 
     Errors go on the row that has them; `times` holds the distinct times (UTC).
+    A row at one of the `existing` times (a poll's, when adding to it) is
+    refused, and together they may not exceed the most times a poll can have.
     """
 
     default_error_messages = {
         "too_many_forms": f"A poll can have at most {poll_times.MAX_TIMES} times.",
     }
     zone: str | None = None
+    existing: frozenset[datetime] = frozenset()
     times: list[datetime]
 
     def clean(self) -> None:
@@ -138,10 +132,19 @@ class BaseTimeRowFormSet(forms.BaseFormSet):
             if moment in first:
                 form.add_error("start", f"The same time as time {first[moment]}.")
                 continue
+            if moment in self.existing:
+                form.add_error("start", "This time is on the poll already.")
+                continue
             first[moment] = number
         if not first and not any(self.errors):
             raise ValidationError(
                 "Give at least one time: a date and a start time.", code="no_times"
+            )
+        if len(self.existing) + len(first) > poll_times.MAX_TIMES:
+            raise ValidationError(
+                "A poll can have at most %(max)d times; this one has %(has)d.",
+                params={"max": poll_times.MAX_TIMES, "has": len(self.existing)},
+                code="too_many_times",
             )
         self.times = sorted(first)
 
@@ -157,14 +160,19 @@ TimeRowFormSet = forms.formset_factory(
 
 
 def time_rows(
-    data: QueryDict | None = None, *, initial: list[dict[str, str]] | None = None
+    data: QueryDict | None = None,
+    *,
+    initial: list[dict[str, str]] | None = None,
+    existing: Iterable[datetime] = (),
 ) -> BaseTimeRowFormSet:
     """The rows of times: bound to `data`, or unbound with `initial` and one
-    empty row more (three empty rows when there is nothing to show)."""
+    empty row more (three empty rows when there is nothing to show).
+    `existing` are times the rows may not repeat."""
     rows = cast(
         BaseTimeRowFormSet,
         TimeRowFormSet(data, initial=initial, prefix=ROWS_PREFIX),
     )
+    rows.existing = frozenset(existing)
     if initial:
         rows.extra = 1
     return rows
@@ -386,30 +394,43 @@ class ZoneForm(forms.Form):
 
 
 class AddTimesForm(_ZoneMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    times = forms.CharField(
-        label="Times to add",
-        help_text=TIMES_HELP,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=10000,
-    )
-    timezone = TimeZoneField(label="Time zone of times without one")
+    """Times to add to an open poll: rows of a date and a start time, as on the
+    new-poll page, read in a zone (the organiser's); not the poll's times."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    timezone = TimeZoneField(label="Time zone")
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        existing: Iterable[datetime] = (),
+        rows: list[dict[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Bound to `data`, rows included; or unbound, showing `rows`."""
         kwargs.setdefault("auto_id", "add_%s")
-        super().__init__(*args, **kwargs)
+        super().__init__(data, **kwargs)
+        self.rows = time_rows(data, initial=rows, existing=existing)
+        if data is None and not rows:
+            self.rows.extra = 1  # one empty row; "Add another time" adds more
+
+    @classmethod
+    def retyped(cls, data: QueryDict) -> AddTimesForm:
+        """An unbound form showing what was typed into `data` (no errors), every
+        row and one empty one: "Add another time" without JavaScript."""
+        initial = {name: data.get(name, "") for name in cls.base_fields}
+        return cls(initial=initial, rows=typed_rows(data))
+
+    def is_valid(self) -> bool:
+        return super().is_valid() and self.rows.is_valid()
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        if "timezone" in cleaned and "times" in cleaned:
-            try:
-                cleaned["times"] = self._parse_times(cleaned["times"])
-            except ValidationError as error:
-                self.add_error("times", error)
-            else:
-                if not cleaned["times"]:
-                    self.add_error("times", "Give at least one time.")
+        if "timezone" in cleaned:
+            self.rows.zone = self._zone()
+            cleaned["times"] = self.rows.times if self.rows.is_valid() else []
         return cleaned
 
 

@@ -89,7 +89,7 @@ def poll_context(
     if access.party is not None:
         ctx["zone_form"] = ZoneForm(initial={"timezone": zone})
     if access.is_organiser and user.is_authenticated:  # organisers are signed in
-        ctx.update(_organiser_context(poll, current, user, forms))
+        ctx.update(_organiser_context(poll, current, user, zone, forms))
     return ctx
 
 
@@ -111,6 +111,7 @@ def _organiser_context(
     poll: Poll,
     current: tallies.Tally,
     user: User,
+    zone: str,
     forms: dict[str, BaseForm],
 ) -> dict[str, Any]:
     latest: dict[int, PartyLink] = {}
@@ -132,8 +133,9 @@ def _organiser_context(
         "cancel_form": forms.get("cancel_form") or CancelForm(initial=version),
     }
     if poll.is_open:
+        # Times to add are read in the organiser's zone, the one they see.
         ctx["add_form"] = forms.get("add_form") or AddTimesForm(
-            initial={**version, "timezone": poll.timezone}
+            initial={**version, "timezone": zone}
         )
     if poll.status == Poll.Status.AGREED and not poll.event_id:
         event_form = EventFromPollForm(user=user)

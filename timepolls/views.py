@@ -170,8 +170,16 @@ def _notified(
 @require_POST
 def times_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
-    form = AddTimesForm(request.POST)
+    if "add_row" in request.POST:
+        # "Add another time" without JavaScript: show it all again, one row more.
+        form = AddTimesForm.retyped(request.POST)
+        ctx = pages.poll_context(access, user=request.user, add_form=form)
+        return render(request, "timepolls/detail.html", ctx)
+    existing = access.poll.times.values_list("start", flat=True)
+    form = AddTimesForm(request.POST, existing=existing)
     if not form.is_valid():
+        # The form is at the foot of a long page, which opens at its head.
+        messages.error(request, "No times were added: see “Add times” below.")
         ctx = pages.poll_context(access, user=request.user, add_form=form)
         return render(request, "timepolls/detail.html", ctx, status=400)
     data = form.cleaned_data

@@ -1,5 +1,8 @@
-"""The roulette week in a browser, on a phone (390 px) and on a wide screen,
-with and without JavaScript."""
+"""The roulette week and the poll's "Add times" rows in a browser, on a phone
+(390 px) and on a wide screen, with and without JavaScript."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -7,6 +10,8 @@ from playwright.sync_api import expect
 from roulette.models import Participant
 from tests.e2e.steps import message, sign_in
 from tests.factories import RouletteSettingsFactory
+from timepolls import services as polls
+from timepolls.audit import Actor
 
 pytestmark = [
     pytest.mark.e2e,
@@ -16,6 +21,7 @@ pytestmark = [
 
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _sideways(page) -> int:
@@ -116,3 +122,72 @@ def test_dragging_down_a_column_ticks_each_half_hour(
 
     message(page, "Availability saved: 4 free half-hours a week.")
     assert _saved_blocks(member) == frozenset(range(96 + 18, 96 + 22))
+
+
+def _poll(owner):
+    soon = datetime.now(BERLIN).replace(second=0, microsecond=0) + timedelta(days=5)
+    return polls.poll_create(
+        organiser=owner, actor=Actor(user=owner), title="Planning call",
+        duration_minutes=45, tz="Europe/Berlin", times=[soon],
+        parties=[polls.PartySpec("gus@example.net", "Gus Guest", "UTC")],
+    )  # fmt: skip
+
+
+def test_organiser_adds_times_as_rows_on_a_phone(new_page, live_server, js, owner):
+    owner.timezone = "Europe/Berlin"
+    owner.save()
+    poll = _poll(owner)
+    day = (datetime.now(BERLIN) + timedelta(days=8)).date().isoformat()
+    page = new_page(base_url=live_server.url, js=js)
+    page.set_viewport_size(PHONE)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    sign_in(page, owner.email)
+    page.goto(poll.get_absolute_url())
+    adding = page.get_by_role("region", name="Add times")
+    expect(adding.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+    first = adding.get_by_role("group", name="Time 1", exact=True)
+    first.get_by_label("Date").fill(day)
+    first.get_by_label("Start time").fill("18:30")
+    typed = len(posts)
+
+    adding.get_by_role("button", name="Add another time").click()
+
+    second = adding.get_by_role("group", name="Time 2", exact=True)
+    expect(second.get_by_label("Date")).to_be_in_viewport()
+    assert len(posts) - typed == (0 if js else 1)  # instant with JS, a submit without
+    expect(first.get_by_label("Start time")).to_have_value("18:30")
+    second.get_by_label("Date").fill(day)
+    second.get_by_label("Start time").fill("09:15")
+    assert _sideways(page) == 0
+    adding.get_by_role("button", name="Add these times").click()
+
+    message(page, "The times are added")
+    starts = [t.start.astimezone(BERLIN) for t in poll.times.order_by("start")][1:]
+    assert [f"{t:%Y-%m-%d %H:%M}" for t in starts] == [f"{day} 09:15", f"{day} 18:30"]
+    grid = page.get_by_role("table", name="Each party's answer for each time")
+    expect(grid.get_by_role("rowheader")).to_have_count(3)
+
+
+def test_a_time_already_on_the_poll_is_refused_on_its_row(
+    new_page, live_server, js, owner
+):
+    poll = _poll(owner)
+    there = poll.times.get().start.astimezone(BERLIN)
+    page = new_page(base_url=live_server.url, js=js)
+    page.set_viewport_size(PHONE)
+    sign_in(page, owner.email)
+    page.goto(poll.get_absolute_url())
+    adding = page.get_by_role("region", name="Add times")
+    adding.get_by_label("Time zone").fill("Europe/Berlin")
+    first = adding.get_by_role("group", name="Time 1", exact=True)
+    first.get_by_label("Date").fill(there.date().isoformat())
+    first.get_by_label("Start time").fill(f"{there:%H:%M}")
+
+    first.get_by_label("Start time").press("Enter")
+
+    row = page.get_by_role("region", name="Add times").get_by_role(
+        "group", name="Time 1", exact=True
+    )
+    expect(row).to_contain_text("This time is on the poll already.")
+    assert poll.times.count() == 1

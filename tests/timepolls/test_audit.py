@@ -10,6 +10,7 @@ from django.utils import timezone
 from timepolls.models import AuditEntry, AuditImmutableError, PartyLink
 
 from .conftest import next_week
+from .test_create import rows
 
 
 @pytest.fixture
@@ -62,8 +63,8 @@ ACTIONS = {
             f"/polls/{x['poll'].pk}/times/add/",
             {
                 "version": 1,
-                "times": f"{next_week(15):%Y-%m-%dT%H:%M}Z",
                 "timezone": "UTC",
+                **rows((f"{next_week(15):%Y-%m-%d}", f"{next_week(15):%H:%M}")),
             },
         ),
         "time_added",

@@ -12,6 +12,7 @@ from timepolls.audit import Actor
 from timepolls.models import AuditEntry, Poll
 
 from .conftest import answer_all, next_week
+from .test_create import rows
 
 
 def drain():
@@ -33,8 +34,8 @@ def test_added_times_are_told_to_parties_who_answered(client, poll, parties, own
         f"/polls/{poll.pk}/times/add/",
         {
             "version": poll.version,
-            "times": next_week(14).isoformat(),
             "timezone": "UTC",
+            **rows((f"{next_week(14):%Y-%m-%d}", "14:00")),
         },
     )
     drain()
