@@ -1,5 +1,5 @@
 """Pages of issue #20 on a phone (390 px), with what people really put in them:
-long links and venues wrap."""
+long links and venues wrap, and the timetable names every room of each slot."""
 
 from datetime import timedelta
 
@@ -10,6 +10,13 @@ from playwright.sync_api import expect
 from mailings import services as mail_services
 from mailings.models import Mailing
 from tests.e2e.steps import sign_in
+from tests.factories import (
+    RoomFactory,
+    ScheduleRunFactory,
+    SessionFactory,
+    SlotFactory,
+    UnconferenceFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -97,4 +104,47 @@ def test_an_invitation_summary_wraps_a_long_bad_line(
     expect(summary).to_contain_text("Invited: 1")
     expect(summary).to_contain_text("Already members: 1")
     expect(summary).to_contain_text(f"Not valid addresses: 1: {bad}")
+    assert _sideways(page) == 0
+
+
+def _shown(row) -> list[str]:
+    """The cells of a timetable row that show, each as its room label (CSS
+    generated, as a screen reader reads it too) and its text."""
+    return row.locator("td").evaluate_all(
+        """cells => cells.filter(td => td.offsetHeight > 0).map(td =>
+            getComputedStyle(td, "::before").content.replace(/^"|"$/g, "")
+            + td.textContent.trim())"""
+    )
+
+
+def test_the_timetable_names_every_room_of_each_slot(
+    new_page, live_server, event, owner
+):
+    event.end = event.start + timedelta(hours=4)
+    event.save()
+    unconf = UnconferenceFactory(event=event)
+    rooms = [
+        RoomFactory(unconference=unconf, name=name, capacity=20)
+        for name in ("Big hall", "Small room", "Garden")
+    ]
+    slots = [SlotFactory(unconference=unconf, n=n) for n in range(2)]
+    talk = SessionFactory(unconference=unconf, title="Tokio internals")
+    unconf.published_run = ScheduleRunFactory(
+        unconference=unconf,
+        assignment={str(talk.pk): [slots[1].pk, rooms[2].pk]},
+        attendance={str(talk.pk): 2.0},
+    )
+    unconf.save()
+    page = _phone(new_page, live_server, owner)
+
+    page.goto(f"/events/{event.pk}/unconference/timetable/")
+
+    table = page.get_by_role("table", name="Sessions by time and room")
+    cards = [_shown(row) for row in table.locator("tbody tr").all()]
+    assert cards == [  # rooms by name
+        ["Big hall: No session", "Garden: No session", "Small room: No session"],
+        ["Big hall: No session", "Garden: Tokio internals", "Small room: No session"],
+    ]
+    caption = table.locator("caption").bounding_box()
+    assert caption["height"] < 30  # one line, not a word a line
     assert _sideways(page) == 0

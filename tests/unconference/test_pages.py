@@ -215,6 +215,16 @@ def test_timetable_cells_name_their_room_for_the_phone_layout(client, unconf):
     assert '<td data-room="Big hall"><a href="' in html
 
 
+def test_timetable_says_which_rooms_are_free_in_a_slot(client, unconf):
+    talk = SessionFactory(unconference=unconf, title="Tokio internals")
+    _publish(unconf, [talk])
+
+    html = client.get(_url(unconf.event, "timetable/")).content.decode()
+
+    assert html.count('<td data-room="Small room"><span class="muted">No session') == 3
+    assert html.count('<td data-room="Big hall"><span class="muted">No session') == 2
+
+
 def test_timetable_before_publication(client, unconf):
     html = client.get(_url(unconf.event, "timetable/")).content.decode()
 
