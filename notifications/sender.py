@@ -1,10 +1,13 @@
 """Delivering the outbox: claim a batch, send it, record the outcome.
 
 A batch is up to `MAX_BATCH` due deliveries of one message: one SendGrid request
-with one personalization per recipient. Rows are claimed with
-`SELECT ... FOR UPDATE SKIP LOCKED` and marked `sending` in a short transaction,
-so several workers on several machines never take the same row; the result of
-the request is written in one UPDATE per outcome, committed at once. Outcomes:
+with one personalization per recipient. Rows are locked with
+`FOR UPDATE SKIP LOCKED` and marked `sending` (or `suppressed`, if they were
+suppressed or opted out since queueing), so several workers on several
+machines never take the same row; the result of the request is written in one
+UPDATE per outcome, committed at once. On PostgreSQL a batch is two database
+round trips, whatever its size: the claim, which returns the rows with their
+message, and the result. Outcomes:
 
 - sent: rows become `sent` with SendGrid's message id.
 - retry (429, 503, connection refused): back to `pending`, due again after
@@ -42,6 +45,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import connection as database
 from django.db import transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
@@ -70,6 +74,16 @@ CLAIMED_FIELDS = (
     "unknown_outcome",
     "created_at",
 )
+# Their columns, for the claim's SQL.
+CLAIMED_COLUMNS = (
+    "id",
+    "message_id",
+    "user_id",
+    "email",
+    "attempts",
+    "unknown_outcome",
+    "created_at",
+)
 _rng = random.Random()
 
 
@@ -90,6 +104,23 @@ class Claimed:
     unknown_outcome: bool
     created_at: datetime
     claimed_at: datetime
+
+
+@dataclass
+class Batch:
+    """What one claim took: rows of one message to send, and rows it settled.
+
+    `rows` are `sending` under this worker's lease. `suppressed` counts the
+    rows the claim marked `suppressed` instead. `message` is None only when
+    nothing was due.
+    """
+
+    message: Message | None = None
+    rows: list[Claimed] = field(default_factory=list)
+    suppressed: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.rows) or self.suppressed > 0
 
 
 @dataclass
@@ -134,15 +165,121 @@ def next_due() -> datetime | None:
     return pending.aggregate(at=Min("next_attempt_at"))["at"]
 
 
-def claim(
-    *, batch_size: int = MAX_BATCH, message_id: int | None = None
-) -> list[Claimed]:
+def claim(*, batch_size: int = MAX_BATCH, message_id: int | None = None) -> Batch:
     """Take up to `batch_size` due deliveries of one message and mark them sending.
 
-    Returns the claimed rows (a list, empty when nothing is due). Rows that are
-    pending but scheduled for later are never taken.
+    Returns them with their message (an empty Batch when nothing is due).
+    Rows that are pending but scheduled for later are never taken. Rows whose
+    address was suppressed, or whose person opted out of the message's group
+    and topic, since queueing become `suppressed` instead (transactional mail
+    ignores both): checked as the rows are taken, right before they are sent.
+    On PostgreSQL all of it is one statement (`_CLAIM_SQL`).
     """
     now = timezone.now()
+    if database.vendor == "postgresql":
+        return _claim_in_one_statement(now, batch_size, message_id)
+    return _claim_in_steps(now, batch_size, message_id)
+
+
+SUPPRESSED_LATE = "suppressed or opted out after queueing"
+
+# The claim as one round trip, in autocommit. `head` locks the earliest due row,
+# which names the message (in the pending index's order: ties in time go to the
+# older message); `picked` locks up to `size` due rows of that message. Both
+# skip rows another sender has locked, so concurrent claims take different
+# rows; a row another sender claimed meanwhile is re-checked after the lock and
+# dropped, since it is no longer pending. `checked` looks each row up once in
+# the suppressions and opt-outs (MATERIALIZED: inlined, the lookups ran once
+# per use), `claimed` marks it, and the result carries the message on one row
+# only, not 1,000 copies of its bodies.
+_CLAIM_SQL = """
+WITH head AS (
+    SELECT message_id FROM {delivery}
+    WHERE status = %(pending)s AND next_attempt_at <= %(now)s {only_message}
+    ORDER BY next_attempt_at, message_id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), picked AS MATERIALIZED (
+    SELECT id, email, user_id FROM {delivery}
+    WHERE status = %(pending)s AND next_attempt_at <= %(now)s
+        AND message_id = (SELECT message_id FROM head)
+    ORDER BY next_attempt_at, id
+    LIMIT %(size)s
+    FOR UPDATE SKIP LOCKED
+), checked AS MATERIALIZED (
+    SELECT p.id, NOT m.transactional AND (
+        EXISTS (SELECT 1 FROM {suppression} s WHERE s.email = p.email)
+        OR (
+            m.group_id IS NOT NULL AND m.topic <> '' AND EXISTS (
+                SELECT 1 FROM {optout} o
+                WHERE o.user_id = p.user_id AND o.group_id = m.group_id
+                    AND o.topic = m.topic
+            )
+        )
+    ) AS blocked
+    FROM picked p JOIN {message} m ON m.id = (SELECT message_id FROM head)
+), claimed AS (
+    UPDATE {delivery} d SET
+        status = CASE WHEN c.blocked THEN %(suppressed)s ELSE %(sending)s END,
+        claimed_at = %(now)s,
+        attempts = d.attempts + 1,
+        last_error = CASE WHEN c.blocked THEN %(why)s ELSE d.last_error END
+    FROM checked c
+    WHERE d.id = c.id
+    RETURNING {returning}, d.next_attempt_at, c.blocked
+)
+SELECT {claimed}, c.blocked, {message_columns}
+FROM claimed c LEFT JOIN {message} m
+    ON m.id = c.message_id AND c.id = (SELECT min(id) FROM claimed)
+ORDER BY c.next_attempt_at, c.id
+"""
+
+
+def _claim_in_one_statement(
+    now: datetime, batch_size: int, message_id: int | None
+) -> Batch:
+    message_fields = Message._meta.concrete_fields
+    sql = _CLAIM_SQL.format(
+        delivery=Delivery._meta.db_table,
+        message=Message._meta.db_table,
+        suppression=Suppression._meta.db_table,
+        optout=OptOut._meta.db_table,
+        only_message="" if message_id is None else "AND message_id = %(message)s",
+        returning=", ".join(f"d.{column}" for column in CLAIMED_COLUMNS),
+        claimed=", ".join(f"c.{column}" for column in CLAIMED_COLUMNS),
+        message_columns=", ".join(f"m.{f.column}" for f in message_fields),
+    )
+    params: dict[str, datetime | int | str | None] = {
+        "now": now,
+        "size": batch_size,
+        "message": message_id,
+        "pending": Delivery.Status.PENDING,
+        "sending": Delivery.Status.SENDING,
+        "suppressed": Delivery.Status.SUPPRESSED,
+        "why": SUPPRESSED_LATE,
+    }
+    with database.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    batch = Batch()
+    names = [f.attname for f in message_fields]
+    for pk, message_pk, user, email, attempts, unknown, created, blocked, *m in found:
+        if m[0] is not None:  # the row that carries the message
+            batch.message = Message.from_db(database.alias, names, m)
+        if blocked:
+            batch.suppressed += 1
+        else:
+            row = Claimed(pk, message_pk, user, email, attempts, unknown, created, now)
+            batch.rows.append(row)
+    return batch
+
+
+def _claim_in_steps(now: datetime, batch_size: int, message_id: int | None) -> Batch:
+    """`claim` for databases without UPDATE ... RETURNING in a WITH (SQLite).
+
+    The same rows in several queries; SQLite has one writer at a time, so
+    there is no lock to skip.
+    """
     with transaction.atomic():
         due = Delivery.objects.filter(
             status=Delivery.Status.PENDING, next_attempt_at__lte=now
@@ -155,7 +292,7 @@ def claim(
                 .first()
             )
             if message_id is None:
-                return []
+                return Batch()
         rows = [
             Claimed(pk, message, user, email, attempts, unknown, created, now)
             for pk, message, user, email, attempts, unknown, created in due.filter(
@@ -166,7 +303,7 @@ def claim(
             .values_list(*CLAIMED_FIELDS)[:batch_size]
         ]
         if not rows:
-            return []
+            return Batch()
         Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
             status=Delivery.Status.SENDING,
             claimed_at=now,
@@ -174,29 +311,28 @@ def claim(
         )
     for row in rows:
         row.attempts += 1
-    return rows
+    message = Message.objects.get(pk=message_id)
+    blocked = set() if message.transactional else _blocked_now(message, rows)
+    if blocked:
+        _finish(
+            [r for r in rows if r.pk in blocked],
+            status=Delivery.Status.SUPPRESSED,
+            error=SUPPRESSED_LATE,
+        )
+    return Batch(message, [r for r in rows if r.pk not in blocked], len(blocked))
 
 
-def send_batch(rows: list[Claimed]) -> Tally:
-    """Send claimed rows of one message and record what happened.
+def send_batch(batch: Batch) -> Tally:
+    """Send a claimed batch and record what happened.
 
     Side effects: one request to SendGrid (or one email per row through
-    Django's mailer without an API key) and UPDATEs of the rows' status.
+    Django's mailer without an API key) and one UPDATE of the rows' status
+    per outcome.
     """
-    tally = Tally()
-    if not rows:
+    tally = Tally(suppressed=batch.suppressed)
+    message, rows = batch.message, batch.rows
+    if message is None:
         return tally
-    message = Message.objects.get(pk=rows[0].message_id)
-    if not message.transactional:
-        blocked = _blocked_now(message, rows)
-        if blocked:
-            _finish(
-                [r for r in rows if r.pk in blocked],
-                status=Delivery.Status.SUPPRESSED,
-                error="suppressed or opted out after queueing",
-            )
-            tally.suppressed += len(blocked)
-            rows = [r for r in rows if r.pk not in blocked]
     if not rows:
         if message.secret:
             _forget_secret_when_settled(message)
@@ -238,8 +374,8 @@ def deliver_message_now(message_id: int) -> Tally:
     """
     tally = Tally()
     try:
-        while rows := claim(message_id=message_id):
-            result = send_batch(rows)
+        while batch := claim(message_id=message_id):
+            result = send_batch(batch)
             tally.add(result)
             if result.retrying or result.pause_until:
                 break

@@ -217,10 +217,10 @@ class Command(BaseCommand):
         if limit and total.handled >= limit:
             return ("stop", f"limit of {limit} reached")
         size = min(batch_size, limit - total.handled) if limit else batch_size
-        rows = sender.claim(batch_size=size)
-        if not rows:
+        batch = sender.claim(batch_size=size)
+        if not batch:
             return ("idle", None) if loop else ("done", None)
-        result = sender.send_batch(rows)
+        result = sender.send_batch(batch)
         total.add(result)
         self._progress(total)
         return ("batch", result)
