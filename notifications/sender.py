@@ -7,7 +7,8 @@ suppressed or opted out since queueing), so several workers on several
 machines never take the same row; the result of the request is written in one
 UPDATE per outcome, committed at once. On PostgreSQL a batch is two database
 round trips, whatever its size: the claim, which returns the rows with their
-message, and the result. Outcomes:
+message, and the result. `Drain`, which the command runs, claims the next batch
+on a second connection while the current one is sent. Outcomes:
 
 - sent: rows become `sent` with SendGrid's message id.
 - retry (429, 503, connection refused): back to `pending`, due again after
@@ -32,7 +33,9 @@ A worker writes outcomes only to rows still `sending` with its own
 `claimed_at`, and renews the lease before a request once a third of `LEASE`
 has passed. Rows left `sending` by a worker that died are taken back by
 `recover_stale` once their lease has run out, as an unknown outcome (the
-request may have gone out before the worker died).
+request may have gone out before the worker died). That includes a batch a
+`Drain` had claimed ahead and not sent yet: it gets sent once, after the
+lease (or the reconciliation window), but its one retry is used up.
 """
 
 from __future__ import annotations
@@ -40,13 +43,14 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import close_old_connections, connections, transaction
 from django.db import connection as database
-from django.db import transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
@@ -112,15 +116,31 @@ class Batch:
 
     `rows` are `sending` under this worker's lease. `suppressed` counts the
     rows the claim marked `suppressed` instead. `message` is None only when
-    nothing was due.
+    nothing was due. `body` is the SendGrid request for `rows`, when it was
+    built ahead of time (`prepare`).
     """
 
     message: Message | None = None
     rows: list[Claimed] = field(default_factory=list)
     suppressed: int = 0
+    body: bytes | None = None
 
     def __bool__(self) -> bool:
         return bool(self.rows) or self.suppressed > 0
+
+    @property
+    def taken(self) -> int:
+        """Rows the claim took: to send or settled."""
+        return len(self.rows) + self.suppressed
+
+    def prepare(self) -> None:
+        """Build the SendGrid request now, if there is one to build yet.
+
+        A sealed link is put back into the bodies only when they are sent.
+        """
+        message = self.message
+        if self.rows and message and not message.secret and settings.SENDGRID_API_KEY:
+            self.body = sendgrid_api.encode(_payload(message, self.rows))
 
 
 @dataclass
@@ -349,12 +369,110 @@ def send_batch(batch: Batch) -> Tally:
             _forget_secret_when_settled(message)
             return tally
     if settings.SENDGRID_API_KEY:
-        tally.add(_send_sendgrid(message, rows))
+        tally.add(_send_sendgrid(message, rows, body=batch.body))
     else:
         tally.add(_send_django(message, rows))
     if message.secret:
         _forget_secret_when_settled(message)
     return tally
+
+
+class Drain:
+    """Batch after batch, as `send_mail_queue` sends them.
+
+    With ``ahead``, a helper thread claims the next batch, and builds its
+    request, on its own database connection while this thread sends the
+    current batch and records its outcome: the two halves of the database's
+    work and SendGrid's then run at the same time instead of one after the
+    other. The helper never sends anything. Rows claimed ahead are `sending`
+    under this worker's lease like any others, checked against suppressions
+    then, a batch before they are sent; `release` puts them back when the
+    worker stops or pauses before sending them. There is no helper inside a
+    transaction (tests calling the command: another connection could not see
+    its rows) or on SQLite (one writer at a time: nothing to overlap).
+    """
+
+    def __init__(self) -> None:
+        # The claim made ahead (an empty Batch: nothing was due when it looked).
+        self._ahead: Future[Batch] | None = None
+        self._helper: ThreadPoolExecutor | None = None
+
+    def step(
+        self, *, batch_size: int, room: int | None = None, ahead: bool = False
+    ) -> Tally | None:
+        """Send one batch; None when nothing was due.
+
+        ``room``: how many more rows this run may take (None: no limit). A
+        database error of the claim made ahead is raised here, before
+        anything is sent.
+        """
+        if self._ahead is not None:
+            batch = self._take_ahead()
+        else:
+            batch = claim(
+                batch_size=batch_size if room is None else min(batch_size, room)
+            )
+        if not batch:
+            return None
+        left = batch_size if room is None else min(batch_size, room - batch.taken)
+        if ahead and left > 0 and self._can_claim_ahead():
+            self._ahead = self._start_helper().submit(_claim_ahead, left)
+        return send_batch(batch)
+
+    def release(self) -> Tally:
+        """Put the rows claimed ahead back in the queue, as they were.
+
+        Waits for a claim still running. Returns the rows that claim settled
+        (suppressed), which count as handled. Side effect: one UPDATE, if
+        there are rows to put back.
+        """
+        if self._ahead is None:
+            return Tally()
+        batch = self._take_ahead()
+        if batch.rows:
+            _update_ours(
+                batch.rows,
+                status=Delivery.Status.PENDING,
+                attempts=F("attempts") - 1,
+            )
+        return Tally(suppressed=batch.suppressed)
+
+    def close(self) -> Tally:
+        """`release`, then stop the helper and close its database connection."""
+        try:
+            return self.release()
+        finally:
+            if self._helper is not None:
+                self._helper.submit(connections.close_all).result()
+                self._helper.shutdown()
+                self._helper = None
+
+    def _take_ahead(self) -> Batch:
+        future, self._ahead = self._ahead, None
+        assert future is not None
+        return future.result()
+
+    def _can_claim_ahead(self) -> bool:
+        return database.vendor == "postgresql" and not database.in_atomic_block
+
+    def _start_helper(self) -> ThreadPoolExecutor:
+        if self._helper is None:
+            self._helper = ThreadPoolExecutor(1, thread_name_prefix="claim-ahead")
+        return self._helper
+
+
+def _claim_ahead(batch_size: int) -> Batch:
+    """`claim` and `Batch.prepare`, in the helper thread of a `Drain`."""
+    # This thread's connection, as the command's loop does for its own.
+    close_old_connections()
+    batch = claim(batch_size=batch_size)
+    try:
+        batch.prepare()
+    except Exception:  # noqa: BLE001
+        # Building it again to send it raises the same error, where it did
+        # before there was a helper; the rows are claimed and must go there.
+        batch.body = None
+    return batch
 
 
 def _forget_secret_when_settled(message: Message) -> None:
@@ -518,12 +636,21 @@ def _update_ours(rows, **values) -> int:
 # --- transports ---------------------------------------------------------------
 
 
-def _send_sendgrid(message: Message, rows: list[Claimed]) -> Tally:
+def _send_sendgrid(
+    message: Message, rows: list[Claimed], *, body: bytes | None = None
+) -> Tally:
+    """One request for `rows`, then what it came to (more requests for 413/400).
+
+    ``body`` is the request if it was built already, for exactly these rows.
+    """
     tally = Tally()
-    rows = _keep_lease(rows)
-    if not rows:
+    kept = _keep_lease(rows)
+    if not kept:
         return tally
-    outcome = _post(message, rows)
+    if len(kept) != len(rows):
+        body = None  # built for rows of which some are no longer ours
+    rows = kept
+    outcome = _post(message, rows, body=body)
     tally.requests += 1
     blamed = outcome.refused_recipients()
     if blamed is not None:
@@ -533,9 +660,11 @@ def _send_sendgrid(message: Message, rows: list[Claimed]) -> Tally:
     return tally
 
 
-def _post(message: Message, rows: list[Claimed]) -> sendgrid_api.Outcome:
+def _post(
+    message: Message, rows: list[Claimed], *, body: bytes | None = None
+) -> sendgrid_api.Outcome:
     return sendgrid_api.send(
-        _payload(message, rows),
+        body or _payload(message, rows),
         api_key=settings.SENDGRID_API_KEY,
         host=settings.SENDGRID_API_HOST,
         timeout=settings.SENDGRID_TIMEOUT,

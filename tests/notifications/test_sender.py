@@ -152,7 +152,8 @@ def test_sender_run_is_two_queries_per_batch(sendgrid, batches):
         run_sender("--batch-size", "2")
 
     # Taking back rows of dead workers (2), each batch (claim, result), the
-    # claim that finds nothing, and the summary's count of what remains.
+    # claim that finds nothing, and the summary's count of what remains. (In
+    # a test's transaction nothing is claimed ahead on a second connection.)
     assert len(queries) == 2 + 2 * batches + 1 + 1
     assert len(sendgrid.requests) == batches
 
@@ -228,6 +229,47 @@ def test_sender_503_retries_after_backoff(sendgrid):
     assert delivery.next_attempt_at <= timezone.now() + timedelta(seconds=2)
     assert [a.status for a in sendgrid.attempts] == [503, 202]
     assert Delivery.objects.get().status == "sent"
+
+
+# Outside a transaction the command claims each next batch ahead, on a second
+# connection, while it sends the current one.
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_sender_puts_back_the_batch_claimed_ahead_when_sendgrid_pauses_it(sendgrid):
+    sendgrid.plan([503])
+    emails = addresses(4)
+    queue_bulk(emails)
+
+    output = run_sender("--batch-size", "2")
+
+    rows = Delivery.objects.order_by("pk")
+    assert len(sendgrid.attempts) == 1
+    assert [(d.status, d.attempts) for d in rows] == [("pending", 1)] * 2 + [
+        ("pending", 0)
+    ] * 2
+    assert [d.next_attempt_at <= timezone.now() for d in rows] == [False] * 2 + [
+        True
+    ] * 2
+    assert output.startswith("sent 0, failed 0, suppressed 0, retrying later 2, ")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_sender_sends_the_batch_put_back_once_afterwards(sendgrid):
+    sendgrid.plan([503])
+    emails = addresses(4)
+    queue_bulk(emails)
+    run_sender("--batch-size", "2")
+
+    with _later(seconds=3):
+        run_sender("--batch-size", "2")
+
+    assert Counter(m.email for m in sendgrid.accepted_messages()) == dict.fromkeys(
+        emails, 1
+    )
+    assert _statuses() == ["sent"]
 
 
 def test_sender_retries_when_connection_refused(sendgrid, settings, unused_port):
