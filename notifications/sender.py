@@ -1,10 +1,14 @@
 """Delivering the outbox: claim a batch, send it, record the outcome.
 
 A batch is up to `MAX_BATCH` due deliveries of one message: one SendGrid request
-with one personalization per recipient. Rows are claimed with
-`SELECT ... FOR UPDATE SKIP LOCKED` and marked `sending` in a short transaction,
-so several workers on several machines never take the same row; the result of
-the request is written in one UPDATE per outcome, committed at once. Outcomes:
+with one personalization per recipient. Rows are locked with
+`FOR UPDATE SKIP LOCKED` and marked `sending` (or `suppressed`, if they were
+suppressed or opted out since queueing), so several workers on several
+machines never take the same row; the result of the request is written in one
+UPDATE per outcome, committed at once. On PostgreSQL a batch is two database
+round trips, whatever its size: the claim, which returns the rows with their
+message, and the result. `Drain`, which the command runs, claims the next batch
+on a second connection while the current one is sent. Outcomes:
 
 - sent: rows become `sent` with SendGrid's message id.
 - retry (429, 503, connection refused): back to `pending`, due again after
@@ -29,7 +33,9 @@ A worker writes outcomes only to rows still `sending` with its own
 `claimed_at`, and renews the lease before a request once a third of `LEASE`
 has passed. Rows left `sending` by a worker that died are taken back by
 `recover_stale` once their lease has run out, as an unknown outcome (the
-request may have gone out before the worker died).
+request may have gone out before the worker died). That includes a batch a
+`Drain` had claimed ahead and not sent yet: it gets sent once, after the
+lease (or the reconciliation window), but its one retry is used up.
 """
 
 from __future__ import annotations
@@ -37,12 +43,14 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import transaction
+from django.db import close_old_connections, connections, transaction
+from django.db import connection as database
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
@@ -70,6 +78,16 @@ CLAIMED_FIELDS = (
     "unknown_outcome",
     "created_at",
 )
+# Their columns, for the claim's SQL.
+CLAIMED_COLUMNS = (
+    "id",
+    "message_id",
+    "user_id",
+    "email",
+    "attempts",
+    "unknown_outcome",
+    "created_at",
+)
 _rng = random.Random()
 
 
@@ -90,6 +108,39 @@ class Claimed:
     unknown_outcome: bool
     created_at: datetime
     claimed_at: datetime
+
+
+@dataclass
+class Batch:
+    """What one claim took: rows of one message to send, and rows it settled.
+
+    `rows` are `sending` under this worker's lease. `suppressed` counts the
+    rows the claim marked `suppressed` instead. `message` is None only when
+    nothing was due. `body` is the SendGrid request for `rows`, when it was
+    built ahead of time (`prepare`).
+    """
+
+    message: Message | None = None
+    rows: list[Claimed] = field(default_factory=list)
+    suppressed: int = 0
+    body: bytes | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.rows) or self.suppressed > 0
+
+    @property
+    def taken(self) -> int:
+        """Rows the claim took: to send or settled."""
+        return len(self.rows) + self.suppressed
+
+    def prepare(self) -> None:
+        """Build the SendGrid request now, if there is one to build yet.
+
+        A sealed link is put back into the bodies only when they are sent.
+        """
+        message = self.message
+        if self.rows and message and not message.secret and settings.SENDGRID_API_KEY:
+            self.body = sendgrid_api.encode(_payload(message, self.rows))
 
 
 @dataclass
@@ -134,15 +185,121 @@ def next_due() -> datetime | None:
     return pending.aggregate(at=Min("next_attempt_at"))["at"]
 
 
-def claim(
-    *, batch_size: int = MAX_BATCH, message_id: int | None = None
-) -> list[Claimed]:
+def claim(*, batch_size: int = MAX_BATCH, message_id: int | None = None) -> Batch:
     """Take up to `batch_size` due deliveries of one message and mark them sending.
 
-    Returns the claimed rows (a list, empty when nothing is due). Rows that are
-    pending but scheduled for later are never taken.
+    Returns them with their message (an empty Batch when nothing is due).
+    Rows that are pending but scheduled for later are never taken. Rows whose
+    address was suppressed, or whose person opted out of the message's group
+    and topic, since queueing become `suppressed` instead (transactional mail
+    ignores both): checked as the rows are taken, right before they are sent.
+    On PostgreSQL all of it is one statement (`_CLAIM_SQL`).
     """
     now = timezone.now()
+    if database.vendor == "postgresql":
+        return _claim_in_one_statement(now, batch_size, message_id)
+    return _claim_in_steps(now, batch_size, message_id)
+
+
+SUPPRESSED_LATE = "suppressed or opted out after queueing"
+
+# The claim as one round trip, in autocommit. `head` locks the earliest due row,
+# which names the message (in the pending index's order: ties in time go to the
+# older message); `picked` locks up to `size` due rows of that message. Both
+# skip rows another sender has locked, so concurrent claims take different
+# rows; a row another sender claimed meanwhile is re-checked after the lock and
+# dropped, since it is no longer pending. `checked` looks each row up once in
+# the suppressions and opt-outs (MATERIALIZED: inlined, the lookups ran once
+# per use), `claimed` marks it, and the result carries the message on one row
+# only, not 1,000 copies of its bodies.
+_CLAIM_SQL = """
+WITH head AS (
+    SELECT message_id FROM {delivery}
+    WHERE status = %(pending)s AND next_attempt_at <= %(now)s {only_message}
+    ORDER BY next_attempt_at, message_id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), picked AS MATERIALIZED (
+    SELECT id, email, user_id FROM {delivery}
+    WHERE status = %(pending)s AND next_attempt_at <= %(now)s
+        AND message_id = (SELECT message_id FROM head)
+    ORDER BY next_attempt_at, id
+    LIMIT %(size)s
+    FOR UPDATE SKIP LOCKED
+), checked AS MATERIALIZED (
+    SELECT p.id, NOT m.transactional AND (
+        EXISTS (SELECT 1 FROM {suppression} s WHERE s.email = p.email)
+        OR (
+            m.group_id IS NOT NULL AND m.topic <> '' AND EXISTS (
+                SELECT 1 FROM {optout} o
+                WHERE o.user_id = p.user_id AND o.group_id = m.group_id
+                    AND o.topic = m.topic
+            )
+        )
+    ) AS blocked
+    FROM picked p JOIN {message} m ON m.id = (SELECT message_id FROM head)
+), claimed AS (
+    UPDATE {delivery} d SET
+        status = CASE WHEN c.blocked THEN %(suppressed)s ELSE %(sending)s END,
+        claimed_at = %(now)s,
+        attempts = d.attempts + 1,
+        last_error = CASE WHEN c.blocked THEN %(why)s ELSE d.last_error END
+    FROM checked c
+    WHERE d.id = c.id
+    RETURNING {returning}, d.next_attempt_at, c.blocked
+)
+SELECT {claimed}, c.blocked, {message_columns}
+FROM claimed c LEFT JOIN {message} m
+    ON m.id = c.message_id AND c.id = (SELECT min(id) FROM claimed)
+ORDER BY c.next_attempt_at, c.id
+"""
+
+
+def _claim_in_one_statement(
+    now: datetime, batch_size: int, message_id: int | None
+) -> Batch:
+    message_fields = Message._meta.concrete_fields
+    sql = _CLAIM_SQL.format(
+        delivery=Delivery._meta.db_table,
+        message=Message._meta.db_table,
+        suppression=Suppression._meta.db_table,
+        optout=OptOut._meta.db_table,
+        only_message="" if message_id is None else "AND message_id = %(message)s",
+        returning=", ".join(f"d.{column}" for column in CLAIMED_COLUMNS),
+        claimed=", ".join(f"c.{column}" for column in CLAIMED_COLUMNS),
+        message_columns=", ".join(f"m.{f.column}" for f in message_fields),
+    )
+    params: dict[str, datetime | int | str | None] = {
+        "now": now,
+        "size": batch_size,
+        "message": message_id,
+        "pending": Delivery.Status.PENDING,
+        "sending": Delivery.Status.SENDING,
+        "suppressed": Delivery.Status.SUPPRESSED,
+        "why": SUPPRESSED_LATE,
+    }
+    with database.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    batch = Batch()
+    names = [f.attname for f in message_fields]
+    for pk, message_pk, user, email, attempts, unknown, created, blocked, *m in found:
+        if m[0] is not None:  # the row that carries the message
+            batch.message = Message.from_db(database.alias, names, m)
+        if blocked:
+            batch.suppressed += 1
+        else:
+            row = Claimed(pk, message_pk, user, email, attempts, unknown, created, now)
+            batch.rows.append(row)
+    return batch
+
+
+def _claim_in_steps(now: datetime, batch_size: int, message_id: int | None) -> Batch:
+    """`claim` for databases without UPDATE ... RETURNING in a WITH (SQLite).
+
+    The same rows in several queries; SQLite has one writer at a time, so
+    there is no lock to skip.
+    """
     with transaction.atomic():
         due = Delivery.objects.filter(
             status=Delivery.Status.PENDING, next_attempt_at__lte=now
@@ -155,7 +312,7 @@ def claim(
                 .first()
             )
             if message_id is None:
-                return []
+                return Batch()
         rows = [
             Claimed(pk, message, user, email, attempts, unknown, created, now)
             for pk, message, user, email, attempts, unknown, created in due.filter(
@@ -166,7 +323,7 @@ def claim(
             .values_list(*CLAIMED_FIELDS)[:batch_size]
         ]
         if not rows:
-            return []
+            return Batch()
         Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
             status=Delivery.Status.SENDING,
             claimed_at=now,
@@ -174,29 +331,28 @@ def claim(
         )
     for row in rows:
         row.attempts += 1
-    return rows
+    message = Message.objects.get(pk=message_id)
+    blocked = set() if message.transactional else _blocked_now(message, rows)
+    if blocked:
+        _finish(
+            [r for r in rows if r.pk in blocked],
+            status=Delivery.Status.SUPPRESSED,
+            error=SUPPRESSED_LATE,
+        )
+    return Batch(message, [r for r in rows if r.pk not in blocked], len(blocked))
 
 
-def send_batch(rows: list[Claimed]) -> Tally:
-    """Send claimed rows of one message and record what happened.
+def send_batch(batch: Batch) -> Tally:
+    """Send a claimed batch and record what happened.
 
     Side effects: one request to SendGrid (or one email per row through
-    Django's mailer without an API key) and UPDATEs of the rows' status.
+    Django's mailer without an API key) and one UPDATE of the rows' status
+    per outcome.
     """
-    tally = Tally()
-    if not rows:
+    tally = Tally(suppressed=batch.suppressed)
+    message, rows = batch.message, batch.rows
+    if message is None:
         return tally
-    message = Message.objects.get(pk=rows[0].message_id)
-    if not message.transactional:
-        blocked = _blocked_now(message, rows)
-        if blocked:
-            _finish(
-                [r for r in rows if r.pk in blocked],
-                status=Delivery.Status.SUPPRESSED,
-                error="suppressed or opted out after queueing",
-            )
-            tally.suppressed += len(blocked)
-            rows = [r for r in rows if r.pk not in blocked]
     if not rows:
         if message.secret:
             _forget_secret_when_settled(message)
@@ -213,12 +369,110 @@ def send_batch(rows: list[Claimed]) -> Tally:
             _forget_secret_when_settled(message)
             return tally
     if settings.SENDGRID_API_KEY:
-        tally.add(_send_sendgrid(message, rows))
+        tally.add(_send_sendgrid(message, rows, body=batch.body))
     else:
         tally.add(_send_django(message, rows))
     if message.secret:
         _forget_secret_when_settled(message)
     return tally
+
+
+class Drain:
+    """Batch after batch, as `send_mail_queue` sends them.
+
+    With ``ahead``, a helper thread claims the next batch, and builds its
+    request, on its own database connection while this thread sends the
+    current batch and records its outcome: the two halves of the database's
+    work and SendGrid's then run at the same time instead of one after the
+    other. The helper never sends anything. Rows claimed ahead are `sending`
+    under this worker's lease like any others, checked against suppressions
+    then, a batch before they are sent; `release` puts them back when the
+    worker stops or pauses before sending them. There is no helper inside a
+    transaction (tests calling the command: another connection could not see
+    its rows) or on SQLite (one writer at a time: nothing to overlap).
+    """
+
+    def __init__(self) -> None:
+        # The claim made ahead (an empty Batch: nothing was due when it looked).
+        self._ahead: Future[Batch] | None = None
+        self._helper: ThreadPoolExecutor | None = None
+
+    def step(
+        self, *, batch_size: int, room: int | None = None, ahead: bool = False
+    ) -> Tally | None:
+        """Send one batch; None when nothing was due.
+
+        ``room``: how many more rows this run may take (None: no limit). A
+        database error of the claim made ahead is raised here, before
+        anything is sent.
+        """
+        if self._ahead is not None:
+            batch = self._take_ahead()
+        else:
+            batch = claim(
+                batch_size=batch_size if room is None else min(batch_size, room)
+            )
+        if not batch:
+            return None
+        left = batch_size if room is None else min(batch_size, room - batch.taken)
+        if ahead and left > 0 and self._can_claim_ahead():
+            self._ahead = self._start_helper().submit(_claim_ahead, left)
+        return send_batch(batch)
+
+    def release(self) -> Tally:
+        """Put the rows claimed ahead back in the queue, as they were.
+
+        Waits for a claim still running. Returns the rows that claim settled
+        (suppressed), which count as handled. Side effect: one UPDATE, if
+        there are rows to put back.
+        """
+        if self._ahead is None:
+            return Tally()
+        batch = self._take_ahead()
+        if batch.rows:
+            _update_ours(
+                batch.rows,
+                status=Delivery.Status.PENDING,
+                attempts=F("attempts") - 1,
+            )
+        return Tally(suppressed=batch.suppressed)
+
+    def close(self) -> Tally:
+        """`release`, then stop the helper and close its database connection."""
+        try:
+            return self.release()
+        finally:
+            if self._helper is not None:
+                self._helper.submit(connections.close_all).result()
+                self._helper.shutdown()
+                self._helper = None
+
+    def _take_ahead(self) -> Batch:
+        future, self._ahead = self._ahead, None
+        assert future is not None
+        return future.result()
+
+    def _can_claim_ahead(self) -> bool:
+        return database.vendor == "postgresql" and not database.in_atomic_block
+
+    def _start_helper(self) -> ThreadPoolExecutor:
+        if self._helper is None:
+            self._helper = ThreadPoolExecutor(1, thread_name_prefix="claim-ahead")
+        return self._helper
+
+
+def _claim_ahead(batch_size: int) -> Batch:
+    """`claim` and `Batch.prepare`, in the helper thread of a `Drain`."""
+    # This thread's connection, as the command's loop does for its own.
+    close_old_connections()
+    batch = claim(batch_size=batch_size)
+    try:
+        batch.prepare()
+    except Exception:  # noqa: BLE001
+        # Building it again to send it raises the same error, where it did
+        # before there was a helper; the rows are claimed and must go there.
+        batch.body = None
+    return batch
 
 
 def _forget_secret_when_settled(message: Message) -> None:
@@ -238,8 +492,8 @@ def deliver_message_now(message_id: int) -> Tally:
     """
     tally = Tally()
     try:
-        while rows := claim(message_id=message_id):
-            result = send_batch(rows)
+        while batch := claim(message_id=message_id):
+            result = send_batch(batch)
             tally.add(result)
             if result.retrying or result.pause_until:
                 break
@@ -382,12 +636,21 @@ def _update_ours(rows, **values) -> int:
 # --- transports ---------------------------------------------------------------
 
 
-def _send_sendgrid(message: Message, rows: list[Claimed]) -> Tally:
+def _send_sendgrid(
+    message: Message, rows: list[Claimed], *, body: bytes | None = None
+) -> Tally:
+    """One request for `rows`, then what it came to (more requests for 413/400).
+
+    ``body`` is the request if it was built already, for exactly these rows.
+    """
     tally = Tally()
-    rows = _keep_lease(rows)
-    if not rows:
+    kept = _keep_lease(rows)
+    if not kept:
         return tally
-    outcome = _post(message, rows)
+    if len(kept) != len(rows):
+        body = None  # built for rows of which some are no longer ours
+    rows = kept
+    outcome = _post(message, rows, body=body)
     tally.requests += 1
     blamed = outcome.refused_recipients()
     if blamed is not None:
@@ -397,9 +660,11 @@ def _send_sendgrid(message: Message, rows: list[Claimed]) -> Tally:
     return tally
 
 
-def _post(message: Message, rows: list[Claimed]) -> sendgrid_api.Outcome:
+def _post(
+    message: Message, rows: list[Claimed], *, body: bytes | None = None
+) -> sendgrid_api.Outcome:
     return sendgrid_api.send(
-        _payload(message, rows),
+        body or _payload(message, rows),
         api_key=settings.SENDGRID_API_KEY,
         host=settings.SENDGRID_API_HOST,
         timeout=settings.SENDGRID_TIMEOUT,

@@ -276,8 +276,13 @@ def backoff(attempt: int, *, base: float, cap: float, rng: random.Random) -> flo
     return ceiling / 2 + rng.random() * ceiling / 2
 
 
+def encode(payload: dict) -> bytes:
+    """The request body for ``payload``, as `send` would write it."""
+    return json.dumps(payload).encode()
+
+
 def send(
-    payload: dict,
+    payload: dict | bytes,
     *,
     api_key: str,
     host: str,
@@ -286,7 +291,7 @@ def send(
     now: float | None = None,
     rng: random.Random | None = None,
 ) -> Outcome:
-    """POST ``payload`` to ``host``/v3/mail/send and classify the result.
+    """POST ``payload`` (or a body `encode` made) to ``host``/v3/mail/send.
 
     Never raises for HTTP or network failures; the Outcome says what to do.
     ``timeout`` bounds each blocking socket step (connect, each read), not
@@ -307,7 +312,7 @@ def send(
         "Accept": "application/json",
         "User-Agent": USER_AGENT,
     }
-    body = json.dumps(payload).encode()
+    body = payload if isinstance(payload, bytes) else encode(payload)
     try:
         status, response_headers, response_body = _connection(host, timeout).post(
             SEND_PATH, body, headers

@@ -252,6 +252,71 @@ def test_sender_killed_during_request_is_retried_once_after_lease(
     assert set(Delivery.objects.values_list("unknown_outcome", flat=True)) == {True}
 
 
+def _states():
+    return list(
+        Delivery.objects.order_by("pk").values_list(
+            "status", "unknown_outcome", "attempts"
+        )
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_sender_claims_the_next_batch_while_sendgrid_handles_the_request(
+    child, fake_sendgrid
+):
+    queue_bulk(addresses(4))
+    fake_sendgrid.plan(["hang"])  # no answer for 2 s, then the connection drops
+    process = child("--once", "--batch-size", "2")
+    _wait_for(lambda: len(fake_sendgrid.attempts) == 1)
+
+    _wait_for(lambda: Delivery.objects.filter(status="sending").count() == 4)
+    process.communicate(timeout=30)
+
+    # The unknown outcome pauses the sender, which puts the next batch back.
+    assert len(fake_sendgrid.attempts) == 1
+    assert _states() == [("pending", True, 1)] * 2 + [("pending", False, 0)] * 2
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_sender_stopped_mid_drain_leaves_no_row_claimed(child, fake_sendgrid):
+    emails = addresses(2000)
+    queue_bulk(emails)
+    first = child("--loop", "--idle", "0.2", "--batch-size", "10")
+    _wait_for(lambda: _sent() >= 20)
+
+    first.send_signal(signal.SIGTERM)
+    out, err = first.communicate(timeout=30)
+    sending = Delivery.objects.filter(status="sending").count()
+    child("--once", "--batch-size", "10").communicate(timeout=120)
+
+    assert sending == 0
+    assert not out.startswith("sent 2000,")
+    assert _received(fake_sendgrid) == dict.fromkeys(emails, 1)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_sender_killed_with_a_batch_claimed_ahead_sends_each_recipient_once(
+    child, fake_sendgrid, sendgrid
+):
+    emails = addresses(300)
+    queue_bulk(emails)
+    fake_sendgrid.plan([202, "hang"])
+    first = child("--once", "--batch-size", "100")
+    _wait_for(lambda: len(fake_sendgrid.attempts) == 2)
+    _wait_for(lambda: Delivery.objects.filter(status="sending").count() == 200)
+
+    first.kill()
+    first.wait()
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=True):
+        run_sender()
+
+    assert _received(fake_sendgrid) == dict.fromkeys(emails, 1)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
 def _other_connections() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -263,12 +328,11 @@ def _other_connections() -> int:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_two_senders_at_once_send_each_recipient_once(child, fake_sendgrid):
+@pytest.mark.parametrize("pause", ["0.1", "0"])  # "0": each claims a batch ahead
+def test_two_senders_at_once_send_each_recipient_once(child, fake_sendgrid, pause):
     emails = addresses(2000)
-    both = [child("--loop", "--idle", "0.1", "--batch-size", "100", "--pause", "0.1")]
-    both.append(
-        child("--loop", "--idle", "0.1", "--batch-size", "100", "--pause", "0.1")
-    )
+    options = ("--loop", "--idle", "0.1", "--batch-size", "100", "--pause", pause)
+    both = [child(*options), child(*options)]
     _wait_for(lambda: _other_connections() >= 2)  # both are polling
 
     queue_bulk(emails)

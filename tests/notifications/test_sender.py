@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications import sender
@@ -108,7 +110,52 @@ def test_claim_takes_due_rows_only(sendgrid):
     queue_bulk(["ann@example.org"])
     Delivery.objects.update(next_attempt_at=timezone.now() + timedelta(minutes=1))
 
-    assert sender.claim() == []
+    assert sender.claim().rows == []
+
+
+# Round trips: each one waits for the database, which is what a drain's time is
+# made of on a busy machine. A batch is one claim and one result, whatever its size.
+
+
+@pytest.mark.parametrize("count", [1, 3, 1000])
+def test_batch_is_two_queries_whatever_its_size(sendgrid, slow_ok, count):
+    queue_bulk(addresses(count))
+
+    with CaptureQueriesContext(connection) as queries:
+        tally = sender.send_batch(sender.claim())
+
+    assert len(queries) == 2  # the claim, the result
+    assert tally.sent == count
+    assert _statuses() == ["sent"]
+
+
+def test_batch_settles_suppressed_and_opted_out_rows_in_its_claim(
+    sendgrid, group, member
+):
+    queue_bulk(["ann@example.org", "bob@example.org"], group=group, users=[member])
+    Suppression.objects.create(email="bob@example.org", reason="bounce")
+    OptOut.objects.create(user=member, group=group, topic="mailings")
+
+    with CaptureQueriesContext(connection) as queries:
+        tally = sender.send_batch(sender.claim())
+
+    assert len(queries) == 2
+    assert (tally.sent, tally.suppressed) == (1, 2)
+    assert recipients_per_request(sendgrid) == [["ann@example.org"]]
+
+
+@pytest.mark.parametrize("batches", [1, 3])
+def test_sender_run_is_two_queries_per_batch(sendgrid, batches):
+    queue_bulk(addresses(2 * batches))
+
+    with CaptureQueriesContext(connection) as queries:
+        run_sender("--batch-size", "2")
+
+    # Taking back rows of dead workers (2), each batch (claim, result), the
+    # claim that finds nothing, and the summary's count of what remains. (In
+    # a test's transaction nothing is claimed ahead on a second connection.)
+    assert len(queries) == 2 + 2 * batches + 1 + 1
+    assert len(sendgrid.requests) == batches
 
 
 # Retry classes ---------------------------------------------------------------------
@@ -182,6 +229,47 @@ def test_sender_503_retries_after_backoff(sendgrid):
     assert delivery.next_attempt_at <= timezone.now() + timedelta(seconds=2)
     assert [a.status for a in sendgrid.attempts] == [503, 202]
     assert Delivery.objects.get().status == "sent"
+
+
+# Outside a transaction the command claims each next batch ahead, on a second
+# connection, while it sends the current one.
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_sender_puts_back_the_batch_claimed_ahead_when_sendgrid_pauses_it(sendgrid):
+    sendgrid.plan([503])
+    emails = addresses(4)
+    queue_bulk(emails)
+
+    output = run_sender("--batch-size", "2")
+
+    rows = Delivery.objects.order_by("pk")
+    assert len(sendgrid.attempts) == 1
+    assert [(d.status, d.attempts) for d in rows] == [("pending", 1)] * 2 + [
+        ("pending", 0)
+    ] * 2
+    assert [d.next_attempt_at <= timezone.now() for d in rows] == [False] * 2 + [
+        True
+    ] * 2
+    assert output.startswith("sent 0, failed 0, suppressed 0, retrying later 2, ")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_sender_sends_the_batch_put_back_once_afterwards(sendgrid):
+    sendgrid.plan([503])
+    emails = addresses(4)
+    queue_bulk(emails)
+    run_sender("--batch-size", "2")
+
+    with _later(seconds=3):
+        run_sender("--batch-size", "2")
+
+    assert Counter(m.email for m in sendgrid.accepted_messages()) == dict.fromkeys(
+        emails, 1
+    )
+    assert _statuses() == ["sent"]
 
 
 def test_sender_retries_when_connection_refused(sendgrid, settings, unused_port):
@@ -431,6 +519,51 @@ def test_sender_unknown_outcome_then_accepted_is_sent(sendgrid):
 
 
 # Suppression and opt-out -----------------------------------------------------------
+
+# PostgreSQL claims in one statement; other databases (the demo's SQLite) in
+# steps. Both take the same rows and settle the same ones.
+CLAIMS = {
+    "one statement": sender._claim_in_one_statement,
+    "steps": sender._claim_in_steps,
+}
+
+
+@pytest.mark.parametrize("way", CLAIMS)
+def test_claim_takes_the_earliest_message_and_settles_blocked_rows(
+    sendgrid, group, member, way
+):
+    first = queue_bulk(
+        ["ann@example.org", "bob@example.org"], group=group, users=[member]
+    )
+    queue_bulk(["cat@example.org"], subject="Later")
+    Suppression.objects.create(email="bob@example.org", reason="bounce")
+    OptOut.objects.create(user=member, group=group, topic="mailings")
+
+    batch = CLAIMS[way](timezone.now(), 10, None)
+
+    assert (batch.message, batch.message.subject) == (first, "News")
+    assert ([r.email for r in batch.rows], batch.suppressed) == (["ann@example.org"], 2)
+    assert sorted(Delivery.objects.values_list("email", "status", "attempts")) == [
+        ("ann@example.org", "sending", 1),
+        ("bob@example.org", "suppressed", 1),
+        ("cat@example.org", "pending", 0),
+        (member.email, "suppressed", 1),
+    ]
+
+
+@pytest.mark.parametrize("way", CLAIMS)
+def test_claim_of_transactional_mail_ignores_suppressions(sendgrid, way):
+    from notifications import email
+
+    email.send_signin_link(
+        email="ann@example.org", name="Ann", url="https://x.test/l", minutes=15
+    )
+    Suppression.objects.create(email="ann@example.org", reason="bounce")
+
+    batch = CLAIMS[way](timezone.now(), 10, None)
+
+    assert ([r.email for r in batch.rows], batch.suppressed) == (["ann@example.org"], 0)
+    assert batch.message.transactional is True
 
 
 def test_sender_skips_address_suppressed_after_queueing(sendgrid):

@@ -20,6 +20,7 @@ from notifications.sendgrid_api import (
     Status,
     backoff,
     build_payload,
+    encode,
     send,
     verify_webhook,
 )
@@ -596,3 +597,15 @@ def test_connection_is_replaced_after_a_request_without_answer(fake_sendgrid):
 
     assert (lost.status, after.status) == (Status.UNKNOWN, Status.SENT)
     assert fake_sendgrid.connections == 2
+
+
+# A body built ahead of time ----------------------------------------------------------
+
+
+def test_send_takes_an_encoded_body(fake_sendgrid):
+    payload = _payload(2)
+
+    outcome = _send(fake_sendgrid, encode(payload))
+
+    assert outcome.status == Status.SENT
+    assert fake_sendgrid.requests == [payload]

@@ -128,6 +128,8 @@ class Command(BaseCommand):
         self.stopping = False
         # Only a looping sender is a service whose silence means trouble.
         self.pulse = Pulse(SENDER) if loop else None
+        # Claiming ahead would hold the next batch through every --pause.
+        self.drain, self.ahead = sender.Drain(), not pause
         previous = self._trap_signals()
         try:
             total, stopped_by = self._run(
@@ -146,6 +148,32 @@ class Command(BaseCommand):
         self.started = time.monotonic()
         self.last_progress = 0.0
         self.recovered_at: float | None = None
+        try:
+            stopped_by = self._loop(
+                total,
+                loop=loop,
+                batch_size=batch_size,
+                limit=limit,
+                pause=pause,
+                idle=idle,
+            )
+        finally:
+            # However the loop ended, no row stays claimed by a sender that
+            # will not send it.
+            self._put_back(total, close=True)
+        return total, stopped_by
+
+    def _loop(
+        self,
+        total: sender.Tally,
+        *,
+        loop: bool,
+        batch_size: int,
+        limit: int,
+        pause: float,
+        idle: float,
+    ) -> str:
+        """Send batches until done, stopped or (with --once) paused; says why."""
         stopped_by = ""
         troubles = 0
         db_troubles = 0
@@ -190,6 +218,9 @@ class Command(BaseCommand):
                 troubles = 0
                 self._sleep(pause)
                 continue
+            # Nothing goes out before the pause ends, the batch claimed ahead
+            # included.
+            self._put_back(total)
             if not loop:
                 stopped_by = self._until(result)
                 break
@@ -204,7 +235,18 @@ class Command(BaseCommand):
             self._sleep(wait)
         if self.stopping:
             stopped_by = "stopped by signal after finishing the batch"
-        return total, stopped_by
+        return stopped_by
+
+    def _put_back(self, total: sender.Tally, *, close: bool = False) -> None:
+        """Return the batch claimed ahead, if any, to the queue."""
+        try:
+            total.add(self.drain.close() if close else self.drain.release())
+        except DatabaseError as error:
+            first_line = str(error).strip().splitlines()[:1] or [""]
+            self.stderr.write(
+                f"Could not put back the rows claimed ahead ({first_line[0]}); "
+                "they are taken back when their lease runs out."
+            )
 
     def _step(
         self, total: sender.Tally, *, batch_size: int, limit: int, loop: bool
@@ -216,11 +258,13 @@ class Command(BaseCommand):
             self.recovered_at = now
         if limit and total.handled >= limit:
             return ("stop", f"limit of {limit} reached")
-        size = min(batch_size, limit - total.handled) if limit else batch_size
-        rows = sender.claim(batch_size=size)
-        if not rows:
+        result = self.drain.step(
+            batch_size=batch_size,
+            room=limit - total.handled if limit else None,
+            ahead=self.ahead,
+        )
+        if result is None:
             return ("idle", None) if loop else ("done", None)
-        result = sender.send_batch(rows)
         total.add(result)
         self._progress(total)
         return ("batch", result)
