@@ -79,6 +79,24 @@ def test_session_expires(user):
     assert response.url == "/accounts/signin/?next=/accounts/profile/"
 
 
+def test_signing_out_everywhere_ends_every_session_of_the_person(user, charlie):
+    laptop, phone, other = _signed_in(user), _signed_in(user), _signed_in(charlie)
+
+    response = phone.post("/accounts/signout/everywhere/", follow=True)
+
+    assert "You are signed out on every device." in response.content.decode()
+    assert _signed_in_as(laptop).is_authenticated is False
+    assert _signed_in_as(phone).is_authenticated is False
+    assert _signed_in_as(other) == charlie
+    assert Session.objects.filter(user=user).exists() is False
+
+
+def test_profile_names_the_button_that_signs_out_everywhere(user):
+    html = _signed_in(user).get("/accounts/profile/").content.decode()
+
+    assert '<button type="submit">Sign out on every device</button>' in html
+
+
 def test_deleting_the_account_ends_its_sessions_on_every_device(user):
     laptop, phone = _signed_in(user), _signed_in(user)
 
