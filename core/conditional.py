@@ -11,8 +11,9 @@ already loaded and checked what it serves, then runs the same evaluation
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -29,8 +30,16 @@ def entity_tag(kind: str, *parts: object) -> str:
     make up the tag of a feed they cannot read. `parts` must hold everything
     the body and its headers are built from: equal tags promise equal bytes.
     """
-    digest = salted_hmac(f"core.conditional.{kind}", repr(parts), algorithm="sha256")
+    payload = json.dumps(parts, default=_plain, separators=(",", ":"))
+    digest = salted_hmac(f"core.conditional.{kind}", payload, algorithm="sha256")
     return quote_etag(digest.hexdigest()[:40])
+
+
+def _plain(value: object) -> str:
+    # The same instant is the same text, whatever zone object it came with.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    raise TypeError(f"no entity tag for a {type(value).__name__}")
 
 
 def respond(
