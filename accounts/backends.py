@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import LoginToken, User
+from .sessions import joined_user
 
 
 class EmailTokenBackend(BaseBackend):
@@ -29,8 +30,11 @@ class EmailTokenBackend(BaseBackend):
         return user
 
     def get_user(self, user_id: Any) -> User | None:
-        try:
-            user = User.objects.get(pk=user_id)
-        except User.DoesNotExist:
-            return None
+        # Read with the session row when there was one (accounts.sessions).
+        user = joined_user(user_id)
+        if user is None:
+            try:
+                user = User.objects.get(pk=user_id)
+            except User.DoesNotExist:
+                return None
         return user if user.is_active else None

@@ -13,7 +13,7 @@ from core.discovery import app_modules
 from core.links import absolute_reverse, absolute_url
 from notifications import email as mail
 
-from .models import ApiToken, LoginToken, User
+from .models import ApiToken, LoginToken, Session, User
 
 FORMER_MEMBER = "Former member"
 
@@ -153,12 +153,13 @@ def account_delete(*, user: User) -> None:
     Each app with a `privacy` module forgets what is personal (memberships,
     replies, preferences) through `privacy.forget(user)`. The row itself stays,
     anonymised as "Former member", so past mailings and proposals still read
-    sensibly; it can never sign in again.
+    sensibly; it can never sign in again, and its sessions end on every device.
     """
     with transaction.atomic():
         for module in app_modules("privacy"):
             module.forget(user)
         user.tokens.all().delete()
+        sessions_end(user=user)
         user.api_tokens.filter(revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
@@ -182,3 +183,13 @@ def api_token_revoke(*, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+
+
+def sessions_end(*, user: User) -> int:
+    """End every session of `user`: every browser signed in as them.
+
+    Returns how many ended. Side effects: their session rows are deleted
+    (accounts.sessions), so the next request from each browser is signed out.
+    """
+    deleted, _ = Session.objects.filter(user=user).delete()
+    return deleted

@@ -8,6 +8,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("signin/", views.signin, name="signin"),
     path("signout/", views.signout, name="signout"),
+    path("signout/everywhere/", views.signout_everywhere, name="signout_everywhere"),
     path("check-inbox/", views.check_inbox, name="check_inbox"),
     path("link/<str:token>/", views.link, name="link"),
     path("profile/", views.profile, name="profile"),

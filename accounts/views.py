@@ -123,6 +123,16 @@ def signout(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def signout_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """End every session of the person, on every device, this one included."""
+    services.sessions_end(user=request.user)
+    logout(request)
+    messages.success(request, "You are signed out on every device.")
+    return redirect("events:home")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":

@@ -19,7 +19,6 @@ from importlib import import_module
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -74,14 +73,16 @@ def steps(*, now, cutoff) -> list[Step]:
 
 def _sessions_step(now) -> Step:
     engine = settings.SESSION_ENGINE
-    if engine.rsplit(".", 1)[-1] in ("db", "cached_db") and engine.startswith(
-        "django.contrib.sessions.backends."
-    ):
-        return Step.deleting("sessions", Session.objects.filter(expire_date__lt=now))
+    store = import_module(engine).SessionStore
+    if hasattr(store, "get_model_class"):
+        # A database engine (Django's db and cached_db, accounts.sessions):
+        # its expired rows can be counted and deleted like any others.
+        rows = store.get_model_class().objects.filter(expire_date__lt=now)
+        return Step.deleting("sessions", rows)
 
     # Other engines clean themselves and cannot count what they would.
     def clear() -> int:
-        import_module(engine).SessionStore.clear_expired()
+        store.clear_expired()
         return 0
 
     return Step("sessions", lambda: 0, clear)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from .models import Event, Rsvp, Series
 
@@ -11,6 +12,14 @@ class EventAdmin(admin.ModelAdmin):
     raw_id_fields = ["group", "series", "created_by", "updated_by"]
     readonly_fields = ["uid", "sequence", "created_at", "updated_at"]
     date_hierarchy = "start"
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Calendar files and feeds are validated by `updated_at` (their entity
+        # tags, events.calendar.event_etag) and stamp it as DTSTAMP: an edit
+        # here is a change like any other.
+        if change:
+            obj.updated_at, obj.updated_by = timezone.now(), request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Rsvp)

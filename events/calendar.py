@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC
 from urllib.parse import quote, urlencode
 
@@ -11,6 +10,7 @@ from django.core.cache import cache
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
+from core.conditional import entity_tag
 from core.links import absolute_url
 from core.markdown import markdown_to_text
 from notifications import ical
@@ -80,13 +80,32 @@ def _finish(cal: Calendar, events) -> bytes:
 
 
 def event_ics(event, *, online: bool = False) -> bytes:
-    """The event's .ics; `online` adds the online link (for people attending)."""
+    """The event's .ics; `online` adds the online link (for people attending).
+
+    A published file (no METHOD), so DTSTAMP is when the event last changed
+    (RFC 5545, 3.8.7.2): the same row always makes the same bytes, which its
+    entity tag (`event_etag`) promises.
+    """
     cal = ical.calendar()
-    cal.add_component(_vevent(event, online=online))
+    cal.add_component(_vevent(event, stamp=event.updated_at, online=online))
     return _finish(cal, [event])
 
 
-FEED_CACHE_SECONDS = 3600
+# Raise when the same rows start to make different bytes (a new field shown, a
+# new library writing them otherwise), so clients holding the old ones refetch.
+FORMAT = 1
+
+
+def event_etag(event, *, online: bool) -> str:
+    """The entity tag of `event_ics(event, online=online)`.
+
+    Every change of what the file shows saves the row with a new `updated_at`
+    (events.services, and the admin), so the row's key and that time stand for
+    all of its fields.
+    """
+    return entity_tag(
+        "event-ics", FORMAT, settings.SITE_URL, event.pk, event.updated_at, online
+    )
 
 
 def feed_ics(events, *, name: str, online: bool = False) -> bytes:
@@ -94,33 +113,54 @@ def feed_ics(events, *, name: str, online: bool = False) -> bytes:
 
     `online` adds the online links: only for a person's own feed of the events
     they attend, never for a group's public feed.
-
-    That makes the body a function of the rows alone, so it is cached under a
-    fingerprint of every field it shows (per process; a changed event, name or
-    site address is a different key, never a stale body).
     """
     events = list(events)
-    key = _feed_key(events, name, online)
-    body = cache.get(key)
-    if body is None:
-        cal = ical.calendar(name=name)
-        for event in events:
-            cal.add_component(_vevent(event, stamp=event.updated_at, online=online))
-        body = _finish(cal, events)
-        cache.set(key, body, FEED_CACHE_SECONDS)
-    return body
+    cal = ical.calendar(name=name)
+    for event in events:
+        cal.add_component(_vevent(event, stamp=event.updated_at, online=online))
+    return _finish(cal, events)
 
 
-def _feed_key(events, name: str, online: bool) -> str:
-    shown = [
-        (
-            e.pk, e.uid, e.sequence, e.updated_at, e.title, e.description, e.start,
-            e.end, e.timezone, e.venue, e.online_url, e.status, e.cancel_message,
-        )
-        for e in events
-    ]  # fmt: skip
-    digest = hashlib.sha256(repr((settings.SITE_URL, name, online, shown)).encode())
-    return f"ics-feed:{digest.hexdigest()}"
+FEED_CACHE_SECONDS = 3600
+
+
+def feed_etag(rows, *, name: str, online: bool, filename: str) -> str:
+    """The entity tag of a feed of the events whose `(pk, updated_at)` are
+    `rows`, in order: a changed, added, removed or reordered event is another
+    tag (see `event_etag`), and so is another name, file name or site address.
+    """
+    shown = [(pk, updated_at) for pk, updated_at in rows]
+    return entity_tag("feed", FORMAT, settings.SITE_URL, name, online, filename, shown)
+
+
+def cached_feed_ics(
+    events, *, etag: str, name: str, filename: str, online: bool = False
+) -> tuple[bytes, str]:
+    """`feed_ics` of `events()` and its tag, kept per process under the tag.
+
+    The tag changes with every row the feed shows, so a kept body is never
+    stale and processes need not share them; `events` is called only when
+    this process has not built the feed yet. The rows it returns may be newer
+    than the ones `etag` was computed from (a write committed in between), so
+    the body is kept, and returned, under the tag of the rows it was built from.
+    """
+    body = cache.get(_feed_cache_key(etag))
+    if body is not None:
+        return body, etag
+    shown = list(events())
+    etag = feed_etag(
+        [(e.pk, e.updated_at) for e in shown],
+        name=name,
+        online=online,
+        filename=filename,
+    )
+    body = feed_ics(shown, name=name, online=online)
+    cache.set(_feed_cache_key(etag), body, FEED_CACHE_SECONDS)
+    return body, etag
+
+
+def _feed_cache_key(etag: str) -> str:
+    return "ics-feed:" + etag.strip('"')
 
 
 def invitation(event, *, attendee, method: str) -> Invitation:

@@ -17,6 +17,7 @@ from django.views.decorators.http import (
 )
 
 from accounts.http import AuthenticatedHttpRequest
+from core import conditional
 from core.csv import csv_response, csv_safe
 from core.discovery import app_modules
 from core.links import absolute_url
@@ -521,13 +522,27 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 
 @require_safe
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The event's .ics, with the online link for people attending and owners.
+
+    A visitor's file is the row's alone, so it has a last-change time; a
+    signed-in person's also depends on their reply, which leaves no time
+    behind when withdrawn (the row goes), so theirs is validated by tag only.
+    """
     event = get_event(pk)
     online = False
+    signed_in = request.user.is_authenticated
     if request.user.is_authenticated:
         rsvp = Rsvp.objects.filter(event=event, user=request.user).first()
         online = _sees_online_link(rsvp, can_manage(request.user, event.group))
-    body = calendar.event_ics(event, online=online)
-    return _ics_response(body, f"event-{event.pk}.ics")
+    return conditional.respond(
+        request,
+        etag=calendar.event_etag(event, online=online),
+        last_modified=None if signed_in else event.updated_at,
+        private=signed_in,
+        build=lambda: _ics_response(
+            calendar.event_ics(event, online=online), f"event-{event.pk}.ics"
+        ),
+    )
 
 
 def _sees_online_link(rsvp: Rsvp | None, is_owner: bool) -> bool:
@@ -536,34 +551,75 @@ def _sees_online_link(rsvp: Rsvp | None, is_owner: bool) -> bool:
     return attending or is_owner
 
 
+FEED_DAYS_BACK = 90
+
+
+def _feed_response(
+    request: HttpRequest,
+    events: QuerySet[Event],
+    *,
+    name: str,
+    filename: str,
+    online: bool,
+    private: bool,
+) -> HttpResponse:
+    """A feed of `events`: its tag from one small query of their keys and
+    change times; their rows only when this process has not built it yet."""
+    events = events.filter(
+        end__gte=timezone.now() - timedelta(days=FEED_DAYS_BACK)
+    ).order_by("start", "pk")
+    rows = events.values_list("pk", "updated_at")
+    etag = calendar.feed_etag(rows, name=name, online=online, filename=filename)
+
+    def build() -> HttpResponse:
+        body, built_etag = calendar.cached_feed_ics(
+            lambda: events, etag=etag, name=name, filename=filename, online=online
+        )
+        response = _ics_response(body, filename)
+        response["ETag"] = built_etag
+        return response
+
+    return conditional.respond(request, etag=etag, private=private, build=build)
+
+
 @require_safe
 def group_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's events from 90 days back, for calendar apps to subscribe to.
+
+    No Last-Modified: a renamed group, or an event leaving the 90 days or
+    deleted in the admin, changes the feed without any stored time moving on.
+    """
     group = get_group(slug)
-    since = timezone.now() - timedelta(days=90)
-    events = list(
-        Event.objects.filter(group=group, end__gte=since)
-        .select_related("group")
-        .order_by("start")
+    return _feed_response(
+        request,
+        Event.objects.filter(group=group),
+        name=group.name,
+        filename=f"{group.slug}.ics",
+        online=False,
+        private=False,
     )
-    body = calendar.feed_ics(events, name=group.name)
-    return _ics_response(body, f"{group.slug}.ics")
 
 
 @require_safe
 def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The events a person attends, by the secret token (no session).
+
+    A revoked token is a 404 before any validator is looked at, and the tag
+    covers exactly the events attended now: someone who withdrew or left the
+    group gets the feed without them, never a 304 that keeps them.
+    """
     feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
-    since = timezone.now() - timedelta(days=90)
-    events = list(
-        Event.objects.filter(
-            rsvps__user=feed.user,
-            rsvps__status=Rsvp.Status.ATTENDING,
-            end__gte=since,
-        )
-        .select_related("group")
-        .order_by("start")
+    attending = Event.objects.filter(
+        rsvps__user=feed.user, rsvps__status=Rsvp.Status.ATTENDING
     )
-    body = calendar.feed_ics(events, name=f"My events ({feed.user.name})", online=True)
-    return _ics_response(body, "my-events.ics")
+    return _feed_response(
+        request,
+        attending,
+        name=f"My events ({feed.user.name})",
+        filename="my-events.ics",
+        online=True,
+        private=True,
+    )
 
 
 @login_required

@@ -63,6 +63,17 @@ MATRIX = [
         "/accounts/profile/delete/",
         dict(visitor=302, outsider=200, member=200, owner=200, staff=200),
     ),
+    # Signing out everywhere is a POST only; it ends the person's own sessions.
+    (
+        "get",
+        "/accounts/signout/everywhere/",
+        dict(visitor=302, outsider=405, member=405, owner=405, staff=405),
+    ),
+    (
+        "post",
+        "/accounts/signout/everywhere/",
+        dict(visitor=302, outsider=302, member=302, owner=302, staff=302),
+    ),
     (
         "get",
         "/groups/",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
+from core.conditional import entity_tag
 from core.links import absolute_url
 from notifications import ical
 
@@ -89,8 +92,17 @@ def moved_between(a: ScheduleRun | None, b: ScheduleRun | None) -> int | None:
     return sum(1 for s, c in cells_b.items() if s in cells_a and cells_a[s] != c)
 
 
-def agenda_ics(*, event, items, name: str) -> bytes:
-    """A person's agenda as an iCalendar file: one event per agenda item."""
+# Raise when the same agenda starts to make different bytes (see agenda_etag).
+AGENDA_FORMAT = 1
+
+
+def agenda_ics(*, event, items, name: str, revised) -> bytes:
+    """A person's agenda as an iCalendar file: one event per agenda item.
+
+    A published file (no METHOD): each DTSTAMP is the last revision of what
+    the item shows that has a time (the timetable's publication at `revised`,
+    the session, the event), so the same agenda always makes the same bytes.
+    """
     cal = ical.calendar(name=name)
     url = absolute_url(event.get_absolute_url())
     for item in items:
@@ -99,6 +111,9 @@ def agenda_ics(*, event, items, name: str) -> bytes:
             start=item.slot.start,
             end=item.slot.end,
             zone=event.zone,
+            stamp=max(
+                filter(None, [revised, event.updated_at, item.session.updated_at])
+            ),
         )
         ve.add("summary", item.session.title)
         where = [item.room.name if item.room else "", event.venue]
@@ -111,3 +126,21 @@ def agenda_ics(*, event, items, name: str) -> bytes:
     if items:
         ical.add_timezones(cal, first=items[0].slot.start, last=items[-1].slot.end)
     return cal.to_ical()
+
+
+def agenda_etag(*, event, items, name: str, revised) -> str:
+    """The entity tag of `agenda_ics` with the same arguments: every value it
+    writes, taken from the agenda already worked out (slots and rooms keep no
+    change time, so the values themselves are the validator)."""
+    shown = [
+        (
+            i.session.pk, i.session.title, i.session.updated_at, i.slot.start,
+            i.slot.end, i.room.name if i.room else "",
+        )
+        for i in items
+    ]  # fmt: skip
+    return entity_tag(
+        "agenda", AGENDA_FORMAT, settings.SITE_URL, name, revised, event.pk,
+        event.uid, event.title, event.venue, event.timezone, event.updated_at,
+        shown,
+    )  # fmt: skip

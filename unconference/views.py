@@ -12,6 +12,7 @@ from django.views.decorators.http import (
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
+from core import conditional
 from events.models import CalendarFeed
 
 from . import services, timetable
@@ -184,13 +185,7 @@ def agenda(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def agenda_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference, _viewer, items, _coverage = _agenda(request, pk)
-    event = unconference.event
-    body = timetable.agenda_ics(
-        event=event, items=items or [], name=f"My agenda: {event.title}"
-    )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="agenda-{event.pk}.ics"'
-    return response
+    return _agenda_ics_response(request, unconference, items)
 
 
 @require_safe
@@ -207,13 +202,32 @@ def agenda_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
         enabled=True,
     )
     items, _coverage = _agenda_of(unconference, feed.user)
+    return _agenda_ics_response(request, unconference, items)
+
+
+def _agenda_ics_response(
+    request: HttpRequest, unconference: Unconference, items: list | None
+) -> HttpResponse:
+    """The agenda's .ics; a 304 when the person's calendar holds it already.
+
+    Its tag is computed from the agenda itself, after every access check.
+    """
     event = unconference.event
-    body = timetable.agenda_ics(
-        event=event, items=items or [], name=f"My agenda: {event.title}"
-    )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="agenda-{event.pk}.ics"'
-    return response
+    run = unconference.published_run
+    name = f"My agenda: {event.title}"
+    revised = run.published_at if run is not None else None
+    shown = items or []
+
+    def build() -> HttpResponse:
+        body = timetable.agenda_ics(
+            event=event, items=shown, name=name, revised=revised
+        )
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="agenda-{event.pk}.ics"'
+        return response
+
+    etag = timetable.agenda_etag(event=event, items=shown, name=name, revised=revised)
+    return conditional.respond(request, etag=etag, private=True, build=build)
 
 
 # --- attendees: propose and rate ---------------------------------------------------

@@ -13,7 +13,7 @@ def test_event_page_query_count_is_fixed_with_comments(
         CommentFactory.create_batch(2, event=event, parent=CommentFactory(event=event))
     client.force_login(member)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(f"/events/{event.pk}/")
 
     assert response.content.decode().count('class="comment"') == 3 * count
@@ -27,7 +27,7 @@ def test_comment_list_query_count_is_fixed(
         CommentFactory(event=event, parent=CommentFactory(event=event))
     client.force_login(member)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(f"/events/{event.pk}/comments/")
 
 
@@ -38,5 +38,5 @@ def test_thread_page_query_count_is_fixed(
     CommentFactory.create_batch(count, event=event, parent=comment)
     client.force_login(member)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(f"/events/{event.pk}/comments/{comment.pk}/")

@@ -167,3 +167,21 @@ def test_command_refuses_retention_days_out_of_range(db, days):
         CommandError, match=r"^--retention-days must be between 0 and 36500\.$"
     ):
         call_command("housekeeping", "--retention-days", days, "--dry-run")
+
+
+def test_housekeeping_deletes_expired_sessions_of_the_accounts_engine(user):
+    from accounts.models import Session as AccountsSession
+    from accounts.sessions import SessionStore as AccountsStore
+
+    live, expired = AccountsStore(), AccountsStore()
+    for store, expiry in ((live, 3600), (expired, -60)):
+        store["x"] = 1
+        store.set_expiry(expiry)
+        store.create()
+
+    counts = run_housekeeping()
+
+    assert counts.sessions == 1
+    assert list(AccountsSession.objects.values_list("session_key", flat=True)) == [
+        live.session_key
+    ]

@@ -256,6 +256,6 @@ def test_pages_with_covers_cost_the_same_queries(
     with django_assert_num_queries(3):
         client.get("/events/")
     client.force_login(member)
-    # 6, and the comments section's two (its threads and its count).
-    with django_assert_num_queries(8):
+    # 5, and the comments section's two (its threads and its count).
+    with django_assert_num_queries(7):
         client.get(f"/events/{event.pk}/")

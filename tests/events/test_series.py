@@ -476,8 +476,8 @@ def test_group_page_with_series_has_a_fixed_query_count(
         MembershipFactory(group=group, user=UserFactory())
     client.force_login(member)
 
-    # The page's own 8 (owners included) and one for the member's replies.
-    with django_assert_num_queries(9):
+    # The page's own 7 (owners included) and one for the member's replies.
+    with django_assert_num_queries(8):
         client.get("/groups/rust-berlin/")
 
 
@@ -488,8 +488,8 @@ def test_series_event_page_has_a_fixed_query_count(
     events = _series(group, owner, rule=Rule("weekly", count=count + 1))
     client.force_login(member)
 
-    # 7, and the comments section's two (its threads and its count).
-    with django_assert_num_queries(9):
+    # 6, and the comments section's two (its threads and its count).
+    with django_assert_num_queries(8):
         client.get(f"/events/{events[0].pk}/")
 
 

@@ -126,8 +126,8 @@ def test_event_page_query_count_is_fixed(
     RsvpFactory.create_batch(count, event=event)
     client.force_login(member)
 
-    # 6, and the comments section's threads and "following?" (tests/comments).
-    with django_assert_num_queries(8):
+    # 5, and the comments section's threads and "following?" (tests/comments).
+    with django_assert_num_queries(7):
         client.get(f"/events/{event.pk}/")
 
 
@@ -150,7 +150,7 @@ def test_home_query_count_is_fixed(
     EventFactory.create_batch(count)
     client.force_login(member)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/")
 
 
@@ -162,7 +162,7 @@ def test_attendee_list_query_count_is_fixed(
     MembershipFactory.create_batch(count, group=event.group)
     client.force_login(owner)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(f"/events/{event.pk}/attendees/?list=not_replied")
 
 
@@ -177,7 +177,7 @@ def test_event_with_5000_replies_renders_without_loading_them(
     )
     client.force_login(member)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(f"/events/{event.pk}/")
 
     assert len(response.context["attendees"]) == 20

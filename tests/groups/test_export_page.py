@@ -87,7 +87,7 @@ def test_download_query_count_is_fixed(
         RsvpFactory(event=event, user=MembershipFactory(group=group).user)
     client.force_login(owner)
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         client.post("/groups/rust-berlin/export/")
 
 
@@ -98,5 +98,5 @@ def test_export_page_query_count_is_fixed(
     MembershipFactory.create_batch(count, group=group, export_consent=True)
     client.force_login(owner)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get("/groups/rust-berlin/export/")

@@ -226,7 +226,7 @@ def test_history_query_count_is_fixed(
         )
     client.force_login(owner)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get("/groups/rust-berlin/mailings/")
 
 

@@ -331,7 +331,7 @@ def test_member_page_query_count_is_fixed(
         PairingFactory(round=rnd, people=[member, owner])
     client.force_login(member)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get("/groups/rust-berlin/roulette/")
 
     assert response.content.decode().count("with Olga Owner") == count
@@ -585,7 +585,7 @@ def test_pairing_page_query_count_is_fixed(
                              people=[member, *others])  # fmt: skip
     client.force_login(member)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(pairing.get_absolute_url())
 
     assert response.content.decode().count(" in UTC</li>") == size

@@ -28,7 +28,7 @@ def test_my_polls_page(client, django_assert_num_queries, n):
         _poll(organiser, i + 1)
     client.force_login(organiser)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get("/polls/")
 
     assert response.status_code == 200
@@ -42,7 +42,7 @@ def test_poll_page_for_the_organiser(client, django_assert_num_queries, n):
 
     # One of them looks for a view logged in the last hour, one for the
     # parties' addresses the site may not email.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(f"/polls/{poll.pk}/")
 
     assert response.status_code == 200
@@ -68,7 +68,7 @@ def test_log_page(client, django_assert_num_queries, n):
         services.poll_view(poll=poll, actor=Actor(user=UserFactory()))
     client.force_login(organiser)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(f"/polls/{poll.pk}/log/")
 
     assert response.status_code == 200

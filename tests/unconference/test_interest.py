@@ -187,7 +187,7 @@ def test_session_list_query_count(
         InterestFactory(session=session, user=make_attendee(f"Fan {n}"), level="very")
     client.force_login(attendee)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(_url(unconf))
 
     assert len(response.context["sessions"]) == count

@@ -311,7 +311,7 @@ def test_rooms_query_count(client, unconf, owner, django_assert_num_queries, cou
     RoomFactory.create_batch(count, unconference=unconf)
     client.force_login(owner)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(_url(unconf.event, "rooms/"))
 
     assert len(response.context["rooms"]) == count
@@ -324,7 +324,7 @@ def test_slots_query_count(client, unconf, owner, django_assert_num_queries, cou
         SlotFactory(unconference=unconf, n=n)
     client.force_login(owner)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(_url(unconf.event, "slots/"))
 
     assert len(response.context["slots"]) == count
@@ -337,7 +337,7 @@ def test_scheduler_page_query_count(
     _publish(unconf, [SessionFactory(unconference=unconf) for _ in range(count)])
     client.force_login(owner)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(_url(unconf.event, "schedule/"))
 
     assert len(response.context["attendance"]) == count
