@@ -65,18 +65,28 @@ def built_once(
     """Yield what `build()` returns, its rows visible to every test of the
     module until the module ends; then roll them back.
 
-    Use it from a module-scoped fixture. A transactional test would commit
-    (and flush) inside the open transaction, so a module with one is refused.
+    Use it from a module-scoped fixture that every test of the module uses
+    (through a function-scoped one, see `for_test`): the rows are there for
+    all of them. A module with a test that does not use it, or with a
+    transactional test (it would commit and flush inside the open
+    transaction), is refused.
     """
     from django.conf import settings
     from django.db import transaction
     from django.test.utils import override_settings
 
-    mixed = [
-        item.nodeid
-        for item in request.session.items
-        if getattr(item, "module", None) is request.module and _transactional(item)
+    # Every test of the module sees the rows, so every test must ask for them,
+    # and none may commit (and flush) inside the open transaction.
+    tests = [
+        i for i in request.session.items if getattr(i, "module", None) is request.module
     ]
+    others = [i.nodeid for i in tests if request.fixturename not in i.fixturenames]
+    if others:
+        pytest.fail(
+            f"{request.fixturename} is built for every test here; these "
+            f"do not use it, so put them in another module: {others}"
+        )
+    mixed = [i.nodeid for i in tests if _transactional(i)]
     if mixed:
         pytest.fail(f"built_once cannot share rows with transactional tests: {mixed}")
     with django_db_blocker.unblock():
@@ -95,3 +105,16 @@ def built_once(
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+def for_test(built: Any, folder: Path, settings: Any) -> Any:
+    """What `built_once` built, for one test: deep copies of its objects (so a
+    test that changes one leaves the next the original) and a copy of the
+    files uploaded while building in the test's own MEDIA_ROOT."""
+    import copy
+    import shutil
+
+    media = folder / "media"
+    if media.is_dir():
+        shutil.copytree(media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+    return copy.deepcopy(built)

@@ -5,9 +5,6 @@ Later features add their rows here. Roles: visitor (not signed in), outsider
 codes; 302 for a visitor means "sent to sign in".
 """
 
-import copy
-import shutil
-
 import pytest
 
 from tests.factories import (
@@ -18,7 +15,7 @@ from tests.factories import (
     UserFactory,
     series_events,
 )
-from tests.once import built_once
+from tests.once import built_once, for_test
 
 ROLES = ["visitor", "outsider", "member", "owner", "staff"]
 
@@ -671,7 +668,7 @@ def world(db):
 def _world_once(request, django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("world")
     with built_once(request, django_db_blocker, folder, build_world) as built:
-        yield built, folder / "media"
+        yield built, folder
 
 
 @pytest.fixture
@@ -679,9 +676,7 @@ def shared_world(_world_once, db, settings):
     """The world, built once for this module's tests; each test's own writes
     are rolled back after it (tests/once.py), and it gets its own copies of
     the world's objects and uploaded files, so it can change those too."""
-    built, media = _world_once
-    shutil.copytree(media, settings.MEDIA_ROOT, dirs_exist_ok=True)
-    return copy.deepcopy(built)
+    return for_test(*_world_once, settings)
 
 
 def build_world() -> dict:
