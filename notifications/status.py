@@ -17,7 +17,7 @@ from core.models import Heartbeat
 
 from .models import Delivery
 
-# A heartbeat is written every 10 s while the process lives, also while it is
+# A heartbeat is written every HEARTBEAT_SECONDS (10 s) while the process lives, also while it is
 # idle or paused for SendGrid. The worker does not beat while it runs a task,
 # and a scheduler run from the web takes at most a minute.
 MAX_HEARTBEAT_AGE = timedelta(minutes=5)

@@ -1,25 +1,13 @@
 import pytest
 
+from tests.once import settings_for
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Settings every test runs with: plain HTTP, unhashed static names, fast hashes."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.SITE_URL = "https://meetings.test"
-    settings.MAIL_FILE_DIR = str(tmp_path / "mail")
-    # Uploaded images go to the test's own folder, never to var/media.
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    # Background tasks run at once, inside the request or command that queues them.
-    settings.TASKS = {
-        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
-    }
+    """Settings every test runs with (tests/once.py lists them), files in tmp_path."""
+    for name, value in settings_for(tmp_path, settings.STORAGES).items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture

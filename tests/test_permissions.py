@@ -15,6 +15,7 @@ from tests.factories import (
     UserFactory,
     series_events,
 )
+from tests.once import built_once, for_test
 
 ROLES = ["visitor", "outsider", "member", "owner", "staff"]
 
@@ -670,6 +671,26 @@ def _sent_mailing(group, owner):
 
 @pytest.fixture
 def world(db):
+    """Every role and a thing of each kind the URLs name, built for this test."""
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def _world_once(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("world")
+    with built_once(request, django_db_blocker, folder, build_world) as built:
+        yield built, folder
+
+
+@pytest.fixture
+def shared_world(_world_once, db, settings):
+    """The world, built once for this module's tests; each test's own writes
+    are rolled back after it (tests/once.py), and it gets its own copies of
+    the world's objects and uploaded files, so it can change those too."""
+    return for_test(*_world_once, settings)
+
+
+def build_world() -> dict:
     from groups.models import Group
 
     group = Group.objects.create(name="Rust Berlin", slug="rust-berlin")
@@ -784,11 +805,11 @@ def _poll(organiser, party):
 @pytest.mark.parametrize(
     "method,url,expected", MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX]
 )
-def test_permission_matrix(client, world, role, method, url, expected):
-    person = world["people"][role]
+def test_permission_matrix(client, shared_world, role, method, url, expected):
+    person = shared_world["people"][role]
     if person is not None:
         client.force_login(person)
-    target = url.format(**{k: v for k, v in world.items() if k != "people"})
+    target = url.format(**{k: v for k, v in shared_world.items() if k != "people"})
 
     response = getattr(client, method)(target)
 
