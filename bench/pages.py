@@ -3,11 +3,23 @@
 Seeds a PostgreSQL database (20,000 members, 200 groups, 1,000 events, one event
 with 5,000 RSVPs, one group with all 20,000 members), serves it with gunicorn as
 production does (config/gunicorn.py, DEBUG off, persistent connections), loads
-each main page with wrk over loopback and prints a table. A trivial Django view
-served the same way is the ceiling; each page's ratio to it is the last column.
+each main page with wrk over loopback and prints a table. Each page's ratio is
+to the empty page of the same kind in the same run: anonymous pages to the
+anonymous empty page, signed-in pages to the signed-in one. A trivial Django
+view served the same way is the ceiling.
 
-    DATABASE_URL=postgres://user:pass@127.0.0.1:5432/meetings_bench \\
-        .venv/bin/python bench/pages.py [--duration 10] [--connections 16]
+Then the announcement: the event page under wrk while a real
+`manage.py send_mail_queue` drains a mailing to the big group's 20,000 members
+(queued with mailings.services.mailing_queue, as the Send button does) into
+the fake SendGrid (`python -m tests.fakes.sendgrid_server`), on the same
+database; the page's req/s and the drain's recipients/s, each against itself
+alone.
+
+Run it in a throw-away cluster (Debian's pg_virtualenv), from the repository root:
+
+    pg_virtualenv -t sh -c 'SECRET_KEY=bench \\
+        DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" \\
+        .venv/bin/python bench/pages.py --duration 8'
 
 The database is seeded once and reused (`--reseed` starts again). It needs
 `wrk` (apt-get install wrk). Not a test: it prints numbers, it asserts nothing.
@@ -51,6 +63,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
     parser.add_argument("--port", type=int, default=8791, help="gunicorn port.")
     parser.add_argument("--reseed", action="store_true", help="Empty and reseed.")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=[],
+        help="Pages whose label contains one of these words (and the references).",
+    )
+    parser.add_argument(
+        "--no-announcement", action="store_true", help="Skip the announcement."
+    )
     return parser.parse_args()
 
 
@@ -173,33 +194,71 @@ def _seed() -> None:
 
 
 def _analyze() -> None:
+    """Statistics for the planner, and the dead rows of the bulk load gone, as
+    autovacuum leaves a running site (each counted row rewrote its counts row)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
 
 
 # --- the pages -------------------------------------------------------------------
 
 
-def pages() -> list[tuple[str, str, bool]]:
-    """(label, path, signed in) for every page measured, the ceiling first."""
+REFERENCE = {False: "reference: empty page", True: "reference: empty page, signed in"}
+
+
+def pages(only: list[str]) -> list[tuple[str, str, bool]]:
+    """(label, path, signed in) for every page measured, the ceiling first.
+
+    Public pages are measured both ways: a signed-in page loads the session
+    and the person too, and shows more (your groups' events, reply buttons).
+    Calendar apps fetch feeds without cookies, so feeds are anonymous.
+    """
     from events.models import Event
 
     big_event = Event.objects.get(uid="bench-0@meetings")
-    return [
+    event = f"/events/{big_event.pk}/"
+    group = f"/groups/{BIG_GROUP}/"
+    every = [
         (CEILING, "/bench/trivial/", False),
         # The floor of any page: the layout, and the session and user rows.
-        ("reference: empty page", "/accounts/check-inbox/", False),
-        ("reference: empty page, signed in", "/accounts/check-inbox/", True),
-        ("home, anonymous", "/", False),
-        ("home, signed in", "/", True),
-        ("group", f"/groups/{BIG_GROUP}/", True),
-        ("event", f"/events/{big_event.pk}/", True),
-        ("member list", f"/groups/{BIG_GROUP}/members/", True),
-        ("event attendees", f"/events/{big_event.pk}/attendees/", True),
-        ("group .ics feed", f"/groups/{BIG_GROUP}/calendar.ics", False),
+        (REFERENCE[False], "/accounts/check-inbox/", False),
+        (REFERENCE[True], "/accounts/check-inbox/", True),
+        ("home", "/", False),
+        ("home", "/", True),
+        ("groups list", "/groups/", False),
+        ("groups list", "/groups/", True),
+        ("group", group, False),
+        ("group", group, True),
+        ("events list", "/events/", False),
+        ("events list", "/events/", True),
+        ("event", event, False),
+        ("event", event, True),
+        ("event attendees", f"{event}attendees/", True),
+        ("member list", f"{group}members/", True),
+        ("group .ics feed", f"{group}calendar.ics", False),
+        ("personal .ics feed", personal_feed(), False),
     ]
+    return [
+        page
+        for page in every
+        if page[0] in (CEILING, *REFERENCE.values())
+        or not only
+        or any(word in page[0] for word in only)
+    ]
+
+
+def personal_feed() -> str:
+    """The private feed address of the viewer (who attends the big event)."""
+    from accounts.models import User
+    from events.models import CalendarFeed
+
+    feed, _ = CalendarFeed.objects.get_or_create(
+        user=User.objects.get(email=VIEWER),
+        defaults={"token": CalendarFeed.new_token()},
+    )
+    return feed.get_absolute_url()
 
 
 def session_cookie() -> str:
@@ -221,11 +280,16 @@ def session_cookie() -> str:
 
 
 def measure(path: str, cookie: str | None, runs: int = 40) -> dict[str, float]:
-    """One request at a time, in this process: SQL queries, SQL ms and total ms.
+    """One request at a time, in this process: SQL queries, SQL ms and total ms,
+    and the CPU time of Django and of PostgreSQL per request.
 
     Calls Django's WSGI handler directly, as gunicorn does: no HTTP and no load
     generator, and the median of `runs` requests, so other work on the machine
-    disturbs it far less than the req/s columns.
+    disturbs it far less than the req/s columns. Wall times still grow with
+    the load (a query waits for a CPU twice); CPU times do not, so they are
+    the figures to compare across runs: Django's is this thread's, the
+    median; PostgreSQL's is its backend process's (read from /proc, in clock
+    ticks), the mean over the runs.
     """
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
@@ -252,20 +316,41 @@ def measure(path: str, cookie: str | None, runs: int = 40) -> dict[str, float]:
         finally:
             sql.append(time.perf_counter() - started)
 
-    def get() -> tuple[float, float, int]:
+    def get() -> tuple[float, float, int, float]:
         sql.clear()
-        started, status = time.perf_counter(), []
+        started, cpu, status = time.perf_counter(), time.thread_time(), []
         with connection.execute_wrapper(timed):
             body = app({**environ, "wsgi.input": io.BytesIO()}, _keep(status))
             b"".join(body)
         if not status[0].startswith("200"):
             sys.exit(f"bench/pages.py: {path} answered {status[0]}.")
-        return time.perf_counter() - started, sum(sql), len(sql)
+        elapsed = time.perf_counter() - started
+        return elapsed, sum(sql), len(sql), time.thread_time() - cpu
 
     get()  # warms caches, as a running server has them warm
-    samples = sorted(get() for _ in range(runs))
-    total, sql_time, queries = samples[len(samples) // 2]
-    return {"queries": queries, "sql_ms": sql_time * 1000, "ms": total * 1000}
+    backend = _backend_cpu()
+    samples = [get() for _ in range(runs)]
+    database_cpu = (_backend_cpu() - backend) / runs
+    total, sql_time, queries, _ = sorted(samples)[len(samples) // 2]
+    django_cpu = sorted(sample[3] for sample in samples)[len(samples) // 2]
+    return {
+        "queries": queries,
+        "sql_ms": sql_time * 1000,
+        "ms": total * 1000,
+        "django_cpu_ms": django_cpu * 1000,
+        "database_cpu_ms": database_cpu * 1000,
+    }
+
+
+def _backend_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backend of this connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _keep(status: list):
@@ -320,21 +405,27 @@ def stop(server: subprocess.Popen) -> None:
     server.wait(timeout=40)
 
 
-def load(url: str, cookie: str | None, args) -> dict[str, float]:
-    """Run wrk on one URL; requests/second and the p50 and p99 latency in ms."""
+def _wrk(url: str, cookie: str | None, args, duration: str) -> list[str]:
     headers = ["-H", "X-Forwarded-Proto: https"]
     if cookie:
         headers += ["-H", f"Cookie: {cookie}"]
     base = ["wrk", f"-t{args.threads}", f"-c{args.connections}", "--latency"]
-    base += ["--timeout", "10s"]
-    subprocess.run([*base, "-d2s", *headers, url], capture_output=True, check=True)
+    return [*base, "--timeout", "10s", f"-d{duration}", *headers, url]
+
+
+def load(url: str, cookie: str | None, args) -> dict[str, float]:
+    """Run wrk on one URL; requests/second and the p50 and p99 latency in ms."""
+    subprocess.run(_wrk(url, cookie, args, "2s"), capture_output=True, check=True)
     done = subprocess.run(
-        [*base, f"-d{args.duration}s", *headers, url],
+        _wrk(url, cookie, args, f"{args.duration}s"),
         capture_output=True,
         text=True,
         check=True,
     )
-    out = done.stdout
+    return _wrk_results(url, done.stdout)
+
+
+def _wrk_results(url: str, out: str) -> dict[str, float]:
     if "Non-2xx or 3xx responses" in out or "Socket errors" in out:  # incl. timeouts
         sys.exit(f"bench/pages.py: errors while loading {url}:\n{out}")
     return {
@@ -349,48 +440,177 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
+# --- the announcement ------------------------------------------------------------
+
+
+def announcement(url: str, cookie: str, args) -> dict[str, dict[str, float]]:
+    """The event page and a 20,000-recipient drain, each alone and together.
+
+    The drain alone and the page alone run one after the other, then both at
+    once: wrk loads the page from the sender's start until its exit, so the
+    page's req/s is over exactly the drain's time.
+    """
+    from bench.mail import _start_fake
+
+    fake, fake_url = _start_fake()
+    try:
+        print("announcement: the drain alone", file=sys.stderr)
+        drain_alone = _drain(fake_url, _queue_announcement())
+        print("announcement: the event page alone", file=sys.stderr)
+        page_alone = load(url, cookie, args)
+        print("announcement: both at once", file=sys.stderr)
+        recipients = _queue_announcement()
+        wrk = subprocess.Popen(
+            _wrk(url, cookie, args, "600s"), stdout=subprocess.PIPE, text=True
+        )
+        try:
+            drain_together = _drain(fake_url, recipients)
+        finally:
+            wrk.send_signal(signal.SIGINT)  # wrk stops and prints its totals
+            out, _ = wrk.communicate(timeout=30)
+        page_together = _wrk_results(url, out)
+    finally:
+        fake.terminate()
+        fake.wait(timeout=30)
+    return {
+        "page": {"alone": page_alone["rps"], "together": page_together["rps"]},
+        "drain": {"alone": drain_alone, "together": drain_together},
+        "p99": {"alone": page_alone["p99"], "together": page_together["p99"]},
+    }
+
+
+def _queue_announcement() -> int:
+    """Queue an owner's mailing to every member of the big group; recipients."""
+    from accounts.models import User
+    from events.models import Event
+    from groups.models import Group
+    from mailings.models import Mailing
+    from mailings.services import mailing_queue
+
+    mailing = Mailing.objects.create(
+        group=Group.objects.get(slug=BIG_GROUP),
+        event=Event.objects.get(uid="bench-0@meetings"),
+        audience=Mailing.Audience.MEMBERS,
+        subject="Big Meetup: the talks are out",
+        body="Hello everyone,\n\nthe **talks** are out: see the event page.",
+        author=User.objects.get(email="member1@bench.example.org"),
+    )
+    mailing_queue(mailing=mailing)
+    return mailing.recipient_count
+
+
+def _drain(fake_url: str, recipients: int) -> float:
+    """Run `send_mail_queue --once` as its own process; recipients per second.
+
+    The time includes the process's start (Django's setup), alone and under
+    load alike.
+    """
+    from bench.mail import FROM
+    from notifications.models import Delivery
+
+    env = {
+        **os.environ,
+        "SENDGRID_API_KEY": "SG.bench",
+        "SENDGRID_API_HOST": fake_url,
+        "DEFAULT_FROM_EMAIL": FROM,
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "manage.py", "send_mail_queue", "--once"]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode:
+        sys.exit(f"send_mail_queue failed ({done.returncode}): {done.stderr}")
+    pending = Delivery.objects.exclude(status=Delivery.Status.SENT).count()
+    if pending:
+        sys.exit(f"bench/pages.py: {pending} deliveries left unsent after the drain.")
+    return recipients / elapsed
+
+
+# --- the run ---------------------------------------------------------------------
+
+
 def main() -> None:
     args = parse_args()
     setup_django(args.port)
     seed(args.reseed)
     cookie = session_cookie()
     measured = [
-        (label, path, cookie if signed_in else None)
-        for label, path, signed_in in pages()
+        (label, path, signed_in, cookie if signed_in else None)
+        for label, path, signed_in in pages(args.only)
     ]
-    in_process = {label: measure(path, c) for label, path, c in measured}
+    in_process = {(label, s): measure(path, c) for label, path, s, c in measured}
+    load_before = _loadavg()
     server = start_gunicorn(args.port)
     try:  # always stop gunicorn, whatever fails
         results = {}
-        for label, path, c in measured:
+        for label, path, signed_in, c in measured:
             print(f"loading {label} ({path}) for {args.duration} s", file=sys.stderr)
-            results[label] = load(f"http://127.0.0.1:{args.port}{path}", c, args)
+            url = f"http://127.0.0.1:{args.port}{path}"
+            results[label, signed_in] = load(url, c, args)
+        burst = None
+        if not args.no_announcement:
+            from events.models import Event
+
+            event = Event.objects.get(uid="bench-0@meetings")
+            url = f"http://127.0.0.1:{args.port}{event.get_absolute_url()}"
+            burst = announcement(url, cookie, args)
     finally:
         stop(server)
-    print_table(results, in_process, args)
+    print_table(results, in_process, args, loads=(load_before, _loadavg()))
+    if burst is not None:
+        print_announcement(burst)
 
 
-def print_table(results: dict, in_process: dict, args) -> None:
-    ceiling = results[CEILING]["rps"]
+def _loadavg() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
+def print_table(results: dict, in_process: dict, args, *, loads) -> None:
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s over "
-        f"loopback, gunicorn config/gunicorn.py, {os.cpu_count()} cores\n"
+        f"loopback, gunicorn config/gunicorn.py, {os.cpu_count()} cores; "
+        f"/proc/loadavg before: {loads[0]}, after: {loads[1]}\n"
     )
     print(
-        "| page | req/s | p50 ms | p99 ms | of ceiling "
-        "| SQL queries | SQL ms | one request ms |"
+        "| page | signed in | req/s | p50 ms | p99 ms | of reference "
+        "| SQL queries | SQL ms | one request ms | CPU ms: Django / PostgreSQL |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, r in results.items():
-        one = in_process[label]
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (label, signed_in), r in results.items():
+        one = in_process[label, signed_in]
+        reference = results[REFERENCE[signed_in], signed_in]["rps"]
+        ratio = "" if label == CEILING else f"{r['rps'] / reference:.2f}"
         print(
-            f"| {label} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
-            f"| {r['rps'] / ceiling:.2f} | {one['queries']} | {one['sql_ms']:.1f} "
-            f"| {one['ms']:.1f} |"
+            f"| {label} | {'yes' if signed_in else 'no'} | {r['rps']:.0f} "
+            f"| {r['p50']:.1f} | {r['p99']:.1f} | {ratio} | {one['queries']} "
+            f"| {one['sql_ms']:.1f} | {one['ms']:.1f} "
+            f"| {one['django_cpu_ms']:.1f} / {one['database_cpu_ms']:.1f} |"
         )
     print(
-        "\nThe last three columns: one request at a time, in-process through "
-        "Django's WSGI handler (median of 40)."
+        '\n"of reference": req/s over the empty page\'s, anonymous or signed in '
+        "as the page. The last four columns: one request at a time, in-process "
+        "through Django's WSGI handler (median of 40; PostgreSQL's CPU: mean)."
+    )
+
+
+def print_announcement(burst: dict) -> None:
+    page, drain, p99 = burst["page"], burst["drain"], burst["p99"]
+    print("\nThe announcement: the event page (signed in) while 20,000 emails drain.\n")
+    print("| measure | alone | together | together / alone |")
+    print("|---|---:|---:|---:|")
+    print(
+        f"| event page, req/s | {page['alone']:.0f} | {page['together']:.0f} "
+        f"| {page['together'] / page['alone']:.2f} |"
+    )
+    print(f"| event page, p99 ms | {p99['alone']:.1f} | {p99['together']:.1f} | |")
+    print(
+        f"| drain, recipients/s | {drain['alone']:,.0f} | {drain['together']:,.0f} "
+        f"| {drain['together'] / drain['alone']:.2f} |"
+    )
+    print(
+        "\nThe drain is `manage.py send_mail_queue --once` into the fake SendGrid, "
+        "timed from its start (Django's setup included) to its exit."
     )
 
 
