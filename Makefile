@@ -34,6 +34,9 @@ $(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(VENV)/bin
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.base-installed
 	DEBUG=true $(PY) manage.py migrate --noinput
+	@# SQLite drops a table's triggers when a migration rebuilds it: put back
+	@# the ones that keep the counts (docs/architecture.md).
+	DEBUG=true $(PY) manage.py check_counts
 	DEBUG=true $(PY) manage.py load_demo --if-empty
 	@# The mail sender runs beside the server, so every email lands in var/mail/,
 	@# and so does the task worker, so scheduler runs finish in the background.

@@ -3,11 +3,23 @@
 Seeds a PostgreSQL database (20,000 members, 200 groups, 1,000 events, one event
 with 5,000 RSVPs, one group with all 20,000 members), serves it with gunicorn as
 production does (config/gunicorn.py, DEBUG off, persistent connections), loads
-each main page with wrk over loopback and prints a table. A trivial Django view
-served the same way is the ceiling; each page's ratio to it is the last column.
+each main page with wrk over loopback and prints a table. Each page's ratio is
+to the empty page of the same kind, loaded just before and just after it:
+anonymous pages to the anonymous empty page, signed-in pages to the signed-in
+one. A trivial Django view served the same way is the ceiling.
 
-    DATABASE_URL=postgres://user:pass@127.0.0.1:5432/meetings_bench \\
-        .venv/bin/python bench/pages.py [--duration 10] [--connections 16]
+Then the announcement: the event page under wrk while a real
+`manage.py send_mail_queue` drains a mailing to the big group's 20,000 members
+(queued with mailings.services.mailing_queue, as the Send button does) into
+the fake SendGrid (`python -m tests.fakes.sendgrid_server`), on the same
+database; the page's req/s and the drain's recipients/s, each against itself
+alone.
+
+Run it in a throw-away cluster (Debian's pg_virtualenv), from the repository root:
+
+    pg_virtualenv -t sh -c 'SECRET_KEY=bench \\
+        DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" \\
+        .venv/bin/python bench/pages.py --duration 8'
 
 The database is seeded once and reused (`--reseed` starts again). It needs
 `wrk` (apt-get install wrk). Not a test: it prints numbers, it asserts nothing.
@@ -51,6 +63,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
     parser.add_argument("--port", type=int, default=8791, help="gunicorn port.")
     parser.add_argument("--reseed", action="store_true", help="Empty and reseed.")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=[],
+        help="Pages whose label contains one of these words (and the references).",
+    )
+    parser.add_argument(
+        "--no-announcement", action="store_true", help="Skip the announcement."
+    )
     return parser.parse_args()
 
 
@@ -173,33 +194,71 @@ def _seed() -> None:
 
 
 def _analyze() -> None:
+    """Statistics for the planner, and the dead rows of the bulk load gone, as
+    autovacuum leaves a running site (each counted row rewrote its counts row)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
 
 
 # --- the pages -------------------------------------------------------------------
 
 
-def pages() -> list[tuple[str, str, bool]]:
-    """(label, path, signed in) for every page measured, the ceiling first."""
+REFERENCE = {False: "reference: empty page", True: "reference: empty page, signed in"}
+
+
+def pages(only: list[str]) -> list[tuple[str, str, bool]]:
+    """(label, path, signed in) for every page measured, the ceiling first.
+
+    Public pages are measured both ways: a signed-in page loads the session
+    and the person too, and shows more (your groups' events, reply buttons).
+    Calendar apps fetch feeds without cookies, so feeds are anonymous.
+    """
     from events.models import Event
 
     big_event = Event.objects.get(uid="bench-0@meetings")
-    return [
+    event = f"/events/{big_event.pk}/"
+    group = f"/groups/{BIG_GROUP}/"
+    every = [
         (CEILING, "/bench/trivial/", False),
         # The floor of any page: the layout, and the session and user rows.
-        ("reference: empty page", "/accounts/check-inbox/", False),
-        ("reference: empty page, signed in", "/accounts/check-inbox/", True),
-        ("home, anonymous", "/", False),
-        ("home, signed in", "/", True),
-        ("group", f"/groups/{BIG_GROUP}/", True),
-        ("event", f"/events/{big_event.pk}/", True),
-        ("member list", f"/groups/{BIG_GROUP}/members/", True),
-        ("event attendees", f"/events/{big_event.pk}/attendees/", True),
-        ("group .ics feed", f"/groups/{BIG_GROUP}/calendar.ics", False),
+        (REFERENCE[False], "/accounts/check-inbox/", False),
+        (REFERENCE[True], "/accounts/check-inbox/", True),
+        ("home", "/", False),
+        ("home", "/", True),
+        ("groups list", "/groups/", False),
+        ("groups list", "/groups/", True),
+        ("group", group, False),
+        ("group", group, True),
+        ("events list", "/events/", False),
+        ("events list", "/events/", True),
+        ("event", event, False),
+        ("event", event, True),
+        ("event attendees", f"{event}attendees/", True),
+        ("member list", f"{group}members/", True),
+        ("group .ics feed", f"{group}calendar.ics", False),
+        ("personal .ics feed", personal_feed(), False),
     ]
+    return [
+        page
+        for page in every
+        if page[0] in (CEILING, *REFERENCE.values())
+        or not only
+        or any(word in page[0] for word in only)
+    ]
+
+
+def personal_feed() -> str:
+    """The private feed address of the viewer (who attends the big event)."""
+    from accounts.models import User
+    from events.models import CalendarFeed
+
+    feed, _ = CalendarFeed.objects.get_or_create(
+        user=User.objects.get(email=VIEWER),
+        defaults={"token": CalendarFeed.new_token()},
+    )
+    return feed.get_absolute_url()
 
 
 def session_cookie() -> str:
@@ -221,11 +280,16 @@ def session_cookie() -> str:
 
 
 def measure(path: str, cookie: str | None, runs: int = 40) -> dict[str, float]:
-    """One request at a time, in this process: SQL queries, SQL ms and total ms.
+    """One request at a time, in this process: SQL queries, SQL ms and total ms,
+    and the CPU time of Django and of PostgreSQL per request.
 
     Calls Django's WSGI handler directly, as gunicorn does: no HTTP and no load
     generator, and the median of `runs` requests, so other work on the machine
-    disturbs it far less than the req/s columns.
+    disturbs it far less than the req/s columns. Wall times still grow with
+    the load (a query waits for a CPU twice); CPU times do not, so they are
+    the figures to compare across runs: Django's is this thread's, the
+    median; PostgreSQL's is its backend process's (read from /proc, in clock
+    ticks), the mean over the runs.
     """
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
@@ -252,20 +316,42 @@ def measure(path: str, cookie: str | None, runs: int = 40) -> dict[str, float]:
         finally:
             sql.append(time.perf_counter() - started)
 
-    def get() -> tuple[float, float, int]:
+    def get() -> tuple[float, float, int, float]:
         sql.clear()
-        started, status = time.perf_counter(), []
+        started, cpu, status = time.perf_counter(), time.thread_time(), []
         with connection.execute_wrapper(timed):
             body = app({**environ, "wsgi.input": io.BytesIO()}, _keep(status))
             b"".join(body)
         if not status[0].startswith("200"):
             sys.exit(f"bench/pages.py: {path} answered {status[0]}.")
-        return time.perf_counter() - started, sum(sql), len(sql)
+        elapsed = time.perf_counter() - started
+        return elapsed, sum(sql), len(sql), time.thread_time() - cpu
 
+    connection.close()  # a fresh connection: one backend for all the runs
     get()  # warms caches, as a running server has them warm
-    samples = sorted(get() for _ in range(runs))
-    total, sql_time, queries = samples[len(samples) // 2]
-    return {"queries": queries, "sql_ms": sql_time * 1000, "ms": total * 1000}
+    backend = _backend_cpu()
+    samples = [get() for _ in range(runs)]
+    database_cpu = (_backend_cpu() - backend) / runs
+    total, sql_time, queries, _ = sorted(samples)[len(samples) // 2]
+    django_cpu = sorted(sample[3] for sample in samples)[len(samples) // 2]
+    return {
+        "queries": queries,
+        "sql_ms": sql_time * 1000,
+        "ms": total * 1000,
+        "django_cpu_ms": django_cpu * 1000,
+        "database_cpu_ms": database_cpu * 1000,
+    }
+
+
+def _backend_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backend of this connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _keep(status: list):
@@ -320,33 +406,160 @@ def stop(server: subprocess.Popen) -> None:
     server.wait(timeout=40)
 
 
-def load(url: str, cookie: str | None, args) -> dict[str, float]:
-    """Run wrk on one URL; requests/second and the p50 and p99 latency in ms."""
+def _wrk(url: str, cookie: str | None, args, duration: str) -> list[str]:
     headers = ["-H", "X-Forwarded-Proto: https"]
     if cookie:
         headers += ["-H", f"Cookie: {cookie}"]
     base = ["wrk", f"-t{args.threads}", f"-c{args.connections}", "--latency"]
-    base += ["--timeout", "10s"]
-    subprocess.run([*base, "-d2s", *headers, url], capture_output=True, check=True)
+    return [*base, "--timeout", "10s", f"-d{duration}", *headers, url]
+
+
+def load(url: str, cookie: str | None, args, server: int) -> dict[str, float]:
+    """Run wrk on one URL: requests/second, the p50 and p99 latency in ms, and
+    the CPU ms per request of the server (`server`: gunicorn's pid) and the
+    database together."""
+    subprocess.run(_wrk(url, cookie, args, "2s"), capture_output=True, check=True)
+    cpu = _serving_cpu(server)
     done = subprocess.run(
-        [*base, f"-d{args.duration}s", *headers, url],
+        _wrk(url, cookie, args, f"{args.duration}s"),
         capture_output=True,
         text=True,
         check=True,
     )
-    out = done.stdout
+    return _wrk_results(url, done.stdout, cpu=_serving_cpu(server) - cpu)
+
+
+def _wrk_results(url: str, out: str, *, cpu: float) -> dict[str, float]:
     if "Non-2xx or 3xx responses" in out or "Socket errors" in out:  # incl. timeouts
         sys.exit(f"bench/pages.py: errors while loading {url}:\n{out}")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
         "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "cpu_ms": cpu * 1000 / max(requests, 1),
     }
+
+
+def _serving_cpu(server: int) -> float:
+    """CPU seconds used so far by gunicorn and by PostgreSQL.
+
+    gunicorn: the master, its live workers, and (in the master's cutime) the
+    workers it recycled and reaped. PostgreSQL: bench.mail._database_cpu.
+    Other work on the machine does not count, so, per request, this is what
+    a machine of its own would have to spend.
+    """
+    from bench.mail import _database_cpu
+
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid == server:
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        elif parent == server:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK") + _database_cpu()
 
 
 def _ms(value: str) -> float:
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+# --- the announcement ------------------------------------------------------------
+
+
+def announcement(
+    url: str, cookie: str, args, server: int
+) -> dict[str, dict[str, float]]:
+    """The event page and a 20,000-recipient drain, each alone and together.
+
+    The drain alone and the page alone run one after the other, then both at
+    once: wrk loads the page from the sender's start until its exit, so the
+    page's req/s is over exactly the drain's time.
+    """
+    from bench.mail import _start_fake
+
+    fake, fake_url = _start_fake()
+    try:
+        print("announcement: the drain alone", file=sys.stderr)
+        drain_alone = _drain(fake_url, _queue_announcement())
+        print("announcement: the event page alone", file=sys.stderr)
+        page_alone = load(url, cookie, args, server)
+        print("announcement: both at once", file=sys.stderr)
+        recipients = _queue_announcement()
+        cpu = _serving_cpu(server)
+        wrk = subprocess.Popen(
+            _wrk(url, cookie, args, "600s"), stdout=subprocess.PIPE, text=True
+        )
+        try:
+            drain_together = _drain(fake_url, recipients)
+        finally:
+            wrk.send_signal(signal.SIGINT)  # wrk stops and prints its totals
+            out, _ = wrk.communicate(timeout=30)
+        page_together = _wrk_results(url, out, cpu=_serving_cpu(server) - cpu)
+    finally:
+        fake.terminate()
+        fake.wait(timeout=30)
+    return {
+        "page": {"alone": page_alone, "together": page_together},
+        "drain": {"alone": drain_alone, "together": drain_together},
+    }
+
+
+def _queue_announcement() -> int:
+    """Queue an owner's mailing to every member of the big group; recipients."""
+    from accounts.models import User
+    from events.models import Event
+    from groups.models import Group
+    from mailings.models import Mailing
+    from mailings.services import mailing_queue
+
+    mailing = Mailing.objects.create(
+        group=Group.objects.get(slug=BIG_GROUP),
+        event=Event.objects.get(uid="bench-0@meetings"),
+        audience=Mailing.Audience.MEMBERS,
+        subject="Big Meetup: the talks are out",
+        body="Hello everyone,\n\nthe **talks** are out: see the event page.",
+        author=User.objects.get(email="member1@bench.example.org"),
+    )
+    mailing_queue(mailing=mailing)
+    return mailing.recipient_count
+
+
+def _drain(fake_url: str, recipients: int) -> float:
+    """Run `send_mail_queue --once` as its own process; recipients per second.
+
+    The time includes the process's start (Django's setup), alone and under
+    load alike.
+    """
+    from bench.mail import FROM
+    from notifications.models import Delivery
+
+    env = {
+        **os.environ,
+        "SENDGRID_API_KEY": "SG.bench",
+        "SENDGRID_API_HOST": fake_url,
+        "DEFAULT_FROM_EMAIL": FROM,
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "manage.py", "send_mail_queue", "--once"]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode:
+        sys.exit(f"send_mail_queue failed ({done.returncode}): {done.stderr}")
+    pending = Delivery.objects.exclude(status=Delivery.Status.SENT).count()
+    if pending:
+        sys.exit(f"bench/pages.py: {pending} deliveries left unsent after the drain.")
+    return recipients / elapsed
+
+
+# --- the run ---------------------------------------------------------------------
 
 
 def main() -> None:
@@ -355,42 +568,128 @@ def main() -> None:
     seed(args.reseed)
     cookie = session_cookie()
     measured = [
-        (label, path, cookie if signed_in else None)
-        for label, path, signed_in in pages()
+        (label, path, signed_in, cookie if signed_in else None)
+        for label, path, signed_in in pages(args.only)
     ]
-    in_process = {label: measure(path, c) for label, path, c in measured}
+    in_process = {(label, s): measure(path, c) for label, path, s, c in measured}
+    load_before = _loadavg()
     server = start_gunicorn(args.port)
     try:  # always stop gunicorn, whatever fails
-        results = {}
-        for label, path, c in measured:
-            print(f"loading {label} ({path}) for {args.duration} s", file=sys.stderr)
-            results[label] = load(f"http://127.0.0.1:{args.port}{path}", c, args)
+        results, beside = load_all(measured, args, server.pid)
+        burst = None
+        if not args.no_announcement:
+            from events.models import Event
+
+            event = Event.objects.get(uid="bench-0@meetings")
+            url = f"http://127.0.0.1:{args.port}{event.get_absolute_url()}"
+            burst = announcement(url, cookie, args, server.pid)
     finally:
         stop(server)
-    print_table(results, in_process, args)
+    print_table(results, beside, in_process, args, loads=(load_before, _loadavg()))
+    if burst is not None:
+        print_announcement(burst)
 
 
-def print_table(results: dict, in_process: dict, args) -> None:
-    ceiling = results[CEILING]["rps"]
+def load_all(measured: list, args, server: int) -> tuple[dict, dict]:
+    """Load every page with wrk, each between two loads of its reference.
+
+    The machine is shared, so the CPU left for the bench changes from one
+    page to the next; a page is compared with its reference loaded just
+    before and just after it. Returns the results by (label, signed in), in
+    the order of `measured` (a reference's are the mean of its loads), and
+    the reference's req/s beside each page (the mean of those two loads).
+    """
+
+    def run(label: str, path: str, cookie: str | None) -> dict[str, float]:
+        print(f"loading {label} ({path}) for {args.duration} s", file=sys.stderr)
+        return load(f"http://127.0.0.1:{args.port}{path}", cookie, args, server)
+
+    results, beside = {}, {}
+    for label, path, signed_in, cookie in measured:
+        if label == CEILING:
+            results[label, signed_in] = run(label, path, cookie)
+    for signed_in in (False, True):
+        reference = next(m for m in measured if m[0] == REFERENCE[signed_in])
+        loads = [run(*reference[:2], reference[3])]
+        for label, path, kind, cookie in measured:
+            if kind != signed_in or label in (CEILING, reference[0]):
+                continue
+            results[label, kind] = run(label, path, cookie)
+            loads.append(run(*reference[:2], reference[3]))
+            beside[label, kind] = _mean(loads[-2:])
+        results[reference[0], signed_in] = beside[reference[0], signed_in] = _mean(
+            loads
+        )
+    order = [(label, signed_in) for label, _, signed_in, _ in measured]
+    return {key: results[key] for key in order}, beside
+
+
+def _mean(loads: list[dict[str, float]]) -> dict[str, float]:
+    return {key: sum(r[key] for r in loads) / len(loads) for key in loads[0]}
+
+
+def _loadavg() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
+def print_table(results: dict, beside: dict, in_process: dict, args, *, loads) -> None:
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s over "
-        f"loopback, gunicorn config/gunicorn.py, {os.cpu_count()} cores\n"
+        f"loopback, gunicorn config/gunicorn.py, {os.cpu_count()} cores; "
+        f"/proc/loadavg before: {loads[0]}, after: {loads[1]}\n"
     )
     print(
-        "| page | req/s | p50 ms | p99 ms | of ceiling "
-        "| SQL queries | SQL ms | one request ms |"
+        "| page | signed in | req/s | p99 ms | server CPU ms/req "
+        "| reference req/s, CPU ms/req | of reference: req/s, CPU "
+        "| SQL queries | SQL ms | one request ms | CPU ms: Django / PostgreSQL |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, r in results.items():
-        one = in_process[label]
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (label, signed_in), r in results.items():
+        one = in_process[label, signed_in]
+        ref = beside.get((label, signed_in))
+        around = ratios = ""
+        if ref is not None:
+            around = f"{ref['rps']:.0f}, {ref['cpu_ms']:.1f}"
+            ratios = f"{r['rps'] / ref['rps']:.2f}, {ref['cpu_ms'] / r['cpu_ms']:.2f}"
         print(
-            f"| {label} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
-            f"| {r['rps'] / ceiling:.2f} | {one['queries']} | {one['sql_ms']:.1f} "
-            f"| {one['ms']:.1f} |"
+            f"| {label} | {'yes' if signed_in else 'no'} | {r['rps']:.0f} "
+            f"| {r['p99']:.0f} | {r['cpu_ms']:.1f} | {around} | {ratios} "
+            f"| {one['queries']} | {one['sql_ms']:.1f} | {one['ms']:.1f} "
+            f"| {one['django_cpu_ms']:.1f} / {one['database_cpu_ms']:.1f} |"
         )
     print(
-        "\nThe last three columns: one request at a time, in-process through "
-        "Django's WSGI handler (median of 40)."
+        "\nThe reference is the empty page of the same kind (anonymous or signed "
+        "in), loaded just before and just after the page (the mean of those two "
+        'loads; for a reference itself, of all its loads). "of reference": '
+        "the page's req/s over the reference's, and the reference's server CPU "
+        "per request over the page's, which is the ratio of req/s a machine of "
+        "their own would show (server CPU: gunicorn and PostgreSQL, not wrk). "
+        "The last four columns: one request at a time, in-process through "
+        "Django's WSGI handler (median of 40; PostgreSQL's CPU: mean)."
+    )
+
+
+def print_announcement(burst: dict) -> None:
+    page, drain = burst["page"], burst["drain"]
+    alone, together = page["alone"], page["together"]
+    print("\nThe announcement: the event page (signed in) while 20,000 emails drain.\n")
+    print("| measure | alone | together | together / alone |")
+    print("|---|---:|---:|---:|")
+    print(
+        f"| event page, req/s | {alone['rps']:.0f} | {together['rps']:.0f} "
+        f"| {together['rps'] / alone['rps']:.2f} |"
+    )
+    print(f"| event page, p99 ms | {alone['p99']:.0f} | {together['p99']:.0f} | |")
+    print(
+        f"| drain, recipients/s | {drain['alone']:,.0f} | {drain['together']:,.0f} "
+        f"| {drain['together'] / drain['alone']:.2f} |"
+    )
+    print(
+        "\nThe drain is `manage.py send_mail_queue --once` into the fake SendGrid, "
+        "timed from its start (Django's setup included) to its exit. Together, "
+        f"the server spent {together['cpu_ms']:.1f} CPU ms per page request "
+        f"({alone['cpu_ms']:.1f} alone), gunicorn and PostgreSQL (whose CPU "
+        "includes the drain's queries)."
     )
 
 

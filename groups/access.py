@@ -59,7 +59,7 @@ def managed_groups(user: User) -> QuerySet[Group]:
 
 
 def get_group(slug: str) -> Group:
-    return get_object_or_404(Group, slug=slug)
+    return get_object_or_404(Group.objects.with_member_count(), slug=slug)
 
 
 def get_group_for_member(

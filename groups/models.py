@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
@@ -18,20 +17,12 @@ class GroupQuerySet(models.QuerySet):
         return text_search(self, text, fields=SEARCH_FIELDS)
 
     def with_member_count(self):
-        """Annotate the number of members, counted in a correlated subquery.
+        """Fetch the stored member count (`GroupCounts`) with each group.
 
-        The subquery counts one group's index entries, after any LIMIT; a JOIN
-        needs COUNT(DISTINCT), which sorts every membership (20,000 for a big
-        group) on each page view.
+        Counting a big group's memberships on each page view read 20,000
+        index entries; the stored count is one row, joined by primary key.
         """
-        members = (
-            Membership.objects.filter(group=models.OuterRef("pk"))
-            .order_by()
-            .values("group")
-            .annotate(n=models.Count("*"))
-            .values("n")
-        )
-        return self.annotate(member_count=Coalesce(models.Subquery(members), 0))
+        return self.select_related("counts")
 
 
 class Group(models.Model):
@@ -56,6 +47,9 @@ class Group(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Lists of groups are in name order, a page at a time: read in index
+        # order, they stop at the page's end instead of sorting every group.
+        indexes = [models.Index(fields=["name"], name="group_name_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(logo="") | ~models.Q(logo_alt=""),
@@ -69,6 +63,11 @@ class Group(models.Model):
     def get_absolute_url(self) -> str:
         # The group's page lists its events, so the events app serves it.
         return reverse("events:group_detail", kwargs={"slug": self.slug})
+
+    @property
+    def member_count(self) -> int:
+        """From `GroupCounts`: fetch groups `with_member_count()` to save a query."""
+        return self.counts.members
 
     def owners_by_name(self) -> list["Membership"]:
         """The group's owners by name.
@@ -124,6 +123,30 @@ class Membership(models.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == self.Role.OWNER
+
+
+class GroupCounts(models.Model):
+    """How many members a group has, kept by the database (core.counters).
+
+    Triggers on `groups_membership` (migration 0007) change it in the
+    transaction of every membership written or deleted, and one on
+    `groups_group` adds the row of each new group; `manage.py check_counts`
+    recounts. Code never writes it.
+    """
+
+    group = models.OneToOneField(
+        Group, on_delete=models.CASCADE, primary_key=True, related_name="counts"
+    )
+    members = models.IntegerField(db_default=0, editable=False)
+
+    class Meta:
+        verbose_name_plural = "group counts"
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.members} members"
+
+    def get_absolute_url(self) -> str:
+        return self.group.get_absolute_url()
 
 
 class Invitation(models.Model):

@@ -78,7 +78,9 @@ def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         .select_related("user")
         .order_by("joined_at", "pk")
     )
-    page = Paginator(qs, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(qs, MEMBERS_PER_PAGE)
+    paginator.count = group.member_count  # counted by the database, as they join
+    page = paginator.get_page(request.GET.get("page"))
     ctx = {"group": group, "page": page, "is_owner": is_owner}
     return render(request, "groups/members.html", ctx)
 

@@ -44,6 +44,7 @@ BAD_ARGUMENTS = {
         ],
     ],
     "list_groups": [["extra"], ["--nope"]],
+    "check_counts": [["extra"], ["--nope"], ["--dry-run", "extra"]],
     "export_group": [
         [],
         ["rust\x00berlin"],

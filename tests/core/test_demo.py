@@ -120,6 +120,30 @@ def test_demo_sender_survives_writes_from_other_processes(tmp_path):
     assert len(list((tmp_path / "mail").glob("*.eml"))) >= 5
 
 
+@pytest.mark.slow
+def test_demo_keeps_its_counts_on_sqlite(tmp_path):
+    env = _demo_env(tmp_path)
+    assert _manage(env, "migrate", "--noinput").returncode == 0
+    assert _manage(env, "load_demo").returncode == 0
+    code = (
+        "from events.models import Rsvp\n"
+        "from groups.models import Membership\n"
+        "Membership.objects.first().delete()\n"
+        "reply = Rsvp.objects.filter(status='attending').first()\n"
+        "reply.status = 'not_attending'\n"
+        "reply.save()"
+    )
+    assert _manage(env, "shell", "-c", code).returncode == 0
+
+    checked = _manage(env, "check_counts")
+
+    # The demo's rows, and the writes above, were all counted by the triggers.
+    assert (checked.returncode, checked.stdout) == (
+        0,
+        "groups_member_counts: 0 repaired\nevents_reply_counts: 0 repaired\n",
+    )
+
+
 def test_mailbox_page_is_absent_without_debug(client, settings):
     settings.DEBUG = False
 

@@ -278,3 +278,57 @@ def test_cached_event_cards_follow_replies_and_renames(client, event, member, ow
     assert "0 attending" in before and "Async Rust night" in before
     assert "1 attending" in after and "Renamed night" in after
     assert "Async Rust night" not in after
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_home_for_visitors_query_count_is_fixed(
+    client, group, django_assert_num_queries, count
+):
+    for event in EventFactory.create_batch(count, group=group):
+        RsvpFactory.create_batch(count, event=event)
+    MembershipFactory.create_batch(count)
+
+    # The events with their counts, the groups with theirs.
+    with django_assert_num_queries(2):
+        client.get("/")
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_attending_list_query_count_is_fixed(
+    client, event, member, django_assert_num_queries, count
+):
+    RsvpFactory.create_batch(count, event=event)
+    client.force_login(member)
+
+    # The session with its person, the event with its counts, the membership,
+    # the page.
+    with django_assert_num_queries(4):
+        response = client.get(f"/events/{event.pk}/attendees/")
+
+    assert response.context["page"].paginator.count == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_group_feed_query_count_is_fixed(
+    client, group, django_assert_num_queries, count
+):
+    EventFactory.create_batch(count, group=group)
+
+    # The group, the tag of its events, the events (nothing cached yet).
+    with django_assert_num_queries(3):
+        client.get("/groups/rust-berlin/calendar.ics")
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_personal_feed_query_count_is_fixed(
+    client, member, django_assert_num_queries, count
+):
+    from events.models import CalendarFeed
+
+    feed = CalendarFeed.objects.create(user=member, token=CalendarFeed.new_token())
+    for event in EventFactory.create_batch(count):
+        RsvpFactory(event=event, user=member)
+
+    # The feed with its person, the tag of their events, the events.
+    with django_assert_num_queries(3):
+        client.get(feed.get_absolute_url())
