@@ -4,6 +4,8 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -185,9 +187,8 @@ def agenda(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def agenda_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference, _viewer, items, _coverage = _agenda(request, pk)
     event = unconference.event
-    body = timetable.agenda_ics(
-        event=event, items=items or [], name=f"My agenda: {event.title}"
-    )
+    name = gettext("My agenda: %(event)s") % {"event": event.title}
+    body = timetable.agenda_ics(event=event, items=items or [], name=name)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="agenda-{event.pk}.ics"'
     return response
@@ -208,9 +209,10 @@ def agenda_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     )
     items, _coverage = _agenda_of(unconference, feed.user)
     event = unconference.event
-    body = timetable.agenda_ics(
-        event=event, items=items or [], name=f"My agenda: {event.title}"
-    )
+    # Calendar apps send no cookie: the feed speaks its owner's language.
+    with translation.override(feed.user.language or translation.get_language()):
+        name = gettext("My agenda: %(event)s") % {"event": event.title}
+        body = timetable.agenda_ics(event=event, items=items or [], name=name)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="agenda-{event.pk}.ics"'
     return response
@@ -232,7 +234,11 @@ def propose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except services.UnconferenceError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Your session “{session.title}” is proposed.")
+            messages.success(
+                request,
+                gettext("Your session “%(title)s” is proposed.")
+                % {"title": session.title},
+            )
             return redirect(_sessions_url(unconference))
     ctx = {"unconference": unconference, "event": unconference.event, "form": form}
     return render(request, "unconference/propose.html", ctx)
@@ -254,7 +260,7 @@ def session_edit(
         except services.UnconferenceError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Your session is saved.")
+            messages.success(request, gettext("Your session is saved."))
             return redirect(session)
     ctx = {
         "unconference": unconference,
@@ -278,7 +284,11 @@ def session_withdraw(
         except services.UnconferenceError as error:
             messages.error(request, str(error))
             return redirect(session)
-        messages.success(request, f"Your session “{session.title}” is withdrawn.")
+        messages.success(
+            request,
+            gettext("Your session “%(title)s” is withdrawn.")
+            % {"title": session.title},
+        )
         return redirect(_sessions_url(unconference))
     ctx = {
         "unconference": unconference,
@@ -298,7 +308,7 @@ def interest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = InterestForm(request.POST, sessions=sessions)
     error = ""
     if not form.is_valid():
-        error = "Choose one of the offered levels for each session."
+        error = gettext("Choose one of the offered levels for each session.")
     else:
         try:
             saved = services.interest_set(
@@ -313,7 +323,7 @@ def interest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "Your interests are saved.")
+        messages.success(request, gettext("Your interests are saved."))
     url = _sessions_url(unconference)
     return redirect(f"{url}?show=mine" if request.POST.get("show") == "mine" else url)
 
@@ -334,7 +344,9 @@ def setup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except services.UnconferenceError as error:
             messages.error(request, str(error))
             return redirect(event)
-        messages.success(request, "Unconference mode is on. Add rooms and slots next.")
+        messages.success(
+            request, gettext("Unconference mode is on. Add rooms and slots next.")
+        )
         return redirect("unconference:rooms", pk=unconference.event_id)
     ctx = {"event": event, "unconference": existing}
     return render(request, "unconference/setup.html", ctx)
@@ -347,7 +359,7 @@ def settings_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = SettingsForm(request.POST or None, instance=unconference)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "The unconference settings are saved.")
+        messages.success(request, gettext("The unconference settings are saved."))
         return redirect("unconference:settings", pk=pk)
     ctx = {"unconference": unconference, "event": unconference.event, "form": form}
     return render(request, "unconference/settings.html", ctx)
@@ -361,7 +373,9 @@ def rooms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.instance.unconference = unconference
         room = form.save()
-        messages.success(request, f"Room “{room.name}” is added.")
+        messages.success(
+            request, gettext("Room “%(name)s” is added.") % {"name": room.name}
+        )
         return redirect("unconference:rooms", pk=pk)
     ctx = {
         "unconference": unconference,
@@ -387,7 +401,11 @@ def _part_edit(
     form = form_class(request.POST or None, instance=part, unconference=unconference)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, f"The {noun} is saved.")
+        saved = {
+            "room": gettext("The room is saved."),
+            "slot": gettext("The slot is saved."),
+        }
+        messages.success(request, saved[noun])
         return redirect(f"unconference:{noun}s", pk=pk)
     ctx = {"unconference": unconference, "event": unconference.event, "form": form}
     return render(request, f"unconference/{noun}_edit.html", ctx)
@@ -409,7 +427,9 @@ def room_delete(
     unconference = get_unconference_for_owner(request, pk)
     room = get_object_or_404(Room, unconference=unconference, pk=room_id)
     room.delete()
-    messages.success(request, f"Room “{room.name}” is deleted.")
+    messages.success(
+        request, gettext("Room “%(name)s” is deleted.") % {"name": room.name}
+    )
     return redirect("unconference:rooms", pk=pk)
 
 
@@ -421,7 +441,7 @@ def slots(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.instance.unconference = unconference
         form.save()
-        messages.success(request, "The slot is added.")
+        messages.success(request, gettext("The slot is added."))
         return redirect("unconference:slots", pk=pk)
     ctx = {
         "unconference": unconference,
@@ -448,7 +468,7 @@ def slot_delete(
     unconference = get_unconference_for_owner(request, pk)
     slot = get_object_or_404(Slot, unconference=unconference, pk=slot_id)
     services.slot_delete(slot=slot)
-    messages.success(request, "The slot is deleted.")
+    messages.success(request, gettext("The slot is deleted."))
     return redirect("unconference:slots", pk=pk)
 
 
@@ -465,7 +485,11 @@ def session_place(
     )
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, f"The placement of “{session.title}” is saved.")
+        messages.success(
+            request,
+            gettext("The placement of “%(title)s” is saved.")
+            % {"title": session.title},
+        )
         return redirect(session)
     ctx = {
         "unconference": unconference,
@@ -561,7 +585,9 @@ def run_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     form = RunForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Seconds must be between 0.5 and 60, seed 0 or more.")
+        messages.error(
+            request, gettext("Seconds must be between 0.5 and 60, seed 0 or more.")
+        )
         return redirect("unconference:schedule", pk=pk)
     try:
         services.schedule_request(
@@ -570,7 +596,9 @@ def run_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.UnconferenceError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The scheduler is running; the result shows here.")
+        messages.success(
+            request, gettext("The scheduler is running; the result shows here.")
+        )
     return redirect("unconference:schedule", pk=pk)
 
 
@@ -586,9 +614,14 @@ def run_publish(
     except services.UnconferenceError as error:
         messages.error(request, str(error))
         return redirect(run)
-    people = "1 person gets" if len(emailed) == 1 else f"{len(emailed)} people get"
     messages.success(
-        request, f"The timetable is published; {people} their agenda by email."
+        request,
+        ngettext(
+            "The timetable is published; %(count)s person gets their agenda by email.",
+            "The timetable is published; %(count)s people get their agenda by email.",
+            len(emailed),
+        )
+        % {"count": len(emailed)},
     )
     return redirect("unconference:timetable", pk=pk)
 
@@ -606,7 +639,9 @@ def run_move(request: AuthenticatedHttpRequest, pk: int, run_id: int) -> HttpRes
         rooms=Room.objects.filter(unconference=unconference),
     )
     if not form.is_valid():
-        messages.error(request, "Choose a session, a slot and a room of this event.")
+        messages.error(
+            request, gettext("Choose a session, a slot and a room of this event.")
+        )
         return redirect(run)
     try:
         adjusted = services.schedule_adjust(
@@ -619,5 +654,7 @@ def run_move(request: AuthenticatedHttpRequest, pk: int, run_id: int) -> HttpRes
     except services.UnconferenceError as error:
         messages.error(request, str(error))
         return redirect(run)
-    messages.success(request, "The session is moved; this is the adjusted timetable.")
+    messages.success(
+        request, gettext("The session is moved; this is the adjusted timetable.")
+    )
     return redirect(adjusted)
