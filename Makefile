@@ -13,7 +13,15 @@ DEPLOY_ENV := DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.
 	SENDGRID_API_KEY=SG.check-deploy DEFAULT_FROM_EMAIL=noreply@meetings.example.org \
 	SENDGRID_WEBHOOK_PUBLIC_KEY=check-deploy
 
-.PHONY: run test test-here bench-mail demo-server clean
+# The translation catalogs (locale/<code>/LC_MESSAGES/django.po): `make messages`
+# extracts every marked string into them, and tests/test_translations.py fails
+# when that would change them. The .mo files are built (compilemessages), never
+# committed.
+MESSAGES_ARGS := --locale de --locale he --no-obsolete --add-location file \
+	--ignore node_modules --ignore staticfiles --ignore var --ignore tests --ignore bench
+COMPILE_ARGS := --ignore .venv --ignore node_modules
+
+.PHONY: run test test-here messages compilemessages bench-mail demo-server clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -33,6 +41,7 @@ $(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(VENV)/bin
 # Every process gets SITE_URL from PORT, so emailed links point at this server.
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.base-installed
+	DEBUG=true $(PY) manage.py compilemessages $(COMPILE_ARGS) -v 0
 	DEBUG=true $(PY) manage.py migrate --noinput
 	@# SQLite drops a table's triggers when a migration rebuilds it: put back
 	@# the ones that keep the counts (docs/architecture.md).
@@ -62,12 +71,20 @@ test: $(VENV)/.dev-installed node_modules/.package-lock.json
 	fi
 
 test-here:
+	SECRET_KEY=compilemessages $(PY) manage.py compilemessages $(COMPILE_ARGS) -v 0
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	SECRET_KEY=mypy $(VENV)/bin/mypy
 	SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	SECRET_KEY=test-secret-key-not-for-production $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+## make messages: extract the marked strings into locale/de and locale/he (then translate them).
+messages: $(VENV)/.base-installed
+	SECRET_KEY=makemessages $(PY) manage.py makemessages $(MESSAGES_ARGS)
+
+compilemessages: $(VENV)/.base-installed
+	SECRET_KEY=compilemessages $(PY) manage.py compilemessages $(COMPILE_ARGS)
 
 ## make bench-mail: one mailing to 100,000 members, drained through the fake SendGrid
 ## (bench/mail.py, in a throw-away PostgreSQL; MEMBERS=10000 for a quicker run).

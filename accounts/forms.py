@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core import ratelimit
 from core.redirects import safe_next
@@ -13,9 +15,15 @@ from core.validators import validate_single_line
 from notifications.addresses import validate_deliverable_email
 
 from . import intents
-from .models import User, known_timezones, normalize_email, validate_timezone
+from .models import (
+    User,
+    known_timezones,
+    language_choices,
+    normalize_email,
+    validate_timezone,
+)
 
-TOO_MANY = "Too many attempts. Please wait an hour before asking for another link."
+TOO_MANY = _("Too many attempts. Please wait an hour before asking for another link.")
 
 
 class EmailAddressField(forms.EmailField):
@@ -42,7 +50,7 @@ class NameField(forms.CharField):
     def validate(self, value: str) -> None:
         super().validate(value)
         if any(unicodedata.category(ch).startswith("C") for ch in value):
-            raise ValidationError("Names cannot contain control characters.")
+            raise ValidationError(_("Names cannot contain control characters."))
 
 
 class TimeZoneField(forms.CharField):
@@ -56,7 +64,7 @@ class TimeZoneField(forms.CharField):
             "widget",
             forms.TextInput(attrs={"list": "timezone-list", "autocomplete": "off"}),
         )
-        kwargs.setdefault("help_text", "Type to search, e.g. Europe/Berlin.")
+        kwargs.setdefault("help_text", _("Type to search, e.g. Europe/Berlin."))
         super().__init__(**kwargs)
 
     @staticmethod
@@ -97,15 +105,17 @@ class _LinkRequestForm(forms.Form):
 
 
 class SignUpForm(_LinkRequestForm):
-    name = NameField(label="Your name")
-    email = EmailAddressField(label="Email address")
+    name = NameField(label=_("Your name"))
+    email = EmailAddressField(label=_("Email address"))
     # Optional so that a form posted without it still works; the page's script
     # fills in the browser's zone, and an empty field means UTC.
     timezone = TimeZoneField(
-        label="Time zone",
+        label=_("Time zone"),
         required=False,
-        help_text="Event times are shown in this zone too. "
-        "Type to search, e.g. Europe/Berlin; empty means UTC.",
+        help_text=_(
+            "Event times are shown in this zone too. "
+            "Type to search, e.g. Europe/Berlin; empty means UTC."
+        ),
     )
 
     field_order = ["name", "email", "timezone"]
@@ -119,20 +129,36 @@ class SignUpForm(_LinkRequestForm):
 
 
 class SignInForm(_LinkRequestForm):
-    email = EmailAddressField(label="Email address")
+    email = EmailAddressField(label=_("Email address"))
+
+
+def _profile_languages() -> list[tuple[str, str]]:
+    return [("", gettext("The browser’s language")), *language_choices()]
 
 
 class ProfileForm(forms.ModelForm):
-    name = NameField(label="Name")
-    timezone = TimeZoneField(label="Time zone")
+    name = NameField(label=_("Name"))
+    timezone = TimeZoneField(label=_("Time zone"))
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=_profile_languages,
+        required=False,
+        help_text=_("Pages and emails come in this language."),
+    )
 
     class Meta:
         model = User
-        fields = ["name", "timezone", "website", "github", "linkedin"]
-        labels = {"website": "Website", "github": "GitHub", "linkedin": "LinkedIn"}
+        fields = ["name", "timezone", "language", "website", "github", "linkedin"]
+        labels = {
+            "website": _("Website"),
+            "github": "GitHub",
+            "linkedin": "LinkedIn",
+        }
         help_texts = {
-            "github": "Your GitHub profile, e.g. https://github.com/you",
-            "linkedin": "Your LinkedIn profile, e.g. https://www.linkedin.com/in/you",
+            "github": _("Your GitHub profile, e.g. https://github.com/you"),
+            "linkedin": _(
+                "Your LinkedIn profile, e.g. https://www.linkedin.com/in/you"
+            ),
         }
 
     def _profile_url(self, field: str, hosts: tuple[str, ...]) -> str:
@@ -142,7 +168,11 @@ class ProfileForm(forms.ModelForm):
             path = value.split("://", 1)[-1].partition("/")[2].strip("/")
             if not value.startswith("https://") or host not in hosts or not path:
                 raise ValidationError(
-                    f"Enter your profile address on {hosts[0]} (starting with https://)."
+                    _(
+                        "Enter your profile address on %(host)s "
+                        "(starting with https://)."
+                    ),
+                    params={"host": hosts[0]},
                 )
         return value
 
@@ -154,7 +184,7 @@ class ProfileForm(forms.ModelForm):
 
 
 class EmailChangeForm(forms.Form):
-    email = EmailAddressField(label="New email address")
+    email = EmailAddressField(label=_("New email address"))
 
     def __init__(
         self, *args: Any, user: User, request: HttpRequest, **kwargs: Any
@@ -166,7 +196,7 @@ class EmailChangeForm(forms.Form):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
         if email == self.user.email:
-            raise ValidationError("That is already your email address.")
+            raise ValidationError(_("That is already your email address."))
         per_account = settings.EMAIL_CHANGES_PER_ACCOUNT
         # Per address, so nobody is flooded; per account, so one account cannot
         # make the site mail address after address. A refusal by either gives
@@ -178,8 +208,11 @@ class EmailChangeForm(forms.Form):
             key = f"email-change:user:{self.user.pk}"
             if not ratelimit.take(key, capacity=per_account, period=86400):
                 raise ValidationError(
-                    "This account has asked for too many address-change links "
-                    f"({per_account} a day). Please try again later.",
+                    _(
+                        "This account has asked for too many address-change "
+                        "links (%(limit)s a day). Please try again later."
+                    ),
+                    params={"limit": per_account},
                     code="rate_limited",
                 )
         return email
@@ -187,15 +220,23 @@ class EmailChangeForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
-        label="I understand that my account, memberships and replies are removed "
-        "for good.",
+        label=_(
+            "I understand that my account, memberships and replies are removed "
+            "for good."
+        ),
     )
 
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        label="Token name",
+        label=_("Token name"),
         max_length=60,
         validators=[validate_single_line],
-        help_text="What the token is for, e.g. “calendar script”.",
+        help_text=_("What the token is for, e.g. “calendar script”."),
     )
+
+
+class LanguageForm(forms.Form):
+    """The language switcher's choice (Django's set_language reads it too)."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices)

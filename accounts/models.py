@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def normalize_email(email: str | None) -> str:
@@ -33,6 +34,11 @@ def known_timezones() -> frozenset[str]:
     submission. A tzdata upgrade is picked up on the restart that follows it.
     """
     return frozenset(zoneinfo.available_timezones())
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages pages and emails come in (settings.LANGUAGES)."""
+    return list(settings.LANGUAGES)
 
 
 def validate_timezone(value: str) -> None:
@@ -85,6 +91,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     website = models.URLField(blank=True)
     github = models.URLField("GitHub", blank=True)
     linkedin = models.URLField("LinkedIn", blank=True)
+    # Pages and emails in this language; blank until the person picks one
+    # (the switcher or the profile), and pages then follow the browser.
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=language_choices
+    )
 
     objects = UserManager()
 

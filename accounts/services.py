@@ -22,9 +22,12 @@ def _link(viewname: str, raw_token: str) -> str:
     return absolute_reverse(viewname, token=raw_token)
 
 
-def signin_request(*, email: str, next_url: str = "", intent: str = "") -> None:
+def signin_request(
+    *, email: str, next_url: str = "", intent: str = "", language: str = ""
+) -> None:
     """Email a one-time sign-in link, or a "no account yet" note.
 
+    The email is in the account's language, else in `language` (the page's).
     Side effects: a LoginToken row for a known, active address; one email either
     way, so the page shown afterwards never tells whether the address has an
     account.
@@ -39,7 +42,7 @@ def signin_request(*, email: str, next_url: str = "", intent: str = "") -> None:
             signup = absolute_url(
                 reverse("accounts:signup") + (f"?{query}" if query else "")
             )
-            mail.send_no_account(email=email, signup_url=signup)
+            mail.send_no_account(email=email, signup_url=signup, language=language)
             return
         raw = LoginToken.issue(
             user=user,
@@ -53,6 +56,7 @@ def signin_request(*, email: str, next_url: str = "", intent: str = "") -> None:
             name=user.name,
             url=_link("accounts:link", raw),
             minutes=minutes,
+            language=user.language or language,
         )
 
 
@@ -63,8 +67,11 @@ def signup_request(
     timezone: str = "UTC",
     next_url: str = "",
     intent: str = "",
+    language: str = "",
 ) -> None:
-    """Create an unverified account in `timezone` and email its verification link.
+    """Create an unverified account in `timezone` and `language` (the one the
+    sign-up page was shown in, so later email speaks it too) and email its
+    verification link.
 
     An address that already has an account gets a sign-in link instead (its
     name and zone stay as they are), so sign-up cannot be used to find out who
@@ -72,12 +79,17 @@ def signup_request(
     Side effects: maybe a User row; a LoginToken row; one email.
     """
     minutes = settings.LOGIN_TOKEN_MINUTES
+    again = {"email": email, "next_url": next_url, "intent": intent}
     if User.objects.filter(email=email).exists():
-        signin_request(email=email, next_url=next_url, intent=intent)
+        signin_request(**again, language=language)
         return
+    if language not in dict(settings.LANGUAGES):
+        language = ""
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email, name, timezone=timezone)
+            user = User.objects.create_user(
+                email, name, timezone=timezone, language=language
+            )
             raw = LoginToken.issue(
                 user=user,
                 purpose=LoginToken.Purpose.VERIFY,
@@ -86,15 +98,21 @@ def signup_request(
                 intent=intent,
             )
             mail.send_verification_link(
-                email=email, name=name, url=_link("accounts:link", raw), minutes=minutes
+                email=email,
+                name=name,
+                url=_link("accounts:link", raw),
+                minutes=minutes,
+                language=language,
             )
     except IntegrityError:
         # Someone signed up with this address a moment ago.
-        signin_request(email=email, next_url=next_url, intent=intent)
+        signin_request(**again, language=language)
 
 
-def email_change_request(*, user: User, new_email: str) -> None:
+def email_change_request(*, user: User, new_email: str, language: str = "") -> None:
     """Email a confirmation link to the new address; nothing changes until it is used.
+
+    The email is in the account's language, else in `language` (the page's).
 
     An address that belongs to another account gets no email (the page looks the
     same), so this form cannot probe for accounts either.
@@ -114,6 +132,7 @@ def email_change_request(*, user: User, new_email: str) -> None:
             name=user.name,
             url=_link("accounts:email_confirm", raw),
             minutes=minutes,
+            language=user.language or language,
         )
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("signout/", views.signout, name="signout"),
     path("signout/everywhere/", views.signout_everywhere, name="signout_everywhere"),
     path("check-inbox/", views.check_inbox, name="check_inbox"),
+    path("language/", views.language, name="language"),
     path("link/<str:token>/", views.link, name="link"),
     path("profile/", views.profile, name="profile"),
     path("profile/email/", views.email_change, name="email_change"),

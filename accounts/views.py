@@ -7,6 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -21,6 +24,7 @@ from .forms import (
     ApiTokenForm,
     DeleteAccountForm,
     EmailChangeForm,
+    LanguageForm,
     ProfileForm,
     SignInForm,
     SignUpForm,
@@ -54,7 +58,8 @@ def _link_request_page(
         form = form_class(request.POST, request=request)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            service(next_url=data.pop("next"), **data)
+            language = translation.get_language()
+            service(next_url=data.pop("next"), language=language, **data)
             return redirect("accounts:check_inbox")
     else:
         form = form_class(initial=_initial(request), request=request)
@@ -98,7 +103,9 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
             return _invalid_link(request)
         used = user.login_token
         login(request, user)
-        messages.success(request, f"You are signed in as {user.email}.")
+        messages.success(
+            request, _("You are signed in as %(email)s.") % {"email": user.email}
+        )
         done = intents.perform(used.intent, user)
         if done:
             messages.success(request, done)
@@ -118,7 +125,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.success(request, "You are signed out.")
+    messages.success(request, _("You are signed out."))
     return redirect("events:home")
 
 
@@ -139,7 +146,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
             form.save()
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("accounts:profile")
     else:
         form = ProfileForm(instance=request.user)
@@ -169,12 +176,14 @@ def email_change(request: AuthenticatedHttpRequest) -> HttpResponse:
         ctx = _profile_ctx(request, email_form=form)
         return render(request, "accounts/profile.html", ctx, status=400)
     services.email_change_request(
-        user=request.user, new_email=form.cleaned_data["email"]
+        user=request.user,
+        new_email=form.cleaned_data["email"],
+        language=translation.get_language(),
     )
     messages.success(
         request,
-        f"We sent a link to {form.cleaned_data['email']}. Your address changes "
-        "when you open it.",
+        _("We sent a link to %(email)s. Your address changes when you open it.")
+        % {"email": form.cleaned_data["email"]},
     )
     return redirect("accounts:profile")
 
@@ -185,7 +194,9 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
         user = services.email_change_confirm(raw_token=token)
         if user is None:
             return _invalid_link(request)
-        messages.success(request, f"Your email address is now {user.email}.")
+        messages.success(
+            request, _("Your email address is now %(email)s.") % {"email": user.email}
+        )
         return redirect(
             "accounts:profile" if request.user.is_authenticated else "events:home"
         )
@@ -205,7 +216,7 @@ def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and not blockers:
         services.account_delete(user=request.user)
         logout(request)
-        messages.success(request, "Your account has been deleted.")
+        messages.success(request, _("Your account has been deleted."))
         return redirect("events:home")
     status = 400 if request.method == "POST" else 200
     ctx = {"form": form, "blockers": blockers}
@@ -233,5 +244,26 @@ def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
 def api_token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     services.api_token_revoke(token=token)
-    messages.success(request, f"The token “{token.name}” no longer works.")
+    messages.success(
+        request, _("The token “%(name)s” no longer works.") % {"name": token.name}
+    )
     return redirect("accounts:api_tokens")
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's set_language (a cookie every page then
+    follows, and back to `next`), and for someone signed in the account's
+    language too, so their other devices and their email follow."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        ctx = {
+            "title": _("Unknown language"),
+            "message": _("Choose one of the languages the list offers."),
+        }
+        return render(request, "core/error.html", ctx, status=400)
+    response = i18n.set_language(request)
+    if request.user.is_authenticated:
+        request.user.language = form.cleaned_data["language"]
+        request.user.save(update_fields=["language"])
+    return response

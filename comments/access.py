@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from events.access import get_event
@@ -23,7 +24,7 @@ from groups.models import Membership
 
 from .models import Comment
 
-MEMBERS_ONLY = "Only members of this group can comment. Join the group first."
+MEMBERS_ONLY = _("Only members of this group can comment. Join the group first.")
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def get_comment_for_author(
 ) -> tuple[Comment, Viewer]:
     comment, viewer = get_comment(request, pk, comment_id)
     if not viewer.may_edit(comment):
-        raise PermissionDenied("Only the person who wrote this comment can edit it.")
+        raise PermissionDenied(_("Only the person who wrote this comment can edit it."))
     return comment, viewer
 
 
@@ -103,8 +104,10 @@ def get_comment_for_deleting(
     comment, viewer = get_comment(request, pk, comment_id)
     if not viewer.may_delete(comment):
         raise PermissionDenied(
-            "Only the person who wrote this comment and the group's owners can "
-            "delete it."
+            _(
+                "Only the person who wrote this comment and the group's owners "
+                "can delete it."
+            )
         )
     return comment, viewer
 
@@ -114,5 +117,5 @@ def get_comment_for_owner(
 ) -> tuple[Comment, Viewer]:
     comment, viewer = get_comment(request, pk, comment_id)
     if not viewer.is_owner:
-        raise PermissionDenied("Only the group's owners can hide comments.")
+        raise PermissionDenied(_("Only the group's owners can hide comments."))
     return comment, viewer

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from core import ratelimit
 from core.validators import validate_multiline_text
@@ -15,7 +16,7 @@ BODY_MAX_LENGTH = 5000
 # A burst of 5, then one more every 2 minutes (the bucket refills over 10).
 COMMENTS_IN_A_ROW = 5
 REFILL_SECONDS = 600
-TOO_MANY = (
+TOO_MANY = _(
     "You are commenting too fast: after 5 comments in a row you can post one "
     "every 2 minutes. Please try again in a couple of minutes."
 )
@@ -23,14 +24,15 @@ TOO_MANY = (
 
 class BodyField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", "Your comment")
+        kwargs.setdefault("label", _("Your comment"))
         super().__init__(
             max_length=BODY_MAX_LENGTH,
             widget=forms.Textarea(attrs={"rows": 4}),
-            help_text="Markdown: **bold**, *italic*, [a link](https://example.org), "
-            "lists.",
+            help_text=_(
+                "Markdown: **bold**, *italic*, [a link](https://example.org), lists."
+            ),
             validators=[validate_multiline_text],
-            error_messages={"required": "Write your comment before posting it."},
+            error_messages={"required": _("Write your comment before posting it.")},
             **kwargs,
         )
 
@@ -61,4 +63,4 @@ class EditForm(forms.Form):
 
 
 class ReplyForm(CommentForm):
-    body = BodyField(label="Your reply")
+    body = BodyField(label=_("Your reply"))

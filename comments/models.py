@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
 
@@ -27,7 +28,7 @@ class Comment(models.Model):
         on_delete=models.CASCADE,
         related_name="replies",
     )
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text=_("Markdown."))
     created_at = models.DateTimeField(default=dj_timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)

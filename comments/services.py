@@ -52,9 +52,9 @@ def comment_recipients(*, comment: Comment) -> list[To]:
         .filter(Q(pk__in=owners) | Q(pk__in=followers))
         .exclude(pk=comment.author_id)
         .order_by("pk")
-        .values_list("email", "pk")
+        .values_list("email", "pk", "language")
     )
-    return [To(address, pk) for address, pk in people]
+    return [To(address, pk, language) for address, pk, language in people]
 
 
 def comment_edit(*, comment: Comment, body: str) -> None:

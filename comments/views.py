@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -32,7 +33,7 @@ from .models import Comment
 from .threads import shown_thread, shown_threads, top_level, total_of, with_total
 
 THREADS_PER_PAGE = 20
-HIDDEN_NO_REPLIES = "This comment is hidden, so it takes no replies."
+HIDDEN_NO_REPLIES = gettext_lazy("This comment is hidden, so it takes no replies.")
 
 
 def _event_comments_url(comment: Comment) -> str:
@@ -93,7 +94,7 @@ def comment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         comment = services.comment_create(
             event=event, author=request.user, body=form.cleaned_data["body"]
         )
-        messages.success(request, "Your comment is posted.")
+        messages.success(request, gettext("Your comment is posted."))
         return redirect(f"{event.get_absolute_url()}#comment-{comment.pk}")
     return render(request, "comments/create.html", {"event": event, "form": form})
 
@@ -104,7 +105,9 @@ def reply(request: AuthenticatedHttpRequest, pk: int, comment_id: int) -> HttpRe
     """A reply; to a reply, it goes to the same thread (one level deep)."""
     comment, viewer = get_comment(request, pk, comment_id)
     if not viewer.may_comment:
-        raise PermissionDenied("Only members of this group can reply. Join it first.")
+        raise PermissionDenied(
+            gettext("Only members of this group can reply. Join it first.")
+        )
     top = comment.parent or comment
     if comment.is_hidden or top.is_hidden:
         raise PermissionDenied(HIDDEN_NO_REPLIES)
@@ -118,7 +121,7 @@ def reply(request: AuthenticatedHttpRequest, pk: int, comment_id: int) -> HttpRe
         body=form.cleaned_data["body"],
         parent=comment,
     )
-    messages.success(request, "Your reply is posted.")
+    messages.success(request, gettext("Your reply is posted."))
     return redirect(posted.get_absolute_url())
 
 
@@ -131,7 +134,7 @@ def comment_edit(
     form = EditForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         services.comment_edit(comment=comment, body=form.cleaned_data["body"])
-        messages.success(request, "Your comment is saved.")
+        messages.success(request, gettext("Your comment is saved."))
         return redirect(comment.get_absolute_url())
     ctx = {"event": comment.event, "comment": comment, "form": form}
     return render(request, "comments/edit.html", ctx)
@@ -157,12 +160,12 @@ def comment_delete(
 
 def _deleted_message(*, replies: int) -> str:
     if not replies:
-        return "The comment is deleted."
-    return f"The comment is deleted, with its {_replies(replies)}."
-
-
-def _replies(n: int) -> str:
-    return f"{n} reply" if n == 1 else f"{n} replies"
+        return gettext("The comment is deleted.")
+    return ngettext(
+        "The comment is deleted, with its %(count)s reply.",
+        "The comment is deleted, with its %(count)s replies.",
+        replies,
+    ) % {"count": replies}
 
 
 @login_required
@@ -172,13 +175,15 @@ def comment_hide(
 ) -> HttpResponse:
     comment, _ = get_comment_for_owner(request, pk, comment_id)
     if comment.is_hidden:
-        messages.info(request, "This comment is hidden already.")
+        messages.info(request, gettext("This comment is hidden already."))
         return redirect(comment.get_absolute_url())
     if request.method == "POST":
         services.comment_hide(comment=comment, by=request.user)
         messages.success(
             request,
-            "The comment is hidden. Its author and the group's owners still see it.",
+            gettext(
+                "The comment is hidden. Its author and the group's owners still see it."
+            ),
         )
         return redirect(comment.get_absolute_url())
     return render(
@@ -193,11 +198,11 @@ def comment_unhide(
 ) -> HttpResponse:
     comment, _ = get_comment_for_owner(request, pk, comment_id)
     if not comment.is_hidden:
-        messages.info(request, "This comment is not hidden.")
+        messages.info(request, gettext("This comment is not hidden."))
         return redirect(comment.get_absolute_url())
     if request.method == "POST":
         services.comment_unhide(comment=comment)
-        messages.success(request, "The comment is shown to everyone again.")
+        messages.success(request, gettext("The comment is shown to everyone again."))
         return redirect(comment.get_absolute_url())
     return render(
         request, "comments/unhide.html", {"event": comment.event, "comment": comment}
@@ -209,14 +214,19 @@ def comment_unhide(
 def follow(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event, _ = get_event_for_commenter(request, pk)
     services.follow_set(event=event, user=request.user, follow=True)
-    messages.success(request, "You will get an email about each new comment here.")
+    messages.success(
+        request, gettext("You will get an email about each new comment here.")
+    )
     if OptOut.objects.filter(
         user=request.user, group=event.group, topic=Topic.COMMENTS
     ).exists():
         messages.warning(
             request,
-            f"Your email preferences turn off comment emails from "
-            f"{event.group.name}; turn them on to receive these.",
+            gettext(
+                "Your email preferences turn off comment emails from %(group)s; "
+                "turn them on to receive these."
+            )
+            % {"group": event.group.name},
         )
     return redirect(f"{event.get_absolute_url()}#comments")
 
@@ -226,5 +236,7 @@ def follow(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def unfollow(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event, _ = get_event_for_commenter(request, pk)
     services.follow_set(event=event, user=request.user, follow=False)
-    messages.success(request, "You will no longer get emails about new comments here.")
+    messages.success(
+        request, gettext("You will no longer get emails about new comments here.")
+    )
     return redirect(f"{event.get_absolute_url()}#comments")

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Only for its translated ordinals ("2nd", "2.", "ה־2") in repeat rules.
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "core",
@@ -94,11 +96,17 @@ MIDDLEWARE = [
     "core.middleware.RejectNulMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's documented place): it
+    # picks the language from the switcher's cookie, else Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.JoinedUserAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.UserTimezoneMiddleware",
+    # A signed-in person's profile language wins over the cookie and the
+    # browser's Accept-Language (it needs the user, so it comes after auth).
+    "core.middleware.UserLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -196,7 +204,15 @@ if not 0.1 <= HEARTBEAT_SECONDS <= 60:
         f"HEARTBEAT_SECONDS must be between 0.1 and 60 (it is {HEARTBEAT_SECONDS})."
     )
 
+# Pages and emails speak English, German or Hebrew: the person's profile
+# language, else the browser's Accept-Language, else LANGUAGE_CODE. The
+# catalogs are locale/<code>/LC_MESSAGES/django.po; `make` compiles them.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("he", "עברית")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats per language (config/formats/<code>/formats.py): English
+# keeps the 24-hour "Thursday 3 December 2026, 14:00" the pages always showed.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -33,6 +33,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from .housekeeping import Step
@@ -85,7 +86,7 @@ def process(file: IO[bytes], shape: Shape) -> ProcessedImage:
         size = file.seek(0, 2)
     if size > MAX_BYTES:
         raise ValidationError(
-            "This file is %(size)s MB; an image can be at most %(limit)s MB.",
+            _("This file is %(size)s MB; an image can be at most %(limit)s MB."),
             params={"size": _megabytes(size), "limit": _megabytes(MAX_BYTES)},
             code="too_large",
         )
@@ -96,7 +97,7 @@ def process(file: IO[bytes], shape: Shape) -> ProcessedImage:
         raise _too_many_pixels(None) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError(
-            "This file is not a JPEG, PNG or WebP image.", code="not_an_image"
+            _("This file is not a JPEG, PNG or WebP image."), code="not_an_image"
         ) from None
     with image:
         width, height = image.size
@@ -111,22 +112,24 @@ def process(file: IO[bytes], shape: Shape) -> ProcessedImage:
             return _encode(image, shape)
         except (OSError, SyntaxError, ValueError, EOFError):
             raise ValidationError(
-                "This image could not be read; the file may be damaged.",
+                _("This image could not be read; the file may be damaged."),
                 code="damaged",
             ) from None
 
 
 def _too_many_pixels(size: tuple[int, int] | None) -> ValidationError:
-    limit = f"{MAX_PIXELS // 1_000_000} million"
+    limit = _("%(millions)s million") % {"millions": MAX_PIXELS // 1_000_000}
     if size is None:
         return ValidationError(
-            "This image has too many pixels; at most %(limit)s are allowed.",
+            _("This image has too many pixels; at most %(limit)s are allowed."),
             params={"limit": limit},
             code="too_many_pixels",
         )
     return ValidationError(
-        "This image is %(width)s × %(height)s pixels; at most %(limit)s pixels "
-        "are allowed.",
+        _(
+            "This image is %(width)s × %(height)s pixels; at most %(limit)s "
+            "pixels are allowed."
+        ),
         params={"width": size[0], "height": size[1], "limit": limit},
         code="too_many_pixels",
     )
@@ -192,9 +195,9 @@ class ImageForm(forms.Form):
     """
 
     shape: Shape
-    image_label = "Image"
-    alt_label = "Description of the image (alt text)"
-    alt_help = "What the image shows, for people who cannot see it."
+    image_label = _("Image")
+    alt_label = _("Description of the image (alt text)")
+    alt_help = _("What the image shows, for people who cannot see it.")
 
     alt = forms.CharField(max_length=ALT_MAX_LENGTH, required=False)
 
@@ -207,11 +210,15 @@ class ImageForm(forms.Form):
             shape=self.shape,
             label=self.image_label,
             required=False,
-            help_text=(
-                f"JPEG, PNG or WebP, up to {_megabytes(MAX_BYTES)} MB. It is "
-                f"cropped to {self.shape.width} × {self.shape.height} pixels "
-                "(smaller images stay smaller)."
-            ),
+            help_text=_(
+                "JPEG, PNG or WebP, up to %(limit)s MB. It is cropped to "
+                "%(width)s × %(height)s pixels (smaller images stay smaller)."
+            )
+            % {
+                "limit": _megabytes(MAX_BYTES),
+                "width": self.shape.width,
+                "height": self.shape.height,
+            },
         )
         self.fields = {"image": image, **self.fields}
         alt = self.fields["alt"]
@@ -225,10 +232,10 @@ class ImageForm(forms.Form):
         image, alt = cleaned.get("image"), cleaned.get("alt", "")
         if image is None and not self.has_image:
             if alt:
-                self.add_error("image", "Choose an image for this description.")
+                self.add_error("image", _("Choose an image for this description."))
         elif not alt:
             self.add_error(
-                "alt", "Describe the image for people who cannot see it (alt text)."
+                "alt", _("Describe the image for people who cannot see it (alt text).")
             )
         return cleaned
 

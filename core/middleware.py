@@ -1,7 +1,8 @@
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 class RejectNulMiddleware:
@@ -44,4 +45,25 @@ class UserTimezoneMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Speak the signed-in person's profile language, when they chose one.
+
+    LocaleMiddleware, earlier in the stack, already activated the language of
+    the switcher's cookie or of Accept-Language (else LANGUAGE_CODE); a
+    language saved on the account wins over both, on every device. It reads
+    `user.language` without importing accounts, which sits above core.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None else ""
+        if language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)

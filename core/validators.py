@@ -15,6 +15,7 @@ import unicodedata
 from argparse import ArgumentTypeError
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 LINE_BREAKS = "\u2028\u2029"
 
@@ -27,8 +28,10 @@ def validate_single_line(value: str) -> None:
     """Refuse control characters, tabs and line breaks in one-line text."""
     if any(_is_control(ch) or ch in LINE_BREAKS for ch in value):
         raise ValidationError(
-            "Control characters (such as tabs, line breaks or escape codes) are "
-            "not allowed here.",
+            _(
+                "Control characters (such as tabs, line breaks or escape codes) "
+                "are not allowed here."
+            ),
             code="control_characters",
         )
 
@@ -46,7 +49,7 @@ def validate_multiline_text(value: str) -> None:
     """Refuse control characters other than tab, CR and LF in longer text."""
     if any(_is_control(ch) and ch not in "\t\r\n" for ch in value):
         raise ValidationError(
-            "Control characters (such as escape codes) are not allowed here.",
+            _("Control characters (such as escape codes) are not allowed here."),
             code="control_characters",
         )
 

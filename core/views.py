@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -50,8 +51,10 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated and not (user.is_active and user.is_staff):
         raise PermissionDenied(
-            "The admin is for staff only. You are signed in, but your account "
-            "is not a staff account."
+            _(
+                "The admin is for staff only. You are signed in, but your "
+                "account is not a staff account."
+            )
         )
     target = safe_next(request.GET.get("next"), default=reverse("admin:index"))
     return redirect(f"{reverse('accounts:signin')}?{urlencode({'next': target})}")

@@ -7,6 +7,8 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
@@ -14,12 +16,14 @@ from core.conditional import entity_tag
 from core.links import absolute_url
 from core.markdown import markdown_to_text
 from notifications import ical
-from notifications.email import Invitation
+from notifications.email import Invitation, email_language
 from notifications.outbox import To
 
 from . import replies
 
-ONLINE_HIDDEN = "The online link is on the event page, for people attending."
+ONLINE_HIDDEN = gettext_lazy(
+    "The online link is on the event page, for people attending."
+)
 
 
 def _vevent(event, *, stamp=None, online: bool = False) -> VEvent:
@@ -36,7 +40,10 @@ def _vevent(event, *, stamp=None, online: bool = False) -> VEvent:
     url = absolute_url(event.get_absolute_url())
     description = markdown_to_text(event.description)
     if event.is_cancelled and event.cancel_message:
-        description = f"Cancelled: {event.cancel_message}\n\n{description}".strip()
+        cancelled = gettext("Cancelled: %(message)s") % {
+            "message": event.cancel_message
+        }
+        description = f"{cancelled}\n\n{description}".strip()
     if event.online_url and not online:
         description = f"{description}\n\n{ONLINE_HIDDEN}".strip()
     ve.add("description", f"{description}\n\n{url}".strip())
@@ -101,10 +108,17 @@ def event_etag(event, *, online: bool) -> str:
 
     Every change of what the file shows saves the row with a new `updated_at`
     (events.services, and the admin), so the row's key and that time stand for
-    all of its fields.
+    all of its fields. The texts the file adds ("Cancelled: ...") are in the
+    active language, so that is part of the tag too.
     """
     return entity_tag(
-        "event-ics", FORMAT, settings.SITE_URL, event.pk, event.updated_at, online
+        "event-ics",
+        FORMAT,
+        settings.SITE_URL,
+        event.pk,
+        event.updated_at,
+        online,
+        translation.get_language(),
     )
 
 
@@ -127,10 +141,15 @@ FEED_CACHE_SECONDS = 3600
 def feed_etag(rows, *, name: str, online: bool, filename: str) -> str:
     """The entity tag of a feed of the events whose `(pk, updated_at)` are
     `rows`, in order: a changed, added, removed or reordered event is another
-    tag (see `event_etag`), and so is another name, file name or site address.
+    tag (see `event_etag`), and so is another name, file name or site address,
+    and another active language (the texts the feed adds, "Cancelled: ...",
+    are in it; the tag is the body's cache key too).
     """
     shown = [(pk, updated_at) for pk, updated_at in rows]
-    return entity_tag("feed", FORMAT, settings.SITE_URL, name, online, filename, shown)
+    language = translation.get_language()
+    return entity_tag(
+        "feed", FORMAT, settings.SITE_URL, name, online, filename, language, shown
+    )
 
 
 def cached_feed_ics(
@@ -182,20 +201,26 @@ def invitations(event, *, attendees, method: str) -> list[tuple[To, Invitation]]
     ORGANIZER is the person's reply address with INBOUND_EMAIL_DOMAIN, the
     no-reply sender without. The calendar is built once and each person's
     ORGANIZER and ATTENDEE lines put into its one VEVENT: building it per
-    person took 2.5 ms each.
+    person took 2.5 ms each. It is built once per language among them: a
+    cancellation's DESCRIPTION says "Cancelled" in the person's language.
     Side effects: a ReplyAddress row per person, with INBOUND_EMAIL_DOMAIN;
     their invitations are then `private` (sealed in the outbox).
     """
     attendees = list(attendees)
-    cal = ical.calendar(method=method)
-    cal.add_component(_vevent(event, online=True))
-    # The one VEVENT ends on a line of its own; a title ending in "END:VEVENT"
-    # is on a line that starts otherwise.
-    head, _, tail = _finish(cal, [event]).rpartition(b"\r\nEND:VEVENT\r\n")
+    built: dict[str, tuple[bytes, bytes, bytes]] = {}
     noreply = ical.noreply_address()
     reply_to = replies.reply_addresses(event, attendees)
     found = []
     for person in attendees:
+        language = email_language(person.language)
+        if language not in built:
+            with translation.override(language):
+                cal = ical.calendar(method=method)
+                cal.add_component(_vevent(event, online=True))
+            # The one VEVENT ends on a line of its own; a title ending in
+            # "END:VEVENT" is on a line that starts otherwise.
+            built[language] = _finish(cal, [event]).rpartition(b"\r\nEND:VEVENT\r\n")
+        head, _, tail = built[language]
         private = person.pk in reply_to
         lines = _people_lines(
             event,
@@ -205,7 +230,8 @@ def invitations(event, *, attendees, method: str) -> list[tuple[To, Invitation]]
             replies=private,
         )
         ics = head + b"\r\n" + lines + b"END:VEVENT\r\n" + tail
-        found.append((To(person.email, person.pk), Invitation(ics, method, private)))
+        to = To(person.email, person.pk, person.language)
+        found.append((to, Invitation(ics, method, private)))
     return found
 
 
@@ -215,7 +241,7 @@ def _web_details(event) -> dict[str, str]:
     return {
         "title": event.title,
         "details": absolute_url(event.get_absolute_url()),
-        "location": event.venue or ("Online" if event.online_url else ""),
+        "location": event.venue or (gettext("Online") if event.online_url else ""),
     }
 
 

@@ -17,8 +17,12 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TimeZoneField
 from core.images import ImageForm, Shape
@@ -61,8 +65,10 @@ def localize(wall: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
     aware = wall.replace(tzinfo=zone, fold=0)
     if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
         raise ValidationError(
-            "%(time)s does not exist in %(zone)s: the clocks skip that hour "
-            "for daylight saving time.",
+            _(
+                "%(time)s does not exist in %(zone)s: the clocks skip that hour "
+                "for daylight saving time."
+            ),
             params={"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": zone.key},
             code="nonexistent",
         )
@@ -70,14 +76,16 @@ def localize(wall: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
 
 
 class EventForm(forms.ModelForm):
-    start = LocalDateTimeField(label="Starts", help_text="In the event's time zone.")
-    end = LocalDateTimeField(label="Ends", help_text="In the event's time zone.")
-    timezone = TimeZoneField(label="Time zone")
+    start = LocalDateTimeField(
+        label=_("Starts"), help_text=_("In the event's time zone.")
+    )
+    end = LocalDateTimeField(label=_("Ends"), help_text=_("In the event's time zone."))
+    timezone = TimeZoneField(label=_("Time zone"))
     capacity = forms.IntegerField(
-        label="Capacity",
+        label=_("Capacity"),
         required=False,
         min_value=1,
-        help_text="Leave empty for no limit. When full, people join a waiting list.",
+        help_text=_("Leave empty for no limit. When full, people join a waiting list."),
     )
 
     class Meta:
@@ -87,12 +95,12 @@ class EventForm(forms.ModelForm):
             "capacity",
         ]  # fmt: skip
         labels = {
-            "title": "Title",
-            "description": "Description (Markdown)",
-            "venue": "Venue",
-            "online_url": "Online link",
+            "title": _("Title"),
+            "description": _("Description (Markdown)"),
+            "venue": _("Venue"),
+            "online_url": _("Online link"),
         }
-        help_texts = {"online_url": "Shown to people attending only."}
+        help_texts = {"online_url": _("Shown to people attending only.")}
 
     def __init__(self, *args: Any, creating: bool, **kwargs: Any) -> None:
         self.creating = creating
@@ -123,12 +131,12 @@ class EventForm(forms.ModelForm):
         start, end = cleaned.get("start"), cleaned.get("end")
         if isinstance(start, datetime) and start.tzinfo and isinstance(end, datetime):
             if end.tzinfo and end <= start:
-                self.add_error("end", "The end must be after the start.")
+                self.add_error("end", _("The end must be after the start."))
             if self.creating and start <= timezone.now():
-                self.add_error("start", "The start must be in the future.")
+                self.add_error("start", _("The start must be in the future."))
         given = self.has_error("venue") or self.has_error("online_url")
         if not given and not cleaned.get("venue") and not cleaned.get("online_url"):
-            self.add_error("venue", "Give a venue, an online link, or both.")
+            self.add_error("venue", _("Give a venue, an online link, or both."))
         return cleaned
 
 
@@ -140,15 +148,23 @@ def _in_range(wall: datetime, zone: zoneinfo.ZoneInfo, field: str) -> datetime:
     now = timezone.now().astimezone(zone).replace(tzinfo=None, microsecond=0)
     earliest, latest = now - EARLIEST, now + LATEST
     if wall < earliest:
+        too_early = {
+            "start": _("The start must be after %(bound)s."),
+            "end": _("The end must be after %(bound)s."),
+        }
         raise ValidationError(
-            "The %(field)s must be after %(bound)s.",
-            params={"field": field, "bound": earliest.strftime("%Y-%m-%d")},
+            too_early[field],
+            params={"bound": earliest.strftime("%Y-%m-%d")},
             code="too_early",
         )
     if wall > latest:
+        too_late = {
+            "start": _("The start must be within ten years, before %(bound)s."),
+            "end": _("The end must be within ten years, before %(bound)s."),
+        }
         raise ValidationError(
-            "The %(field)s must be within ten years, before %(bound)s.",
-            params={"field": field, "bound": latest.strftime("%Y-%m-%d")},
+            too_late[field],
+            params={"bound": latest.strftime("%Y-%m-%d")},
             code="too_late",
         )
     return wall
@@ -158,8 +174,8 @@ class CoverForm(ImageForm):
     """An event's cover image: 16:9, at most 1200 pixels wide, as JPEG."""
 
     shape = Shape(1200, 675, "JPEG")
-    image_label = "Cover image"
-    alt_label = "Description of the cover image (alt text)"
+    image_label = _("Cover image")
+    alt_label = _("Description of the cover image (alt text)")
 
 
 class SeriesForm(forms.Form):
@@ -171,52 +187,58 @@ class SeriesForm(forms.Form):
     """
 
     repeats = forms.ChoiceField(
-        label="Repeats",
+        label=_("Repeats"),
         required=False,
         choices=[
-            ("", "Does not repeat"),
-            (Series.Frequency.WEEKLY, "Weekly"),
-            (Series.Frequency.MONTHLY, "Monthly"),
+            ("", _("Does not repeat")),
+            (Series.Frequency.WEEKLY, _("Weekly")),
+            (Series.Frequency.MONTHLY, _("Monthly")),
         ],
     )
     interval = forms.IntegerField(
-        label="Every how many weeks or months",
+        label=_("Every how many weeks or months"),
         required=False,
         initial=1,
         min_value=1,
         max_value=12,
-        help_text="1 for every week or month, 2 for every other one, and so on.",
+        help_text=_("1 for every week or month, 2 for every other one, and so on."),
     )
     monthly_by = forms.ChoiceField(
-        label="A monthly event falls",
+        label=_("A monthly event falls"),
         required=False,
         initial=recurrence.BY_WEEKDAY,
         widget=forms.RadioSelect,
         choices=[
-            (recurrence.BY_WEEKDAY, "on the same weekday (say, the 2nd Tuesday)"),
+            (recurrence.BY_WEEKDAY, _("on the same weekday (say, the 2nd Tuesday)")),
             (
                 recurrence.BY_LAST_WEEKDAY,
-                "on the last weekday (say, the last Thursday)",
+                _("on the last weekday (say, the last Thursday)"),
             ),
-            (recurrence.BY_DATE, "on the same date (say, the 10th)"),
+            (recurrence.BY_DATE, _("on the same date (say, the 10th)")),
         ],
-        help_text="Counted from the start. A month without that day (a 5th "
-        "Tuesday, the 31st) is skipped.",
+        help_text=_(
+            "Counted from the start. A month without that day (a 5th "
+            "Tuesday, the 31st) is skipped."
+        ),
     )
     until = forms.DateField(
-        label="Last date",
+        label=_("Last date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="The series ends on this day (in the event's time zone) at the "
-        "latest. Give a last date or a number of events.",
+        help_text=_(
+            "The series ends on this day (in the event's time zone) at the "
+            "latest. Give a last date or a number of events."
+        ),
     )
     count = forms.IntegerField(
-        label="Number of events",
+        label=_("Number of events"),
         required=False,
         min_value=2,
         max_value=MAX_SERIES_EVENTS,
-        help_text=f"The first event included; at most {MAX_SERIES_EVENTS}, "
-        "within a year.",
+        help_text=format_lazy(
+            _("The first event included; at most {limit}, within a year."),
+            limit=MAX_SERIES_EVENTS,
+        ),
     )
 
     def __init__(self, *args: Any, event_form: EventForm, **kwargs: Any) -> None:
@@ -235,18 +257,22 @@ class SeriesForm(forms.Form):
             if until or count:
                 self.add_error(
                     "repeats",
-                    "Choose how the event repeats, or leave the last date and "
-                    "the number of events empty.",
+                    _(
+                        "Choose how the event repeats, or leave the last date and "
+                        "the number of events empty."
+                    ),
                 )
             return cleaned
         if self.errors:
             return cleaned
         if until is None and count is None:
-            self.add_error("until", "Give a last date or a number of events.")
+            self.add_error("until", _("Give a last date or a number of events."))
         elif until is not None and count is not None:
-            self.add_error("until", "Give a last date or a number of events, not both.")
+            self.add_error(
+                "until", _("Give a last date or a number of events, not both.")
+            )
         elif frequency == Series.Frequency.MONTHLY and not cleaned.get("monthly_by"):
-            self.add_error("monthly_by", "Choose which day of the month.")
+            self.add_error("monthly_by", _("Choose which day of the month."))
         elif self.event_form.is_valid():
             self._count_dates()
         return cleaned
@@ -264,11 +290,13 @@ class SeriesForm(forms.Form):
             self.add_error(
                 "monthly_by",
                 ValidationError(
-                    "%(day)s is not the last %(weekday)s of its month: start on "
-                    "the last one, or choose the same weekday.",
+                    _(
+                        "%(day)s is not the last %(weekday)s of its month: start "
+                        "on the last one, or choose the same weekday."
+                    ),
                     params={
-                        "day": f"{day:%A} {day.day} {day:%B}",
-                        "weekday": f"{day:%A}",
+                        "day": date_format(day, gettext("l j F")),
+                        "weekday": date_format(day, "l"),
                     },
                     code="not_last",
                 ),
@@ -278,8 +306,10 @@ class SeriesForm(forms.Form):
             self.add_error(
                 "until",
                 ValidationError(
-                    "A series ends within a year of its first event: on "
-                    "%(last)s at the latest.",
+                    _(
+                        "A series ends within a year of its first event: on "
+                        "%(last)s at the latest."
+                    ),
                     params={"last": last_day.isoformat()},
                     code="too_late",
                 ),
@@ -289,20 +319,26 @@ class SeriesForm(forms.Form):
         field = "until" if rule.until is not None else "count"
         if len(found) < 2:
             self.add_error(
-                field, "A series has two events at least: give a later last date."
+                field, _("A series has two events at least: give a later last date.")
             )
         elif len(found) > MAX_SERIES_EVENTS:
             self.add_error(
                 field,
-                f"A series has at most {MAX_SERIES_EVENTS} events; this one would "
-                "have more. Choose an earlier last date.",
+                _(
+                    "A series has at most %(limit)s events; this one would have "
+                    "more. Choose an earlier last date."
+                )
+                % {"limit": MAX_SERIES_EVENTS},
             )
         elif found[-1].date() > last_day:
             self.add_error(
                 field,
                 ValidationError(
-                    "These events would run until %(end)s; a series ends within "
-                    "a year of its first event (by %(last)s). Choose fewer events.",
+                    _(
+                        "These events would run until %(end)s; a series ends "
+                        "within a year of its first event (by %(last)s). Choose "
+                        "fewer events."
+                    ),
                     params={
                         "end": found[-1].date().isoformat(),
                         "last": last_day.isoformat(),
@@ -331,22 +367,24 @@ class EditScopeForm(forms.Form):
     """Which events of a series an edit changes."""
 
     scope = forms.ChoiceField(
-        label="Apply the changes to",
+        label=_("Apply the changes to"),
         initial="this",
         widget=forms.RadioSelect,
         choices=[
-            ("this", "Only this event"),
-            ("following", "This and all following events"),
+            ("this", _("Only this event")),
+            ("following", _("This and all following events")),
         ],
-        help_text="Following events that have started or were cancelled stay as "
-        "they are. A new time or date moves the following events to the same "
-        "pattern, counted from this one.",
+        help_text=_(
+            "Following events that have started or were cancelled stay as "
+            "they are. A new time or date moves the following events to the same "
+            "pattern, counted from this one."
+        ),
     )
 
 
 class CancelForm(forms.Form):
     message = forms.CharField(
-        label="Message to attendees (optional)",
+        label=_("Message to attendees (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
@@ -357,17 +395,19 @@ class CancelForm(forms.Form):
 class RsvpForm(forms.Form):
     choice = forms.ChoiceField(
         choices=[
-            ("attending", "Attending"),
-            ("not_attending", "Not attending"),
-            ("none", "No reply"),
+            ("attending", _("Attending")),
+            ("not_attending", _("Not attending")),
+            ("none", _("No reply")),
         ]
     )
 
 
 class ImportForm(forms.Form):
     ics_file = forms.FileField(
-        label="Calendar file (.ics)",
-        help_text="Meetup, Luma and Google Calendar can each export one. At most 2 MB.",
+        label=_("Calendar file (.ics)"),
+        help_text=_(
+            "Meetup, Luma and Google Calendar can each export one. At most 2 MB."
+        ),
     )
 
 
@@ -403,7 +443,7 @@ class _SearchForm(forms.Form):
     """A GET form with a "Search" box, `q`."""
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=SEARCH_MAX_LENGTH,
         widget=forms.SearchInput(),
@@ -424,25 +464,25 @@ class EventSearchForm(_SearchForm):
     Every field may be left out; `when` then means upcoming, the rest "any".
     """
 
-    FORMATS = {"online": "Online", "in_person": "In person"}
+    FORMATS = {"online": _("Online"), "in_person": _("In person")}
 
     group = forms.ChoiceField(
-        label="Group",
+        label=_("Group"),
         required=False,
         widget=ManyOptionsSelect,
-        error_messages={"invalid_choice": "Choose a group from the list."},
+        error_messages={"invalid_choice": _("Choose a group from the list.")},
     )
     when = forms.ChoiceField(
-        label="When",
+        label=_("When"),
         required=False,
-        choices=[("upcoming", "Upcoming"), ("past", "Past")],
-        error_messages={"invalid_choice": "Choose upcoming or past."},
+        choices=[("upcoming", _("Upcoming")), ("past", _("Past"))],
+        error_messages={"invalid_choice": _("Choose upcoming or past.")},
     )
     format = forms.ChoiceField(
-        label="Format",
+        label=_("Format"),
         required=False,
-        choices=[("", "Any"), *FORMATS.items()],
-        error_messages={"invalid_choice": "Choose any, online or in person."},
+        choices=[("", _("Any")), *FORMATS.items()],
+        error_messages={"invalid_choice": _("Choose any, online or in person.")},
     )
 
     def __init__(
@@ -456,7 +496,7 @@ class EventSearchForm(_SearchForm):
         super().__init__(data, **kwargs)
         group = self.fields["group"]
         assert isinstance(group, forms.ChoiceField)
-        group.choices = [("", "Any group"), *groups]
+        group.choices = [("", _("Any group")), *groups]
 
     def filters(self) -> dict[str, str]:
         """The filters in use, without defaults: for page links and "Clear"."""

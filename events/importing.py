@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar
 
 from accounts.models import User, known_timezones
@@ -58,16 +59,18 @@ def read_calendar(
 ) -> tuple[list[Found], list[Skipped]]:
     """The file's events, and what was left out and why. Raises CalendarFileError."""
     if len(data) > MAX_FILE_BYTES:
-        raise CalendarFileError("The file is larger than 2 MB.")
+        raise CalendarFileError(_("The file is larger than 2 MB."))
     try:
         calendar = Calendar.from_ical(data.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError, IndexError, KeyError) as error:
-        raise CalendarFileError("This is not an iCalendar (.ics) file.") from error
+        raise CalendarFileError(_("This is not an iCalendar (.ics) file.")) from error
     components = [c for c in calendar.walk("VEVENT")]
     if not components:
-        raise CalendarFileError("The file has no events.")
+        raise CalendarFileError(_("The file has no events."))
     if len(components) > MAX_EVENTS:
-        raise CalendarFileError(f"The file has more than {MAX_EVENTS} events.")
+        raise CalendarFileError(
+            _("The file has more than %(limit)s events.") % {"limit": MAX_EVENTS}
+        )
     found: list[Found] = []
     skipped: list[Skipped] = []
     for component in components:
@@ -82,14 +85,14 @@ def read_calendar(
 def _event(component, title: str, default_zone: str) -> Found:
     uid = _text(component.get("uid"))
     if not uid or len(uid) > 100:
-        raise ValueError("it has no usable UID")
+        raise ValueError(_("it has no usable UID"))
     if component.get("rrule"):
-        raise ValueError("it repeats (RRULE): create it as a series instead")
+        raise ValueError(_("it repeats (RRULE): create it as a series instead"))
     if _text(component.get("status")).upper() == "CANCELLED":
-        raise ValueError("it is cancelled")
+        raise ValueError(_("it is cancelled"))
     start, zone = _moment(component.get("dtstart"), default_zone)
     if component.get("dtend") is not None:
-        end, _ = _moment(component.get("dtend"), zone)
+        end, _zone = _moment(component.get("dtend"), zone)
     elif component.get("duration") is not None:
         end = start + component.decoded("duration")
     else:
@@ -100,9 +103,9 @@ def _event(component, title: str, default_zone: str) -> Found:
         now + timedelta(days=365 * YEARS_AHEAD),
     )
     if not (low <= start <= high and low <= end <= high):
-        raise ValueError("its date is outside the years this site keeps")
+        raise ValueError(_("its date is outside the years this site keeps"))
     if end <= start:
-        raise ValueError("it ends before it starts")
+        raise ValueError(_("it ends before it starts"))
     url = _text(component.get("url"))
     return Found(
         uid=uid,
@@ -120,7 +123,7 @@ def _moment(prop, default_zone: str) -> tuple[datetime, str]:
     """(aware instant, zone name): the TZID if we know it, UTC for Z times, else
     the group's zone for floating times. All-day dates start at midnight."""
     if prop is None or not hasattr(prop, "dt"):
-        raise ValueError("it has no start time")
+        raise ValueError(_("it has no start time"))
     value = prop.dt
     if isinstance(value, date) and not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)

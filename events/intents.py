@@ -1,11 +1,14 @@
 """The "rsvp" intent: a visitor answered an event before signing in."""
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import User
 
 from .models import Event
 from .services import RsvpError, rsvp_set
 
-LABELS = {"attending": "attending", "not_attending": "not attending"}
+LABELS = {"attending": _("attending"), "not_attending": _("not attending")}
 
 
 def _parse(argument: str) -> tuple[Event | None, str | None]:
@@ -20,7 +23,11 @@ def describe(argument: str) -> str | None:
     event, choice = _parse(argument)
     if event is None or choice is None:
         return None
-    return f"reply “{LABELS[choice]}” to {event.title} (and join {event.group.name})"
+    return _("reply “%(reply)s” to %(event)s (and join %(group)s)") % {
+        "reply": LABELS[choice],
+        "event": event.title,
+        "group": event.group.name,
+    }
 
 
 def perform(user: User, argument: str) -> str:
@@ -33,4 +40,7 @@ def perform(user: User, argument: str) -> str:
     except RsvpError as error:
         return str(error)
     assert rsvp is not None
-    return f"Your reply to {event.title}: {rsvp.get_status_display()}."
+    return gettext("Your reply to %(event)s: %(reply)s.") % {
+        "event": event.title,
+        "reply": rsvp.get_status_display(),
+    }

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_timezone
 from core.search import text_search
@@ -124,12 +125,12 @@ class Series(models.Model):
 
 class Event(models.Model):
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "scheduled"
-        CANCELLED = "cancelled", "cancelled"
+        SCHEDULED = "scheduled", _("scheduled")
+        CANCELLED = "cancelled", _("cancelled")
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="events")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = models.TextField(blank=True, help_text=_("Markdown."))
     start = models.DateTimeField()
     end = models.DateTimeField()
     timezone = models.CharField(
@@ -253,9 +254,9 @@ class Rsvp(models.Model):
     """A reply. "Not replied" is the absence of a row."""
 
     class Status(models.TextChoices):
-        ATTENDING = "attending", "attending"
-        NOT_ATTENDING = "not_attending", "not attending"
-        WAITLISTED = "waitlisted", "on the waiting list"
+        ATTENDING = "attending", _("attending")
+        NOT_ATTENDING = "not_attending", _("not attending")
+        WAITLISTED = "waitlisted", _("on the waiting list")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rsvps")
     user = models.ForeignKey(

@@ -1,5 +1,8 @@
 """The dates of a repeating event: pure functions, no database.
 
+`describe` says the rule in the active language (weekday names and ordinals
+from Django's catalogs).
+
 Dates are counted on the wall clock of the event's own time zone, never by
 adding hours in UTC, so a weekly 19:00 in Berlin stays at 19:00 when the clocks
 change (and so moves by an hour in UTC). The first event is always the first
@@ -30,19 +33,13 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
+from django.contrib.humanize.templatetags.humanize import ordinal
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import ngettext
+
 WEEKLY, MONTHLY = "weekly", "monthly"
 BY_DATE, BY_WEEKDAY, BY_LAST_WEEKDAY = "date", "weekday", "last_weekday"
 
-# English names whatever the process locale (calendar.day_name follows it).
-WEEKDAYS = (
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-)
 # Far more steps than any allowed series needs (52 events within a year):
 # only a guard against a rule that never yields a date.
 MAX_STEPS = 1000
@@ -135,19 +132,29 @@ def one_year_after(day: date) -> date:
 
 def describe(rule: Rule, first: datetime) -> str:
     """How the series repeats, for a sentence: "every month on the 2nd Tuesday"."""
-    local = first
-    unit = "week" if rule.frequency == WEEKLY else "month"
-    every = f"every {unit}" if rule.interval == 1 else f"every {rule.interval} {unit}s"
-    weekday = WEEKDAYS[local.weekday()]
+    local, n = first, rule.interval
+    # Django's weekday names (calendar.day_name follows the process locale).
+    values = {"count": n, "weekday": WEEKDAYS[local.weekday()]}
     if rule.frequency == WEEKLY:
-        return f"{every} on {weekday}"
-    if rule.monthly_by == BY_DATE:
-        return f"{every} on the {_nth(local.day)}"
-    if rule.monthly_by == BY_LAST_WEEKDAY:
-        return f"{every} on the last {weekday}"
-    return f"{every} on the {_nth(_ordinal(local.date()))} {weekday}"
-
-
-def _nth(n: int) -> str:
-    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10)
-    return f"{n}{suffix or 'th'}"
+        text = ngettext(
+            "every week on %(weekday)s", "every %(count)s weeks on %(weekday)s", n
+        )
+    elif rule.monthly_by == BY_DATE:
+        values["nth"] = ordinal(local.day)
+        text = ngettext(
+            "every month on the %(nth)s", "every %(count)s months on the %(nth)s", n
+        )
+    elif rule.monthly_by == BY_LAST_WEEKDAY:
+        text = ngettext(
+            "every month on the last %(weekday)s",
+            "every %(count)s months on the last %(weekday)s",
+            n,
+        )
+    else:
+        values["nth"] = ordinal(_ordinal(local.date()))
+        text = ngettext(
+            "every month on the %(nth)s %(weekday)s",
+            "every %(count)s months on the %(nth)s %(weekday)s",
+            n,
+        )
+    return text % values

@@ -10,6 +10,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
 from core.images import ProcessedImage, image_remove, image_store
@@ -72,11 +75,11 @@ def _new_event(*, group: Group, by: User, uid: str = "", **fields: Any) -> Event
     )
 
 
-def _announce(event: Event, *, repeats: str = "") -> None:
+def _announce(event: Event, *, repeats: str | Promise = "") -> None:
     members = Membership.objects.filter(group=event.group, user__is_active=True)
-    rows = members.values_list("user__email", "user_id")
+    rows = members.values_list("user__email", "user_id", "user__language")
     email.send_event_announcement(
-        event=event, recipients=[To(e, uid) for e, uid in rows], repeats=repeats
+        event=event, recipients=[To(*row) for row in rows], repeats=repeats
     )
 
 
@@ -137,13 +140,25 @@ def series_create(
                         event, "cover", image=cover, alt=cover_alt
                     )
                 )
-        last = events[-1].local_start
-        _announce(
-            events[0],
-            repeats=f"It repeats {series.describe()}: {len(events)} events, the "
-            f"last on {last:%A} {last.day} {last:%B %Y}.",
-        )
+        # Lazy: the announcement says it in each recipient's language.
+        _announce(events[0], repeats=_repeats(series, events))
     return events
+
+
+def _repeats_now(series: Series, events: list[Event]) -> str:
+    last = events[-1].local_start
+    return ngettext(
+        "It repeats %(rule)s: %(count)s event, the last on %(last)s.",
+        "It repeats %(rule)s: %(count)s events, the last on %(last)s.",
+        len(events),
+    ) % {
+        "rule": series.describe(),
+        "count": len(events),
+        "last": date_format(last, gettext("l j F Y")),
+    }
+
+
+_repeats = lazy(_repeats_now, str)
 
 
 # A guard for callers other than the form, which allows 52.
@@ -342,15 +357,17 @@ def rsvp_set(*, event: Event, user: User, choice: str) -> Rsvp | None:
     the person, and one to anyone moved up from the waiting list.
     """
     if choice not in REPLY_CHOICES:
-        raise RsvpError("Choose attending, not attending or no reply.")
+        raise RsvpError(gettext("Choose attending, not attending or no reply."))
     with transaction.atomic():
         event = (
             Event.objects.select_for_update().select_related("group").get(pk=event.pk)
         )
         if event.is_cancelled:
-            raise RsvpError("This event was cancelled; it takes no replies.")
+            raise RsvpError(gettext("This event was cancelled; it takes no replies."))
         if event.start <= timezone.now():
-            raise RsvpError("This event has started or is over; it takes no replies.")
+            raise RsvpError(
+                gettext("This event has started or is over; it takes no replies.")
+            )
         membership_join(user=user, group=event.group)
         current = Rsvp.objects.filter(event=event, user=user).first()
         was_attending = current is not None and current.status == Rsvp.Status.ATTENDING
@@ -455,7 +472,7 @@ def _withdrawn(event: Event, user: User) -> None:
     """A METHOD:CANCEL for one person who no longer attends, naming them."""
     email.send_rsvp_withdrawn(
         event=event,
-        to=To(user.email, user.pk),
+        to=To(user.email, user.pk, user.language),
         invitation=calendar.invitation(event, attendee=user, method="CANCEL"),
     )
 
@@ -472,7 +489,8 @@ def _calendar_holders(event: Event) -> list[User]:
 def _waiting(event: Event) -> list[To]:
     """The waiting list: told of changes, but never sent a calendar."""
     rows = Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITLISTED)
-    return [To(e, uid) for e, uid in rows.values_list("user__email", "user_id")]
+    people = rows.values_list("user__email", "user_id", "user__language")
+    return [To(*row) for row in people]
 
 
 def is_member(user: User, group: Group) -> bool:

@@ -8,8 +8,9 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -251,7 +252,7 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_event(pk)
     form = RsvpForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose attending, not attending or no reply.")
+        messages.error(request, gettext("Choose attending, not attending or no reply."))
         return redirect(event)
     choice = form.cleaned_data["choice"]
     if not request.user.is_authenticated:
@@ -267,9 +268,12 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
         return redirect(event)
     if result is None:
-        messages.success(request, "Your reply is withdrawn.")
+        messages.success(request, gettext("Your reply is withdrawn."))
     else:
-        messages.success(request, f"Your reply: {result.get_status_display()}.")
+        messages.success(
+            request,
+            gettext("Your reply: %(reply)s.") % {"reply": result.get_status_display()},
+        )
     return redirect(event)
 
 
@@ -298,7 +302,7 @@ def event_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                 event = services.event_create(
                     group=group, by=request.user, **cover, **form.cleaned_data
                 )
-                messages.success(request, "The event is created.")
+                messages.success(request, gettext("The event is created."))
             else:
                 events = services.series_create(
                     group=group,
@@ -309,7 +313,9 @@ def event_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                 )
                 event = events[0]
                 messages.success(
-                    request, f"The series of {len(events)} events is created."
+                    request,
+                    gettext("The series of %(count)s events is created.")
+                    % {"count": len(events)},
                 )
             return redirect(event)
         _ask_for_the_file_again(cover_form)
@@ -325,7 +331,10 @@ def _ask_for_the_file_again(cover_form: CoverForm) -> None:
     """Browsers cannot show a chosen file again: say so next to the field."""
     if cover_form.is_valid() and cover_form.cleaned_data["image"] is not None:
         cover_form.add_error(
-            "image", "Choose the image again: it is not kept while the form has errors."
+            "image",
+            gettext(
+                "Choose the image again: it is not kept while the form has errors."
+            ),
         )
 
 
@@ -352,7 +361,7 @@ def _form_ctx(
 def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_event_for_owner(request, pk)
     if event.is_past or event.is_cancelled:
-        messages.error(request, "Past and cancelled events cannot be edited.")
+        messages.error(request, gettext("Past and cancelled events cannot be edited."))
         return redirect(event)
     form = EventForm(request.POST or None, instance=event, creating=False)
     scope = EditScopeForm(request.POST or None) if event.series_id else None
@@ -370,11 +379,16 @@ def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             n = len(later)
             messages.success(
                 request,
-                f"This event and {n} following event{'s' if n != 1 else ''} are saved.",
+                ngettext(
+                    "This event and %(count)s following event are saved.",
+                    "This event and %(count)s following events are saved.",
+                    n,
+                )
+                % {"count": n},
             )
         else:
             services.event_update(event=event, by=request.user, **fields)
-            messages.success(request, "The event is saved.")
+            messages.success(request, gettext("The event is saved."))
         return redirect(event)
     ctx = _form_ctx(form, group=event.group, event=event, scope_form=scope)
     return render(request, "events/form.html", ctx)
@@ -385,14 +399,14 @@ def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def event_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_event_for_owner(request, pk)
     if event.is_past or event.is_cancelled:
-        messages.error(request, "This event is over or cancelled already.")
+        messages.error(request, gettext("This event is over or cancelled already."))
         return redirect(event)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.event_cancel(
             event=event, by=request.user, message=form.cleaned_data["message"]
         )
-        messages.success(request, "The event is cancelled.")
+        messages.success(request, gettext("The event is cancelled."))
         return redirect(event)
     return render(request, "events/cancel.html", {"event": event, "form": form})
 
@@ -424,7 +438,7 @@ def event_cover(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             image=form.cleaned_data["image"],
             alt=form.cleaned_data["alt"],
         )
-        messages.success(request, "The cover image is saved.")
+        messages.success(request, gettext("The cover image is saved."))
         return redirect(event)
     ctx = {"event": event, "form": form, "has_cover": has_cover}
     return render(request, "events/cover.html", ctx)
@@ -436,15 +450,15 @@ def event_cover_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     event = get_event_for_owner(request, pk)
     if event.cover:
         services.event_cover_remove(event=event, by=request.user)
-        messages.success(request, "The cover image is removed.")
+        messages.success(request, gettext("The cover image is removed."))
     return redirect(event)
 
 
 ATTENDEE_LISTS = {
-    "attending": "Attending",
-    "waitlisted": "Waiting list",
-    "not_attending": "Not attending",
-    "not_replied": "Not replied",
+    "attending": gettext_lazy("Attending"),
+    "waitlisted": gettext_lazy("Waiting list"),
+    "not_attending": gettext_lazy("Not attending"),
+    "not_replied": gettext_lazy("Not replied"),
 }
 
 
@@ -459,7 +473,9 @@ def attendees(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if membership is None and not request.user.is_staff:
         from django.core.exceptions import PermissionDenied
 
-        raise PermissionDenied("Only members of this group can see who is coming.")
+        raise PermissionDenied(
+            gettext("Only members of this group can see who is coming.")
+        )
     which = request.GET.get("list", "attending")
     if which not in ATTENDEE_LISTS or (not is_owner and which != "attending"):
         which = "attending"
@@ -476,7 +492,9 @@ def attendees(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "is_owner": is_owner,
         "which": which,
-        "lists": ATTENDEE_LISTS if is_owner else {"attending": "Attending"},
+        "lists": ATTENDEE_LISTS
+        if is_owner
+        else {"attending": ATTENDEE_LISTS["attending"]},
     }
     return render(request, "events/attendees.html", ctx)
 
@@ -616,14 +634,18 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     attending = Event.objects.filter(
         rsvps__user=feed.user, rsvps__status=Rsvp.Status.ATTENDING
     )
-    return _feed_response(
-        request,
-        attending,
-        name=f"My events ({feed.user.name})",
-        filename="my-events.ics",
-        online=True,
-        private=True,
-    )
+    # Calendar apps send no cookie and seldom a language: the feed speaks the
+    # language of its owner's account, when they chose one (the feed's tag and
+    # cache key include the active language).
+    with translation.override(feed.user.language or translation.get_language()):
+        return _feed_response(
+            request,
+            attending,
+            name=gettext("My events (%(name)s)") % {"name": feed.user.name},
+            filename="my-events.ics",
+            online=True,
+            private=True,
+        )
 
 
 @login_required
@@ -633,7 +655,8 @@ def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
         user=request.user, defaults={"token": CalendarFeed.new_token()}
     )
     messages.success(
-        request, "Your calendar feed has a new address; the old one no longer works."
+        request,
+        gettext("Your calendar feed has a new address; the old one no longer works."),
     )
     return redirect("accounts:profile")
 
@@ -648,14 +671,18 @@ def event_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         if found is None:
             messages.error(
                 request,
-                "This preview has expired or was changed. Upload the file again.",
+                gettext(
+                    "This preview has expired or was changed. Upload the file again."
+                ),
             )
             return render(
                 request, "events/import.html", {"group": group, "form": ImportForm()}
             )
         created = importing.events_import(group=group, by=request.user, found=found)
         messages.success(
-            request, f"Imported {created} event{'s' if created != 1 else ''}."
+            request,
+            ngettext("Imported %(count)s event.", "Imported %(count)s events.", created)
+            % {"count": created},
         )
         return redirect(group)
     form = ImportForm(request.POST or None, request.FILES or None)

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -69,7 +70,7 @@ def get_group_for_member(
     group = get_group(slug)
     membership = membership_of(request.user, group)
     if membership is None and not request.user.is_staff:
-        raise PermissionDenied("Only members of this group can see that.")
+        raise PermissionDenied(_("Only members of this group can see that."))
     return group, membership
 
 
@@ -77,5 +78,5 @@ def get_group_for_owner(request: HttpRequest, slug: str) -> Group:
     """The group if the viewer owns it (or is staff); 403 otherwise."""
     group = get_group(slug)
     if not can_manage(request.user, group):
-        raise PermissionDenied("Only the group's owners can do that.")
+        raise PermissionDenied(_("Only the group's owners can do that."))
     return group

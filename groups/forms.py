@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import EmailAddressField, TimeZoneField
 from accounts.models import normalize_email
@@ -21,13 +22,19 @@ from .models import Group, Membership
 
 
 class GroupSettingsForm(forms.ModelForm):
-    timezone = TimeZoneField(label="Time zone")
+    timezone = TimeZoneField(label=_("Time zone"))
 
     class Meta:
         model = Group
         fields = ["name", "description", "location", "timezone"]
-        labels = {"description": "Description (Markdown)", "location": "Location"}
-        help_texts = {"description": "Markdown: **bold**, [links](https://…), lists."}
+        labels = {
+            "name": _("Name"),
+            "description": _("Description (Markdown)"),
+            "location": _("Location"),
+        }
+        help_texts = {
+            "description": _("Markdown: **bold**, [links](https://…), lists.")
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,7 +65,8 @@ class ExportConsentForm(forms.ModelForm):
 
 class OwnerAddForm(forms.Form):
     email = EmailAddressField(
-        label="Member's email address", help_text="Only members can become owners."
+        label=_("Member's email address"),
+        help_text=_("Only members can become owners."),
     )
 
 
@@ -70,20 +78,24 @@ class InviteForm(forms.Form):
     """Addresses to invite, pasted or in a CSV file; `people()` lists them."""
 
     addresses = forms.CharField(
-        label="Email addresses",
+        label=_("Email addresses"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="One per line; a name may come with it, e.g. "
-        "“Ada Lovelace &lt;ada@example.org&gt;” or “ada@example.org, Ada Lovelace”.",
+        help_text=_(
+            "One per line; a name may come with it, e.g. “Ada Lovelace "
+            "&lt;ada@example.org&gt;” or “ada@example.org, Ada Lovelace”."
+        ),
     )
     csv_file = forms.FileField(
-        label="Or a CSV file",
+        label=_("Or a CSV file"),
         required=False,
-        help_text="A column of email addresses, e.g. Meetup's or Luma's member "
-        "export; other columns are ignored. At most 1 MB.",
+        help_text=_(
+            "A column of email addresses, e.g. Meetup's or Luma's member "
+            "export; other columns are ignored. At most 1 MB."
+        ),
     )
     note = forms.CharField(
-        label="A note from you (optional)",
+        label=_("A note from you (optional)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -98,13 +110,13 @@ class InviteForm(forms.Form):
         if not upload:
             return []
         if upload.size > MAX_INVITE_FILE_BYTES:
-            raise ValidationError("The file is larger than 1 MB.")
+            raise ValidationError(_("The file is larger than 1 MB."))
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ValidationError("Upload a CSV file in UTF-8.") from error
+            raise ValidationError(_("Upload a CSV file in UTF-8.")) from error
         if "\x00" in text:
-            raise ValidationError("Upload a CSV file in UTF-8.")
+            raise ValidationError(_("Upload a CSV file in UTF-8."))
         found = [
             cell.strip()
             for row in csv.reader(io.StringIO(text))
@@ -112,7 +124,7 @@ class InviteForm(forms.Form):
             if "@" in cell
         ]
         if not found:
-            raise ValidationError("The file has no email addresses.")
+            raise ValidationError(_("The file has no email addresses."))
         return found
 
     def clean(self) -> dict[str, Any]:
@@ -125,10 +137,11 @@ class InviteForm(forms.Form):
         ]
         entries = pasted + list(cleaned.get("csv_file") or [])
         if not self.errors and not entries:
-            raise ValidationError("Paste addresses or choose a CSV file.")
+            raise ValidationError(_("Paste addresses or choose a CSV file."))
         if len(entries) > MAX_INVITE_LINES:
             raise ValidationError(
-                f"At most {MAX_INVITE_LINES} addresses at a time, please."
+                _("At most %(limit)s addresses at a time, please."),
+                params={"limit": MAX_INVITE_LINES},
             )
         cleaned["entries"] = entries
         return cleaned
@@ -168,6 +181,6 @@ class LogoForm(ImageForm):
     """A group's logo: square, at most 256 pixels, as PNG (keeps transparency)."""
 
     shape = Shape(256, 256, "PNG")
-    image_label = "Logo"
-    alt_label = "Description of the logo (alt text)"
-    alt_help = "What the logo shows or says, for people who cannot see it."
+    image_label = _("Logo")
+    alt_label = _("Description of the logo (alt text)")
+    alt_help = _("What the logo shows or says, for people who cannot see it.")

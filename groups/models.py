@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_timezone
 from core.search import text_search
@@ -28,7 +29,7 @@ class GroupQuerySet(models.QuerySet):
 class Group(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = models.TextField(blank=True, help_text=_("Markdown."))
     location = models.CharField(max_length=200, blank=True)
     timezone = models.CharField(
         "time zone", max_length=64, default="UTC", validators=[validate_timezone]
@@ -82,8 +83,8 @@ class Group(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "owner"
-        MEMBER = "member", "member"
+        OWNER = "owner", _("owner")
+        MEMBER = "member", _("member")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -96,8 +97,10 @@ class Membership(models.Model):
     # The person's own choice, asked on the group page: their name and address
     # go into the group's archive (groups.archive) only when it is on.
     export_consent = models.BooleanField(
-        "Let the owners take my name and address along if the group moves to "
-        "another site",
+        _(
+            "Let the owners take my name and address along if the group moves to "
+            "another site"
+        ),
         default=False,
     )
 

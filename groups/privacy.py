@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+
 from .models import Invitation, Membership
 
 
@@ -21,6 +23,7 @@ def blockers(user) -> list[str]:
         .order_by("name")
     )
     return [
-        f"You are the only owner of {group.name}. Add another owner first."
+        _("You are the only owner of %(group)s. Add another owner first.")
+        % {"group": group.name}
         for group in alone
     ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User, normalize_email
 from core import ratelimit
@@ -145,8 +146,11 @@ def invitations_send(
         ):
             left = invites_left(group=group)
             raise GroupError(
-                f"A group can invite at most {per_day} new addresses a day; "
-                f"{left} left today. Nobody was invited."
+                _(
+                    "A group can invite at most %(limit)s new addresses a day; "
+                    "%(left)s left today. Nobody was invited."
+                )
+                % {"limit": per_day, "left": left}
             )
         Invitation.objects.bulk_create(
             [
@@ -182,7 +186,7 @@ def membership_leave(*, user: User, group: Group) -> None:
             return
         if membership.is_owner and owner_count(group) == 1:
             raise GroupError(
-                "You are the only owner. Add another owner before you leave."
+                _("You are the only owner. Add another owner before you leave.")
             )
         call_hook("member_left", user=user, group=group)
         membership.delete()
@@ -196,7 +200,10 @@ def owner_add(*, group: Group, email: str) -> Membership:
         .first()
     )
     if membership is None:
-        raise GroupError(f"{normalize_email(email)} is not a member of {group.name}.")
+        raise GroupError(
+            _("%(email)s is not a member of %(group)s.")
+            % {"email": normalize_email(email), "group": group.name}
+        )
     if not membership.is_owner:
         membership.role = Membership.Role.OWNER
         membership.save(update_fields=["role"])
@@ -217,10 +224,13 @@ def owner_remove(*, group: Group, email: str) -> Membership:
         )
         if membership is None:
             raise GroupError(
-                f"{normalize_email(email)} is not an owner of {group.name}."
+                _("%(email)s is not an owner of %(group)s.")
+                % {"email": normalize_email(email), "group": group.name}
             )
         if len(owners) == 1:
-            raise GroupError(f"{group.name} needs at least one owner.")
+            raise GroupError(
+                _("%(group)s needs at least one owner.") % {"group": group.name}
+            )
         membership.role = Membership.Role.MEMBER
         membership.save(update_fields=["role"])
     return membership

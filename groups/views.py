@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -44,7 +45,9 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(f"{reverse('accounts:signin')}?{query}")
     _, created = services.membership_join(user=request.user, group=group)
     if created:
-        messages.success(request, f"Welcome to {group.name}!")
+        messages.success(
+            request, gettext("Welcome to %(group)s!") % {"group": group.name}
+        )
     return redirect(next_url)
 
 
@@ -58,7 +61,9 @@ def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         except services.GroupError as error:
             messages.error(request, str(error))
             return redirect(group)
-        messages.success(request, f"You left {group.name}.")
+        messages.success(
+            request, gettext("You left %(group)s.") % {"group": group.name}
+        )
         return redirect(group)
     only_owner = bool(membership and membership.is_owner) and (
         services.owner_count(group) == 1
@@ -114,7 +119,7 @@ def settings_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             preview = render_markdown(form.cleaned_data["description"])
         else:
             form.save()
-            messages.success(request, "The group's settings are saved.")
+            messages.success(request, gettext("The group's settings are saved."))
             return redirect("groups:settings", slug=group.slug)
     return render(request, "groups/settings.html", _settings_ctx(group, form, preview))
 
@@ -135,7 +140,7 @@ def logo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         services.group_logo_set(
             group=group, image=form.cleaned_data["image"], alt=form.cleaned_data["alt"]
         )
-        messages.success(request, "The logo is saved.")
+        messages.success(request, gettext("The logo is saved."))
         return redirect(group)
     ctx = {"group": group, "form": form, "has_logo": has_logo}
     return render(request, "groups/logo.html", ctx)
@@ -147,7 +152,7 @@ def logo_remove(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_owner(request, slug)
     if group.logo:
         services.group_logo_remove(group=group)
-        messages.success(request, "The logo is removed.")
+        messages.success(request, gettext("The logo is removed."))
     return redirect(group)
 
 
@@ -183,7 +188,10 @@ def owner_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         except services.GroupError as error:
             form.add_error("email", str(error))
         else:
-            messages.success(request, f"{membership.user.name} is now an owner.")
+            messages.success(
+                request,
+                gettext("%(name)s is now an owner.") % {"name": membership.user.name},
+            )
             return redirect("groups:settings", slug=group.slug)
     ctx = _settings_ctx(group, GroupSettingsForm(instance=group), owner_form=form)
     return render(request, "groups/settings.html", ctx, status=400)
@@ -201,14 +209,17 @@ def owner_remove(
         .first()
     )
     if membership is None:
-        messages.error(request, "That person is not an owner.")
+        messages.error(request, gettext("That person is not an owner."))
         return redirect("groups:settings", slug=group.slug)
     try:
         services.owner_remove(group=group, email=membership.user.email)
     except services.GroupError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{membership.user.name} is no longer an owner.")
+        messages.success(
+            request,
+            gettext("%(name)s is no longer an owner.") % {"name": membership.user.name},
+        )
     return redirect("groups:settings", slug=group.slug)
 
 
@@ -248,18 +259,24 @@ def take_along(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A member's own choice: may the owners take them along to another site?"""
     group, membership = get_group_for_member(request, slug)
     if membership is None:  # staff see the group, but choose only for themselves
-        raise PermissionDenied("Only members choose this, each for themselves.")
+        raise PermissionDenied(
+            gettext("Only members choose this, each for themselves.")
+        )
     form = ExportConsentForm(request.POST, instance=membership)
     if form.is_valid():  # a checkbox: always
         form.save()
     if membership.export_consent:
         messages.success(
             request,
-            "The owners may take your name and address along if the group moves "
-            "to another site.",
+            gettext(
+                "The owners may take your name and address along if the group "
+                "moves to another site."
+            ),
         )
     else:
-        messages.success(request, "Your name and address stay here if the group moves.")
+        messages.success(
+            request, gettext("Your name and address stay here if the group moves.")
+        )
     return redirect(group)
 
 

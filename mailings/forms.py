@@ -3,6 +3,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from core.validators import (
     add_validators,
@@ -20,7 +21,7 @@ class EventChoiceField(forms.ModelChoiceField):
     """Events named with their date, in the event's own zone."""
 
     def label_from_instance(self, obj: Any) -> str:
-        when = date_format(obj.local_start, "D j M Y, H:i")
+        when = date_format(obj.local_start, "SHORT_DATETIME_FORMAT")
         return f"{obj.title} · {when} ({obj.timezone})"
 
 
@@ -29,12 +30,12 @@ class MailingForm(forms.ModelForm):
         model = Mailing
         fields = ["audience", "event", "subject", "body"]
         labels = {
-            "audience": "Send to",
-            "event": "Event",
-            "subject": "Subject",
-            "body": "Message (Markdown)",
+            "audience": _("Send to"),
+            "event": _("Event"),
+            "subject": _("Subject"),
+            "body": _("Message (Markdown)"),
         }
-        help_texts = {"event": "Needed for every audience except all members."}
+        help_texts = {"event": _("Needed for every audience except all members.")}
         field_classes = {"event": EventChoiceField}
 
     def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
@@ -51,7 +52,7 @@ class MailingForm(forms.ModelForm):
         cleaned = self.cleaned_data
         audience, event = cleaned.get("audience"), cleaned.get("event")
         if audience and audience != Mailing.Audience.MEMBERS and event is None:
-            self.add_error("event", "Choose the event this audience refers to.")
+            self.add_error("event", _("Choose the event this audience refers to."))
         if audience == Mailing.Audience.MEMBERS:
             cleaned["event"] = None
         return cleaned
@@ -75,7 +76,8 @@ class PreferencesForm(forms.Form):
             for topic in Topic:
                 name = f"g{group.pk}_{topic.value}"
                 self.fields[name] = forms.BooleanField(
-                    label=f"{group.name}: {topic.label}",
+                    label=_("%(group)s: %(topic)s")
+                    % {"group": group.name, "topic": topic.label},
                     required=False,
                     initial=(group.pk, topic.value) not in opted_out,
                 )

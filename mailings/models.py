@@ -8,17 +8,18 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Mailing(models.Model):
     """An owner's email to part of a group, composed on the web."""
 
     class Audience(models.TextChoices):
-        MEMBERS = "members", "all members"
-        ATTENDING = "attending", "attending the event"
-        NOT_ATTENDING = "not_attending", "not attending the event"
-        NOT_REPLIED = "not_replied", "members who have not replied to the event"
-        WAITLISTED = "waitlisted", "on the event's waiting list"
+        MEMBERS = "members", _("all members")
+        ATTENDING = "attending", _("attending the event")
+        NOT_ATTENDING = "not_attending", _("not attending the event")
+        NOT_REPLIED = "not_replied", _("members who have not replied to the event")
+        WAITLISTED = "waitlisted", _("on the event's waiting list")
 
     group = models.ForeignKey(
         "groups.Group", on_delete=models.CASCADE, related_name="mailings"
@@ -29,7 +30,7 @@ class Mailing(models.Model):
     )  # fmt: skip
     audience = models.CharField(max_length=20, choices=Audience.choices)
     subject = models.CharField(max_length=200)
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text=_("Markdown."))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -64,5 +65,8 @@ class Mailing(models.Model):
             and self.audience != self.Audience.MEMBERS
             and self.event is not None
         ):
-            return f"{label}: {self.event.title}"
+            return _("%(audience)s: %(event)s") % {
+                "audience": label,
+                "event": self.event.title,
+            }
         return label

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -86,10 +88,12 @@ def mailing_preview(
 def mailing_test(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     mailing = _draft_for_owner(request, slug, pk)
     if not ratelimit.take(f"mailing-test:{request.user.pk}", capacity=10, period=3600):
-        messages.error(request, "Too many test emails. Please wait a while.")
+        messages.error(request, _("Too many test emails. Please wait a while."))
         return redirect("mailings:preview", slug=slug, pk=mailing.pk)
     email.send_mailing_test(mailing=mailing, to=request.user)
-    messages.success(request, f"A test is on its way to {request.user.email}.")
+    messages.success(
+        request, _("A test is on its way to %(email)s.") % {"email": request.user.email}
+    )
     return redirect("mailings:preview", slug=slug, pk=mailing.pk)
 
 
@@ -99,20 +103,26 @@ def mailing_send(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
     group = get_group_for_owner(request, slug)
     mailing = get_object_or_404(Mailing, pk=pk, group=group)
     if mailing.queued_at is not None:
-        messages.info(request, "This message was sent already; here it is.")
+        messages.info(request, _("This message was sent already; here it is."))
         return redirect("mailings:history", slug=slug)
     if not ratelimit.take(f"mailing:{mailing.group_id}", capacity=20, period=86400):
         messages.error(
-            request, "This group has sent 20 messages today. Please send it tomorrow."
+            request,
+            _("This group has sent 20 messages today. Please send it tomorrow."),
         )
         return redirect("mailings:preview", slug=slug, pk=mailing.pk)
     if not services.mailing_queue(mailing=mailing):
-        messages.info(request, "This message was sent already; here it is.")
+        messages.info(request, _("This message was sent already; here it is."))
         return redirect("mailings:history", slug=slug)
+    count = mailing.recipient_count
     messages.success(
         request,
-        f"Your message is queued for {mailing.recipient_count} "
-        f"recipient{'s' if mailing.recipient_count != 1 else ''}.",
+        ngettext(
+            "Your message is queued for %(count)s recipient.",
+            "Your message is queued for %(count)s recipients.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("mailings:history", slug=slug)
 
@@ -156,6 +166,6 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
             # get_or_create raised IntegrityError if the row was deleted again
             # between its failed insert and its second look.
             OptOut.objects.bulk_create(unwanted, ignore_conflicts=True)
-        messages.success(request, "Your email preferences are saved.")
+        messages.success(request, _("Your email preferences are saved."))
         return redirect("mailings:preferences")
     return render(request, "mailings/preferences.html", {"form": form})

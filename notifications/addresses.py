@@ -15,12 +15,15 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy
 
 # RFC 5322 dot-atom, ASCII only: no quotes, no backslashes, no spaces.
 _LOCAL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 )
-MESSAGE = "Enter an address email can be delivered to, like ada@example.org."
+MESSAGE = gettext_lazy(
+    "Enter an address email can be delivered to, like ada@example.org."
+)
 
 
 def validate_deliverable_email(value: str) -> None:

@@ -6,6 +6,13 @@ into the outbox (`notifications.outbox.queue`) inside the caller's transaction.
 Non-transactional mail carries an unsubscribe link: the bodies contain a
 placeholder that the sender replaces with each recipient's signed URL.
 
+Every email is written in its recipient's language (`To.language`, the
+account's; LANGUAGE_CODE when it has none): mail to many people is rendered
+once per language among them, each rendering its own Message. Two kinds are
+written in one person's language for everyone: an owner's mailing in its
+author's (the text is theirs), and a poll's emails in its organiser's (most
+parties have no account to hold a language).
+
 The objects passed in (events, pairings, polls, mailings) are only read, and
 calendar parts arrive ready-made as an `Invitation`, built by the app that owns
 the meeting: this module imports no app above notifications.
@@ -13,13 +20,16 @@ the meeting: this module imports no app above notifications.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from core.links import absolute_media_url, absolute_url
 from core.markdown import markdown_to_text, render_markdown
@@ -57,22 +67,42 @@ def _calendar_at_rest(invitation: Invitation | None) -> tuple[str, str]:
     return (PLACEHOLDER, ics) if invitation.private else (ics, "")
 
 
-def render_email(name: str, ctx: dict, *, unsubscribe: bool = False) -> Rendered:
+def email_language(code: str | None) -> str:
+    """The language an email to someone who chose `code` is written in:
+    theirs when the site speaks it, else LANGUAGE_CODE."""
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def by_language(recipients: Iterable[To]) -> dict[str, list[To]]:
+    """The recipients grouped by `email_language`, in the order first seen;
+    no recipients make one empty group in LANGUAGE_CODE, so a message is
+    still queued (and shows in history) as before."""
+    groups: dict[str, list[To]] = {}
+    for to in recipients:
+        groups.setdefault(email_language(to.language), []).append(to)
+    return groups or {settings.LANGUAGE_CODE: []}
+
+
+def render_email(
+    name: str, ctx: dict, *, unsubscribe: bool = False, language: str = ""
+) -> Rendered:
+    """The three parts of an email, in `language` (see `email_language`)."""
     ctx = {
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "unsubscribe_url": UNSUBSCRIBE_TOKEN if unsubscribe else "",
         **ctx,
     }
-    subject = render_to_string(f"emails/{name}_subject.txt", ctx)
-    text = render_to_string(f"emails/{name}_body.txt", ctx).strip() + "\n"
-    if unsubscribe:
-        text += f"\n-- \nUnsubscribe: {UNSUBSCRIBE_TOKEN}\n"
-    return Rendered(
-        subject=" ".join(subject.split()),
-        text=text,
-        html=render_to_string(f"emails/{name}_body.html", ctx),
-    )
+    with translation.override(email_language(language)):
+        subject = render_to_string(f"emails/{name}_subject.txt", ctx)
+        text = render_to_string(f"emails/{name}_body.txt", ctx).strip() + "\n"
+        if unsubscribe:
+            text += "\n-- \n" + gettext("Unsubscribe: %(url)s") % {
+                "url": UNSUBSCRIBE_TOKEN
+            }
+            text += "\n"
+        html = render_to_string(f"emails/{name}_body.html", ctx)
+    return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
 
 def _to_one(
@@ -118,12 +148,13 @@ def _outgoing(
     group,
     topic: str,
     invitation: Invitation | None = None,
+    language: str,
 ) -> Outgoing:
     if invitation is not None and invitation.private:
         # queue_many keeps no sealed secret: a calendar naming a reply
         # address goes through _bulk or _personal instead.
         raise ValueError(f"{kind}: a private calendar cannot be queued in bulk")
-    rendered = render_email(name, ctx, unsubscribe=True)
+    rendered = render_email(name, ctx, unsubscribe=True, language=language)
     return Outgoing(
         kind=kind,
         subject=rendered.subject,
@@ -146,21 +177,32 @@ def _bulk(
     group,
     topic: str,
     invitation: Invitation | None = None,
-) -> Message:
-    rendered = render_email(name, ctx, unsubscribe=True)
+    language: str | None = None,
+) -> list[Message]:
+    """One message per language of the recipients (`by_language`), or one
+    in `language` for them all."""
     calendar, secret = _calendar_at_rest(invitation)
-    return queue(
-        kind=kind,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        recipients=recipients,
-        group=group,
-        topic=topic,
-        calendar=calendar,
-        calendar_method=invitation.method if invitation else "",
-        secret=secret,
+    groups: Mapping[str, Iterable[To]] = (
+        {language: recipients} if language is not None else by_language(recipients)
     )
+    messages = []
+    for code, tos in groups.items():
+        rendered = render_email(name, ctx, unsubscribe=True, language=code)
+        messages.append(
+            queue(
+                kind=kind,
+                subject=rendered.subject,
+                text=rendered.text,
+                html=rendered.html,
+                recipients=tos,
+                group=group,
+                topic=topic,
+                calendar=calendar,
+                calendar_method=invitation.method if invitation else "",
+                secret=secret,
+            )
+        )
+    return messages
 
 
 def _personal(
@@ -174,58 +216,73 @@ def _personal(
 ) -> list[Message]:
     """Like `_bulk`, but each recipient gets the calendar that names them.
 
-    Rendered once; one message per recipient (outbox.queue_each), since a
-    batch shares its calendar part.
+    Rendered once per language; one message per recipient (outbox.queue_each),
+    since a batch shares its calendar part.
     """
     methods = {invitation.method for _, invitation in invitations}
     if len(methods) != 1:
         raise ValueError(f"{kind}: one iTIP method per mailing, got {methods}")
-    rendered = render_email(name, ctx, unsubscribe=True)
-    return queue_each(
-        kind=kind,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        calendars=[(to, *_calendar_at_rest(inv)) for to, inv in invitations],
-        calendar_method=methods.pop(),
-        group=group,
-        topic=topic,
-    )
+    method = methods.pop()
+    calendars: dict[To, Invitation] = {}
+    for to, invitation in invitations:
+        calendars.setdefault(to, invitation)
+    messages = []
+    for code, tos in by_language(to for to, _ in invitations).items():
+        rendered = render_email(name, ctx, unsubscribe=True, language=code)
+        messages += queue_each(
+            kind=kind,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            calendars=[(to, *_calendar_at_rest(calendars[to])) for to in tos],
+            calendar_method=method,
+            group=group,
+            topic=topic,
+        )
+    return messages
 
 
 # --- accounts (transactional) --------------------------------------------------
 
 
-def send_signin_link(*, email: str, name: str, url: str, minutes: int) -> None:
+def send_signin_link(
+    *, email: str, name: str, url: str, minutes: int, language: str = ""
+) -> None:
     """A one-time sign-in link to an existing account."""
     ctx = {"name": name, "url": url, "minutes": minutes}
     _to_one(
         kind="signin_link",
         to=email,
-        rendered=render_email("signin_link", ctx),
+        rendered=render_email("signin_link", ctx, language=language),
         secret=url,
     )
 
 
-def send_verification_link(*, email: str, name: str, url: str, minutes: int) -> None:
+def send_verification_link(
+    *, email: str, name: str, url: str, minutes: int, language: str = ""
+) -> None:
     """The link that confirms a new account's address and signs the person in."""
     ctx = {"name": name, "url": url, "minutes": minutes}
-    _to_one(kind="verify", to=email, rendered=render_email("verify", ctx), secret=url)
+    rendered = render_email("verify", ctx, language=language)
+    _to_one(kind="verify", to=email, rendered=rendered, secret=url)
 
 
-def send_no_account(*, email: str, signup_url: str) -> None:
-    """Someone asked to sign in with an address that has no account."""
-    rendered = render_email("no_account", {"signup_url": signup_url})
+def send_no_account(*, email: str, signup_url: str, language: str = "") -> None:
+    """Someone asked to sign in with an address that has no account; in the
+    language of the page they asked on."""
+    rendered = render_email("no_account", {"signup_url": signup_url}, language=language)
     _to_one(kind="no_account", to=email, rendered=rendered)
 
 
-def send_email_change_link(*, email: str, name: str, url: str, minutes: int) -> None:
+def send_email_change_link(
+    *, email: str, name: str, url: str, minutes: int, language: str = ""
+) -> None:
     """Confirms a new address before an account switches to it."""
     ctx = {"name": name, "url": url, "minutes": minutes, "new_email": email}
     _to_one(
         kind="email_change",
         to=email,
-        rendered=render_email("email_change", ctx),
+        rendered=render_email("email_change", ctx, language=language),
         secret=url,
     )
 
@@ -239,7 +296,8 @@ def send_group_invitation(
     """An owner's invitation to join, to addresses that are not members.
 
     Bulk mail, so suppressed addresses are skipped and each copy carries a
-    one-click link that stops all email from the site to that address.
+    one-click link that stops all email from the site to that address. In the
+    inviter's language, as their note is: the addresses have no account.
     """
     ctx = {
         "group": group,
@@ -254,7 +312,8 @@ def send_group_invitation(
         recipients=recipients,
         group=group,
         topic="",
-    )
+        language=inviter.language,
+    )[0]
 
 
 # --- events ---------------------------------------------------------------------
@@ -289,13 +348,14 @@ def _cover(event) -> dict | None:
 
 
 def send_event_announcement(
-    *, event, recipients: Iterable[To], repeats: str = ""
-) -> Message:
+    *, event, recipients: Iterable[To], repeats: str | Promise = ""
+) -> list[Message]:
     """A new event, to members who did not opt out of announcements.
 
     The HTML part shows the cover image, if any, from its public URL.
     `repeats` is a sentence on how a series repeats, shown for its first event
-    (a series is announced once, not once per date).
+    (a series is announced once, not once per date); a lazy translation, so
+    that each language's message shows it in its own words.
     """
     return _bulk(
         kind="event_announcement",
@@ -372,11 +432,11 @@ def send_rsvp_confirmation(*, rsvp, invitation: Invitation | None) -> Message:
         kind="rsvp_confirmation",
         name="rsvp_confirmation",
         ctx={**_event_ctx(event), "rsvp": rsvp, "waiting": waiting},
-        recipients=[To(rsvp.user.email, rsvp.user_id)],
+        recipients=[To(rsvp.user.email, rsvp.user_id, rsvp.user.language)],
         group=event.group,
         topic=Topic.EVENT_UPDATES,
         invitation=invitation,
-    )
+    )[0]
 
 
 def send_rsvp_withdrawn(*, event, to: To, invitation: Invitation) -> Message:
@@ -385,10 +445,10 @@ def send_rsvp_withdrawn(*, event, to: To, invitation: Invitation) -> Message:
         kind="rsvp_withdrawn", name="rsvp_withdrawn", ctx=_event_ctx(event),
         recipients=[to], group=event.group, topic=Topic.EVENT_UPDATES,
         invitation=invitation,
-    )  # fmt: skip
+    )[0]  # fmt: skip
 
 
-def send_reminder(*, event, recipients: Iterable[To]) -> Message:
+def send_reminder(*, event, recipients: Iterable[To]) -> list[Message]:
     """The day before: a reminder to people attending."""
     return _bulk(
         kind="event_reminder",
@@ -400,7 +460,7 @@ def send_reminder(*, event, recipients: Iterable[To]) -> Message:
     )
 
 
-def send_comment_posted(*, comment, recipients: Iterable[To]) -> Message:
+def send_comment_posted(*, comment, recipients: Iterable[To]) -> list[Message]:
     """A new comment or reply, to the group's owners and the event's followers."""
     event = comment.event
     return _bulk(
@@ -456,16 +516,17 @@ def send_unconference_agenda(
         recipients=[recipient],
         group=event.group,
         topic=Topic.EVENT_UPDATES,
-    )
+    )[0]
 
 
 # --- owner mailings --------------------------------------------------------------
 
 
 def render_mailing(mailing, *, example_unsubscribe: bool = False) -> Rendered:
-    """The mailing as sent; with `example_unsubscribe` (a preview or a test,
-    which go to nobody in particular) the per-recipient unsubscribe link is
-    the preferences page instead of SendGrid's substitution token."""
+    """The mailing as sent, in its author's language; with
+    `example_unsubscribe` (a preview or a test, which go to nobody in
+    particular) the per-recipient unsubscribe link is the preferences page
+    instead of SendGrid's substitution token."""
     ctx = {
         "mailing": mailing,
         "group": mailing.group,
@@ -473,7 +534,8 @@ def render_mailing(mailing, *, example_unsubscribe: bool = False) -> Rendered:
         "body_html": render_markdown(mailing.body),
         "author": mailing.author.name if mailing.author else "",
     }
-    rendered = render_email("mailing", ctx, unsubscribe=True)
+    language = mailing.author.language if mailing.author else ""
+    rendered = render_email("mailing", ctx, unsubscribe=True, language=language)
     if not example_unsubscribe:
         return rendered
     preferences = absolute_url(reverse("mailings:preferences"))
@@ -503,9 +565,11 @@ def send_mailing_test(*, mailing, to) -> Message:
     # A test goes out at once, like a sign-in link, so it has no per-recipient
     # unsubscribe link: it points at the preferences page instead.
     rendered = render_mailing(mailing, example_unsubscribe=True)
+    with translation.override(email_language(to.language)):
+        subject = gettext("[Test] %(subject)s") % {"subject": rendered.subject}
     return queue(
         kind="mailing_test",
-        subject=f"[Test] {rendered.subject}",
+        subject=subject,
         text=rendered.text,
         html=rendered.html,
         recipients=[To(to.email, to.pk)],
@@ -518,6 +582,11 @@ def send_mailing_test(*, mailing, to) -> Message:
 
 def _timepoll_ctx(poll) -> dict:
     return {"poll": poll, "organiser": poll.organiser.name}
+
+
+def _poll_language(poll) -> str:
+    """A poll's emails are in its organiser's language, for every party."""
+    return poll.organiser.language
 
 
 def send_timepoll_link(
@@ -539,7 +608,9 @@ def send_timepoll_link(
     return _to_one(
         kind="timepoll_link",
         to=email,
-        rendered=render_email("timepoll_link", ctx, unsubscribe=True),
+        rendered=render_email(
+            "timepoll_link", ctx, unsubscribe=True, language=_poll_language(poll)
+        ),
         secret=url,
         transactional=False,
     )
@@ -556,7 +627,9 @@ def send_timepoll_reminder(
     return _to_one(
         kind="timepoll_reminder",
         to=email,
-        rendered=render_email("timepoll_reminder", ctx, unsubscribe=True),
+        rendered=render_email(
+            "timepoll_reminder", ctx, unsubscribe=True, language=_poll_language(poll)
+        ),
         secret=url,
         transactional=False,
     )
@@ -573,7 +646,8 @@ def send_timepoll_times_changed(
         recipients=recipients,
         group=None,
         topic="",
-    )
+        language=_poll_language(poll),
+    )[0]
 
 
 def send_timepoll_invitation(
@@ -587,8 +661,9 @@ def send_timepoll_invitation(
         recipients=recipients,
         group=None,
         topic="",
+        language=_poll_language(poll),
         invitation=invitation,
-    )
+    )[0]
 
 
 def send_timepoll_cancelled(
@@ -602,8 +677,9 @@ def send_timepoll_cancelled(
         recipients=recipients,
         group=None,
         topic="",
+        language=_poll_language(poll),
         invitation=invitation,
-    )
+    )[0]
 
 
 def send_timepoll_all_answered(*, poll, to: To, best: list[str]) -> Message:
@@ -619,7 +695,8 @@ def send_timepoll_all_answered(*, poll, to: To, best: list[str]) -> Message:
         recipients=[to],
         group=None,
         topic="",
-    )
+        language=_poll_language(poll),
+    )[0]
 
 
 def send_timepoll_link_request(*, poll, party_name: str, note: str, to: To) -> Message:
@@ -636,7 +713,8 @@ def send_timepoll_link_request(*, poll, party_name: str, note: str, to: To) -> M
         recipients=[to],
         group=None,
         topic="",
-    )
+        language=_poll_language(poll),
+    )[0]
 
 
 # --- coffee roulette ---------------------------------------------------------------
@@ -660,16 +738,18 @@ def _roulette_ctx(*, pairing, recipient, people, tz: str) -> dict:
     }
 
 
-def _roulette_mail(*, name: str, ctx: dict, recipient, invitation: Invitation):
+def _roulette_mail(
+    *, name: str, ctx: dict, recipient, invitation: Invitation
+) -> Message:
     return _bulk(
         kind=name,
         name=name,
         ctx=ctx,
-        recipients=[To(recipient.email, recipient.pk)],
+        recipients=[To(recipient.email, recipient.pk, recipient.language)],
         group=ctx["group"],
         topic=Topic.ROULETTE,
         invitation=invitation,
-    )
+    )[0]
 
 
 @dataclass(frozen=True)
@@ -706,6 +786,7 @@ def send_roulette_pairings(*, notes: Iterable[PairingNote]) -> list[Message]:
                 group=note.pairing.round.group,
                 topic=Topic.ROULETTE,
                 invitation=note.invitation,
+                language=note.recipient.language,
             )
             for note in notes
         ]
@@ -746,6 +827,7 @@ def send_roulette_sat_outs(
                 recipients=[To(recipient.email, recipient.pk)],
                 group=group,
                 topic=Topic.ROULETTE,
+                language=recipient.language,
             )
             for recipient, reason in people
         ]

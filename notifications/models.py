@@ -11,18 +11,20 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Topic(models.TextChoices):
     """What a non-transactional email is about; people opt out per group and topic."""
 
-    ANNOUNCEMENTS = "announcements", "new events"
-    MAILINGS = "mailings", "messages from the owners"
-    EVENT_UPDATES = "event_updates", "updates about events I reply to"
-    COMMENTS = "comments", "comments on events I run or follow"
+    ANNOUNCEMENTS = "announcements", _("new events")
+    MAILINGS = "mailings", _("messages from the owners")
+    EVENT_UPDATES = "event_updates", _("updates about events I reply to")
+    COMMENTS = "comments", _("comments on events I run or follow")
     # Off means "do not pair me": a partner would wait for someone who never
     # hears of the meeting (roulette.models.ParticipantQuerySet.taking_part).
-    ROULETTE = "roulette", "coffee roulette pairings"
+    ROULETTE = "roulette", _("coffee roulette pairings")
 
 
 class Message(models.Model):
@@ -60,11 +62,11 @@ class Message(models.Model):
 
 class Delivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        SENDING = "sending", "sending"
-        SENT = "sent", "sent"
-        FAILED = "failed", "failed"
-        SUPPRESSED = "suppressed", "suppressed"
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        SUPPRESSED = "suppressed", _("suppressed")
 
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="deliveries"
@@ -144,8 +146,8 @@ class Suppression(models.Model):
     def why_not_emailed(cls, reason: str) -> str:
         """The reason as told to someone who typed the address in (an organiser)."""
         if reason in (cls.Reason.UNSUBSCRIBE, cls.Reason.SPAMREPORT):
-            return "this address asked for no email from this site"
-        return "email to this address could not be delivered"
+            return gettext("this address asked for no email from this site")
+        return gettext("email to this address could not be delivered")
 
 
 class WebhookEvent(models.Model):

@@ -28,6 +28,9 @@ MESSAGE_CHUNK = 200
 class To:
     email: str
     user_id: int | None = None
+    # The account's language (accounts.User.language): the email is written
+    # in it (notifications.email.by_language); "" for LANGUAGE_CODE.
+    language: str = ""
 
 
 def queue(

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from groups.access import get_group_for_member
 from groups.models import Group, Membership
@@ -30,7 +31,7 @@ def get_roulette_for_participant(
     """Like `get_roulette_for_member`, but only members: staff cannot take part."""
     group, membership, config = get_roulette_for_member(request, slug)
     if membership is None:
-        raise PermissionDenied("Only members of this group can take part.")
+        raise PermissionDenied(_("Only members of this group can take part."))
     return group, membership, config
 
 
@@ -44,7 +45,7 @@ def get_pairing_for_viewer(
     seats = list(pairing.seats.select_related("user").order_by("pk"))
     mine = next((s for s in seats if s.user_id == request.user.pk), None)
     if mine is None and not request.user.is_staff:
-        raise Http404("No such meeting.")
+        raise Http404(_("No such meeting."))
     return pairing, seats, mine
 
 
@@ -54,5 +55,5 @@ def get_pairing_for_participant(
     """Like `get_pairing_for_viewer`; 403 for staff who are not in the meeting."""
     pairing, seats, mine = get_pairing_for_viewer(request, slug, pk)
     if mine is None:
-        raise PermissionDenied("Only the people meeting can change this meeting.")
+        raise PermissionDenied(_("Only the people meeting can change this meeting."))
     return pairing, seats, mine

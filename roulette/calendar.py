@@ -12,23 +12,29 @@ import zoneinfo
 from datetime import timedelta
 from functools import lru_cache
 
+from django.utils import translation
+from django.utils.translation import gettext
 from icalendar import Timezone
 
 from core.links import absolute_url
 from notifications import ical
-from notifications.email import Invitation
+from notifications.email import Invitation, email_language
 
 from .pairing import week_bounds
 
 
 def summary(pairing, people) -> str:
     names = " & ".join(person.name for person in people)
-    return f"Coffee roulette: {names}"
+    return gettext("Coffee roulette: %(names)s") % {"names": names}
 
 
-def pairing_invitation(*, pairing, people, tz: str, method: str) -> Invitation:
-    """`pairing_ics` as the calendar part of an email."""
-    ics = pairing_ics(pairing=pairing, people=people, tz=tz, method=method)
+def pairing_invitation(
+    *, pairing, people, tz: str, method: str, language: str = ""
+) -> Invitation:
+    """`pairing_ics` as the calendar part of an email, its texts in the
+    recipient's `language` (as their email is)."""
+    with translation.override(email_language(language)):
+        ics = pairing_ics(pairing=pairing, people=people, tz=tz, method=method)
     return Invitation(ics, method)
 
 
@@ -48,8 +54,11 @@ def pairing_ics(*, pairing, people, tz: str, method: str) -> bytes:
     ve.add("summary", summary(pairing, people))
     ve.add(
         "description",
-        f"{pairing.round.group.name} coffee roulette.\n\n"
-        f"Video call: {pairing.video_link}\n\nChange or cancel: {url}",
+        gettext(
+            "%(group)s coffee roulette.\n\nVideo call: %(video)s\n\n"
+            "Change or cancel: %(url)s"
+        )
+        % {"group": pairing.round.group.name, "video": pairing.video_link, "url": url},
     )
     ve.add("location", pairing.video_link)
     ve.add("url", url)

@@ -4,6 +4,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TimeZoneField
 from core.validators import add_validators, validate_single_line
@@ -27,7 +30,7 @@ def block_label(block: int) -> str:
 
 class RouletteSettingsForm(forms.ModelForm):
     announce_hour = forms.TypedChoiceField(
-        label="Hour of the announcement",
+        label=_("Hour of the announcement"),
         coerce=int,
         choices=[(h, f"{h:02d}:00") for h in range(24)],
     )
@@ -39,16 +42,18 @@ class RouletteSettingsForm(forms.ModelForm):
             "video_link_template",
         ]  # fmt: skip
         labels = {
-            "enabled": "Coffee roulette is on",
-            "minutes": "Meeting length",
-            "announce_weekday": "Pairs are announced on",
-            "repeat_weeks": "Weeks before two people may be paired again",
-            "video_link_template": "Video link",
+            "enabled": _("Coffee roulette is on"),
+            "minutes": _("Meeting length"),
+            "announce_weekday": _("Pairs are announced on"),
+            "repeat_weeks": _("Weeks before two people may be paired again"),
+            "video_link_template": _("Video link"),
         }
         help_texts = {
-            "announce_weekday": "Each announcement pairs people for the week after.",
-            "video_link_template": "{room} becomes a random name, different for "
-            "every pair, e.g. https://meet.jit.si/{room}.",
+            "announce_weekday": _("Each announcement pairs people for the week after."),
+            "video_link_template": _(
+                "{room} becomes a random name, different for every pair, e.g. "
+                "https://meet.jit.si/{room}."
+            ),
         }
         widgets = {"repeat_weeks": forms.NumberInput(attrs={"min": 1, "max": 52})}
 
@@ -60,26 +65,27 @@ class RouletteSettingsForm(forms.ModelForm):
 class AvailabilityForm(forms.Form):
     """A member's zone and their free half-hours in a typical week (local time)."""
 
-    timezone = TimeZoneField(label="Your time zone")
+    timezone = TimeZoneField(label=_("Your time zone"))
     blocks = forms.TypedMultipleChoiceField(
-        label="Free times",
+        label=_("Free times"),
         coerce=int,
         required=False,
         choices=[(i, block_label(i)) for i in range(BLOCKS_PER_WEEK)],
         # The page draws its own grid of these checkboxes.
         widget=forms.MultipleHiddenInput,
-        error_messages={"invalid_choice": "Choose times from the grid only."},
+        error_messages={"invalid_choice": _("Choose times from the grid only.")},
     )
 
 
 class RescheduleForm(forms.Form):
     start = forms.TypedChoiceField(
-        label="New time",
+        label=_("New time"),
         widget=forms.RadioSelect,
         error_messages={
-            "invalid_choice": "That time is no longer free for everyone. "
-            "Choose another one.",
-            "required": "Choose a time.",
+            "invalid_choice": _(
+                "That time is no longer free for everyone. Choose another one."
+            ),
+            "required": _("Choose a time."),
         },
     )
 
@@ -91,7 +97,7 @@ class RescheduleForm(forms.Form):
         by_value = {moment.isoformat(): moment for moment in options}
         field = cast(forms.TypedChoiceField, self.fields["start"])
         field.choices = [
-            (value, moment.astimezone(zone).strftime("%A %-d %B, %H:%M"))
+            (value, date_format(moment.astimezone(zone), gettext("l j F, H:i")))
             for value, moment in by_value.items()
         ]
         field.coerce = by_value.__getitem__

@@ -18,6 +18,7 @@ from django.db.models.functions import Length, Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_timezone
 from notifications.models import OptOut, Suppression, Topic
@@ -33,26 +34,26 @@ def validate_video_link_template(value: str) -> None:
     rest = value.replace(ROOM, "")
     if "{" in rest or "}" in rest:
         raise ValidationError(
-            "The only placeholder allowed is {room} (a random name per pair)."
+            _("The only placeholder allowed is {room} (a random name per pair).")
         )
     URLValidator(schemes=["https", "http"])(value.replace(ROOM, "room"))
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 class RouletteSettings(models.Model):
     """One group's roulette: off until an owner switches it on."""
 
-    MINUTES_CHOICES = [(15, "15 minutes"), (30, "30 minutes"), (45, "45 minutes"),
-                       (60, "1 hour")]  # fmt: skip
+    MINUTES_CHOICES = [(15, _("15 minutes")), (30, _("30 minutes")),
+                       (45, _("45 minutes")), (60, _("1 hour"))]  # fmt: skip
 
     group = models.OneToOneField(
         "groups.Group", on_delete=models.CASCADE, related_name="roulette_settings"
@@ -257,8 +258,8 @@ class Pairing(models.Model):
     """Two (or three) people meeting once, with their calendar invitation's state."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "on"
-        CANCELLED = "cancelled", "cancelled"
+        ACTIVE = "active", _("on")
+        CANCELLED = "cancelled", _("cancelled")
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="pairings")
     members = models.ManyToManyField(
@@ -339,9 +340,9 @@ class SatOut(models.Model):
     """Someone opted in who got no partner this week; they get priority next week."""
 
     class Reason(models.TextChoices):
-        NO_COMMON_TIME = "no_common_time", "no common time with anyone"
-        ODD_NUMBER = "odd_number", "odd number"
-        ALL_MATCHED = "all_matched", "everyone eligible already matched"
+        NO_COMMON_TIME = "no_common_time", _("no common time with anyone")
+        ODD_NUMBER = "odd_number", _("odd number")
+        ALL_MATCHED = "all_matched", _("everyone eligible already matched")
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="sat_outs")
     user = models.ForeignKey(

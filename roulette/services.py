@@ -16,6 +16,7 @@ from itertools import combinations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from groups.models import Group, Membership
@@ -276,6 +277,7 @@ def _store_round(
                     people=people,
                     tz=zones[person.pk],
                     method="REQUEST",
+                    language=person.language,
                 ),
             )
             for pairing, (people, _, _) in zip(pairings, report.meetings, strict=True)
@@ -355,11 +357,11 @@ def _lock_for_change(
         (s for s in seats if s.user_id == user.pk and s.declined_at is None), None
     )
     if mine is None:
-        raise RouletteError("You are not part of this meeting any more.")
+        raise RouletteError(gettext("You are not part of this meeting any more."))
     if not locked.is_active:
-        raise RouletteError("This meeting is cancelled.")
+        raise RouletteError(gettext("This meeting is cancelled."))
     if locked.start <= now:
-        raise RouletteError("This meeting has started or is over.")
+        raise RouletteError(gettext("This meeting has started or is over."))
     return locked, seats, mine
 
 
@@ -410,6 +412,7 @@ def pairing_decline(*, pairing: Pairing, user: User) -> Pairing:
                     people=staying if still_on else [person],
                     tz=tz,
                     method="REQUEST" if still_on else "CANCEL",
+                    language=person.language,
                 ),
             )
     return locked
@@ -456,7 +459,7 @@ def pairing_reschedule(*, pairing: Pairing, user: User, start: datetime) -> Pair
         locked, seats, mine = _lock_for_change(pairing, user, now)
         if start not in pairing_time_options(pairing=locked, now=now):
             raise RouletteError(
-                "That time is no longer free for everyone. Choose another one."
+                gettext("That time is no longer free for everyone. Choose another one.")
             )
         length = locked.end - locked.start
         locked.start, locked.end = start, start + length
@@ -474,7 +477,11 @@ def pairing_reschedule(*, pairing: Pairing, user: User, start: datetime) -> Pair
                 people=staying,
                 tz=tz,
                 invitation=pairing_invitation(
-                    pairing=locked, people=staying, tz=tz, method="REQUEST"
+                    pairing=locked,
+                    people=staying,
+                    tz=tz,
+                    method="REQUEST",
+                    language=person.language,
                 ),
             )
     return locked
@@ -500,7 +507,7 @@ def partner_block(*, group: Group, blocker: User, blocked: User) -> PartnerBlock
     show other members, and blocking must not reveal who takes part.
     """
     if blocked.pk not in {p.pk for p in partners_of(group=group, user=blocker)}:
-        raise RouletteError("You can only block someone you were paired with.")
+        raise RouletteError(gettext("You can only block someone you were paired with."))
     block, _ = PartnerBlock.objects.get_or_create(
         group=group, blocker=blocker, blocked=blocked
     )

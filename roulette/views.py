@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -66,7 +68,14 @@ def _week(blocks: Container[int]) -> list[dict[str, Any]]:
             (first + n, slot_time(n), slot_time(n + 1), first + n in blocks)
             for n in range(48)
         ]
-        days.append({"number": day, "name": name, "slots": slots})
+        days.append(
+            {
+                "number": day,
+                "name": name,
+                "short": WEEKDAYS_ABBR[day],
+                "slots": slots,
+            }
+        )
     return days
 
 
@@ -161,8 +170,12 @@ def settings_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         config = form.save(commit=False)
         config.updated_at = timezone.now()
         config.save()
-        state = "on" if config.enabled else "off"
-        messages.success(request, f"Coffee roulette settings saved; it is {state}.")
+        saved = (
+            gettext("Coffee roulette settings saved; it is on.")
+            if config.enabled
+            else gettext("Coffee roulette settings saved; it is off.")
+        )
+        messages.success(request, saved)
         return redirect("roulette:settings", slug=group.slug)
     ctx = {"group": group, "form": form, "config": config}
     return render(request, "roulette/settings.html", ctx)
@@ -173,10 +186,12 @@ def settings_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def opt_in(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     if not config.enabled:
-        messages.error(request, "Coffee roulette is off for this group.")
+        messages.error(request, gettext("Coffee roulette is off for this group."))
         return _home(slug)
     services.participant_opt(membership=membership, opted_in=True)
-    messages.success(request, "You take part in coffee roulette. Mark your free times.")
+    messages.success(
+        request, gettext("You take part in coffee roulette. Mark your free times.")
+    )
     return _home(slug)
 
 
@@ -185,7 +200,7 @@ def opt_in(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def opt_out(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     services.participant_opt(membership=membership, opted_in=False)
-    messages.success(request, "You no longer take part in coffee roulette.")
+    messages.success(request, gettext("You no longer take part in coffee roulette."))
     return _home(slug)
 
 
@@ -195,7 +210,7 @@ def skip(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     week, _ = _upcoming(group, config, timezone.now())
     services.participant_skip(membership=membership, iso_week=week)
-    messages.success(request, "You skip next week's coffee roulette.")
+    messages.success(request, gettext("You skip next week's coffee roulette."))
     return _home(slug)
 
 
@@ -204,7 +219,7 @@ def skip(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def unskip(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     services.participant_skip(membership=membership, iso_week="")
-    messages.success(request, "You take part next week again.")
+    messages.success(request, gettext("You take part next week again."))
     return _home(slug)
 
 
@@ -222,7 +237,15 @@ def availability(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         blocks=form.cleaned_data["blocks"],
     )
     count = len(form.cleaned_data["blocks"])
-    messages.success(request, f"Availability saved: {count} free half-hours a week.")
+    messages.success(
+        request,
+        ngettext(
+            "Availability saved: %(count)s free half-hour a week.",
+            "Availability saved: %(count)s free half-hours a week.",
+            count,
+        )
+        % {"count": count},
+    )
     return _home(slug)
 
 
@@ -236,12 +259,17 @@ def block(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         partner = User.objects.filter(pk=form.cleaned_data["user"]).first()
     try:
         if partner is None:
-            raise services.RouletteError("Choose someone you were paired with.")
+            raise services.RouletteError(
+                gettext("Choose someone you were paired with.")
+            )
         services.partner_block(group=group, blocker=request.user, blocked=partner)
     except services.RouletteError as error:
         messages.error(request, str(error))
         return _home(slug)
-    messages.success(request, f"You will not be paired with {partner.name} again.")
+    messages.success(
+        request,
+        gettext("You will not be paired with %(name)s again.") % {"name": partner.name},
+    )
     return _home(slug)
 
 
@@ -250,7 +278,7 @@ def block(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def unblock(request: AuthenticatedHttpRequest, slug: str, user_id: int) -> HttpResponse:
     group, membership, config = get_roulette_for_participant(request, slug)
     if services.partner_unblock(group=group, blocker=request.user, blocked_id=user_id):
-        messages.success(request, "You may be paired with them again.")
+        messages.success(request, gettext("You may be paired with them again."))
     return _home(slug)
 
 
@@ -280,11 +308,11 @@ def _refuse_change(
 ) -> HttpResponse | None:
     """A redirect when the meeting can no longer be changed by this person."""
     if mine.declined_at is not None:
-        messages.error(request, "You said you cannot make it to this meeting.")
+        messages.error(request, gettext("You said you cannot make it to this meeting."))
     elif not pairing.is_active:
-        messages.error(request, "This meeting is cancelled.")
+        messages.error(request, gettext("This meeting is cancelled."))
     elif pairing.start <= timezone.now():
-        messages.error(request, "This meeting has started or is over.")
+        messages.error(request, gettext("This meeting has started or is over."))
     else:
         return None
     return redirect(pairing)
@@ -303,7 +331,7 @@ def decline(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRespon
         except services.RouletteError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Cancelled; the others have been told.")
+            messages.success(request, gettext("Cancelled; the others have been told."))
         return redirect(pairing)
     partners = [s.user for s in seats if s is not mine and s.declined_at is None]
     tz = services.zones_of(pairing.round.group, [mine.user])[mine.user_id]
@@ -335,7 +363,9 @@ def reschedule(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRes
         except services.RouletteError as error:
             form.add_error("start", str(error))
         else:
-            messages.success(request, "New time saved; everyone got an update.")
+            messages.success(
+                request, gettext("New time saved; everyone got an update.")
+            )
             return redirect(pairing)
     ctx = {"pairing": pairing, "group": pairing.round.group, "form": form, "tz": tz}
     status = 400 if form.errors else 200

@@ -1,6 +1,41 @@
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from tests.once import settings_for
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_configure(config):
+    """Compile the shipped catalogs (locale/*/LC_MESSAGES/*.po) once per run.
+
+    The .mo files are built, never committed (`make` builds them too). Only
+    the controlling process compiles: pytest-xdist's workers start after it,
+    so none of them reads a half-written file.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        raise pytest.UsageError("msgfmt is missing: apt-get install gettext.")
+    for po in sorted(LOCALE.glob("*/LC_MESSAGES/*.po")):
+        subprocess.run(
+            [msgfmt, "--check", "-o", str(po.with_suffix(".mo")), str(po)], check=True
+        )
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Each test starts in LANGUAGE_CODE: a request in another language leaves
+    that language active in the thread, for whatever the next test renders."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

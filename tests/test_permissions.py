@@ -54,6 +54,12 @@ MATRIX = [
         "/accounts/check-inbox/",
         dict(visitor=200, outsider=200, member=200, owner=200, staff=200),
     ),
+    # The language switcher: a POST without a language is refused.
+    (
+        "post",
+        "/accounts/language/",
+        dict(visitor=400, outsider=400, member=400, owner=400, staff=400),
+    ),
     (
         "get",
         "/accounts/profile/",

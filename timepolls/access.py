@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
@@ -37,7 +38,7 @@ class PollAccess:
 def _poll(pk: int) -> Poll:
     poll = Poll.objects.select_related("organiser", "agreed_time").filter(pk=pk).first()
     if poll is None:
-        raise Http404("No such poll.")
+        raise Http404(_("No such poll."))
     return poll
 
 
@@ -47,7 +48,7 @@ def for_user(user: User, pk: int, *, actor: Actor) -> PollAccess:
     party = poll.parties.filter(email=user.email.lower()).first()
     is_organiser = poll.organiser_id == user.pk or user.is_staff
     if party is None and not is_organiser:
-        raise Http404("No such poll.")
+        raise Http404(_("No such poll."))
     return PollAccess(
         poll=poll, party=party, is_organiser=is_organiser, actor=actor.for_party(party)
     )
@@ -56,7 +57,7 @@ def for_user(user: User, pk: int, *, actor: Actor) -> PollAccess:
 def for_organiser(user: User, pk: int, *, actor: Actor) -> PollAccess:
     access = for_user(user, pk, actor=actor)
     if not access.is_organiser:
-        raise PermissionDenied("Only the poll's organiser can do that.")
+        raise PermissionDenied(_("Only the poll's organiser can do that."))
     return access
 
 

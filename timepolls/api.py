@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -61,7 +62,7 @@ class ApiRequest(HttpRequest):
 
 class RateLimitedError(Exception):
     def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many requests.")
+        super().__init__(gettext("Too many requests."))
         self.retry_after = retry_after
 
 
@@ -168,7 +169,8 @@ def _request_validation_error(
         f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
         for e in exc.errors
     ]
-    return _error(request, 422, "; ".join(problems) or "Invalid request.", "invalid")
+    message = "; ".join(problems) or gettext("Invalid request.")
+    return _error(request, 422, message, "invalid")
 
 
 @api.exception_handler(HttpError)
@@ -186,12 +188,12 @@ def _django_validation_error(
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return _error(request, 403, str(exc) or "Forbidden.", "forbidden")
+    return _error(request, 403, str(exc) or gettext("Forbidden."), "forbidden")
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "Not found.", "not_found")
+    return _error(request, 404, gettext("Not found."), "not_found")
 
 
 @api.exception_handler(RateLimitedError)
@@ -208,7 +210,7 @@ def _no_control(value: str) -> str:
     try:
         validate_multiline_text(value)
     except ValidationError:
-        raise ValueError("Control characters are not allowed.") from None
+        raise ValueError(gettext("Control characters are not allowed.")) from None
     return value
 
 
@@ -216,13 +218,13 @@ def _single_line(value: str) -> str:
     try:
         validate_single_line(value)
     except ValidationError:
-        raise ValueError("Control characters are not allowed.") from None
+        raise ValueError(gettext("Control characters are not allowed.")) from None
     return value
 
 
 def _not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("Must not be blank.")
+        raise ValueError(gettext("Must not be blank."))
     return value.strip()
 
 
@@ -424,7 +426,7 @@ def _access(request: ApiRequest, poll_id: int) -> PollAccess:
 def _organiser(request: ApiRequest, poll_id: int) -> PollAccess:
     access = _access(request, poll_id)
     if not access.is_organiser:
-        raise PermissionDenied("Only the poll's organiser can do that.")
+        raise PermissionDenied(gettext("Only the poll's organiser can do that."))
     return access
 
 
@@ -502,7 +504,7 @@ def _parse_many(lines: list[str], zone: str) -> list[datetime]:
 def _person(request: ApiRequest) -> Actor:
     actor: Actor = request.auth
     if actor.user is None:
-        raise PermissionDenied("A private link can only answer its own poll.")
+        raise PermissionDenied(gettext("A private link can only answer its own poll."))
     return actor
 
 
@@ -547,7 +549,7 @@ def _requested_times(data: PollIn) -> tuple[list[datetime], datetime | None]:
     if data.slots is not None:
         start = poll_times.parse_time(data.slots.start, default_zone=data.timezone)
         end = poll_times.parse_time(data.slots.end, default_zone=data.timezone)
-        poll_times.check_range(start, what="The window")
+        poll_times.check_range(start, what=gettext("The window"))
         found = sorted(set(found) | set(poll_times.generate_slots(
             start=start, end=end, interval_minutes=data.slots.interval_minutes,
             duration_minutes=data.duration_minutes,
@@ -556,7 +558,7 @@ def _requested_times(data: PollIn) -> tuple[list[datetime], datetime | None]:
     if data.deadline:
         deadline = poll_times.check_range(
             poll_times.parse_time(data.deadline, default_zone=data.timezone),
-            what="The deadline",
+            what=gettext("The deadline"),
         )
     return found, deadline
 
@@ -574,7 +576,9 @@ def create_poll(request: ApiRequest, data: PollIn) -> Status:
     if data.group:
         group = Group.objects.filter(slug=data.group, memberships__user=user).first()
         if group is None:
-            raise services.PollError(f"You are not a member of “{data.group}”.")
+            raise services.PollError(
+                gettext("You are not a member of “%(group)s”.") % {"group": data.group}
+            )
         parties += services.group_parties(group)
     with transaction.atomic():
         poll = services.poll_create(
@@ -608,7 +612,7 @@ def update_times(request: ApiRequest, poll_id: Id, data: TimesIn) -> dict[str, A
     poll_times.get_zone(zone)
     added = _parse_many(data.add, zone)
     if not added and not data.remove:
-        raise services.PollError("Give times to add or remove.")
+        raise services.PollError(gettext("Give times to add or remove."))
     with transaction.atomic():
         expected: int | None = data.version
         if added:
@@ -618,7 +622,9 @@ def update_times(request: ApiRequest, poll_id: Id, data: TimesIn) -> dict[str, A
         for time_id in data.remove:
             time = PollTime.objects.filter(pk=time_id, poll=poll).first()
             if time is None:
-                raise services.PollError(f"Not a time of this poll: {time_id}.")
+                raise services.PollError(
+                    gettext("Not a time of this poll: %(times)s.") % {"times": time_id}
+                )
             services.time_remove(poll=poll, time=time, actor=access.actor,
                                  expected_version=expected)  # fmt: skip
             expected = None
@@ -637,12 +643,12 @@ def set_answers(request: ApiRequest, poll_id: Id, data: AnswersIn) -> dict[str, 
     party = access.party
     if data.party_id is not None and (party is None or data.party_id != party.pk):
         if not access.is_organiser:
-            raise PermissionDenied("You can only answer for yourself.")
+            raise PermissionDenied(gettext("You can only answer for yourself."))
         party = Party.objects.filter(pk=data.party_id, poll=access.poll).first()
         if party is None:
             raise Http404
     if party is None:
-        raise PermissionDenied("You are not a party to this poll.")
+        raise PermissionDenied(gettext("You are not a party to this poll."))
     services.answers_set(
         poll=access.poll, party=party, actor=access.actor,
         choices={a.time_id: a.choice for a in data.answers}, comment=data.comment,
@@ -670,7 +676,9 @@ def agree(request: ApiRequest, poll_id: Id, data: AgreeIn) -> dict[str, Any]:
     access = _organiser(request, poll_id)
     time = PollTime.objects.filter(pk=data.time_id, poll=access.poll).first()
     if time is None:
-        raise services.PollError(f"Not a time of this poll: {data.time_id}.")
+        raise services.PollError(
+            gettext("Not a time of this poll: %(times)s.") % {"times": data.time_id}
+        )
     services.poll_agree(
         poll=access.poll, time=time, actor=access.actor, confirm=data.confirm,
         expected_version=data.version,

@@ -8,6 +8,8 @@ stays; SEQUENCE rises when the poll is cancelled.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from core.links import absolute_url
 from notifications import ical
 
@@ -36,7 +38,8 @@ def invitation_ics(poll, *, parties, answers: dict, method: str) -> bytes:
     url = absolute_url(poll.get_absolute_url())
     description = poll.description
     if method == "CANCEL" and poll.cancel_message:
-        description = f"Cancelled: {poll.cancel_message}\n\n{description}"
+        cancelled = gettext("Cancelled: %(message)s") % {"message": poll.cancel_message}
+        description = f"{cancelled}\n\n{description}"
     ve.add("description", description.strip() or poll.title)
     if poll.location:
         ve.add("location", poll.location)

@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.http import QueryDict
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TimeZoneField
 from accounts.models import User, normalize_email
@@ -48,7 +50,7 @@ def parse_parties(text: str, *, tz: str) -> list[PartySpec]:
         found.setdefault(address, PartySpec(email=address, name=name, timezone=tz))
     if bad:
         raise ValidationError(
-            "Not an email address: %(bad)s.", params={"bad": ", ".join(bad)}
+            _("Not an email address: %(bad)s."), params={"bad": ", ".join(bad)}
         )
     return list(found.values())
 
@@ -62,13 +64,13 @@ class TimeRowForm(forms.Form):
     """One candidate time on the new-poll page: a date and a start time."""
 
     date = forms.DateField(
-        label="Date",
+        label=_("Date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date such as 2030-05-01."},
+        error_messages={"invalid": _("Enter a date such as 2030-05-01.")},
     )
     start = forms.TimeField(
-        label="Start time",
+        label=_("Start time"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
@@ -77,9 +79,9 @@ class TimeRowForm(forms.Form):
         cleaned = self.cleaned_data
         date, start = cleaned.get("date"), cleaned.get("start")
         if date and not start and "start" not in self.errors:
-            self.add_error("start", "Give a start time for this date.")
+            self.add_error("start", _("Give a start time for this date."))
         if start and not date and "date" not in self.errors:
-            self.add_error("date", "Give a date for this start time.")
+            self.add_error("date", _("Give a date for this start time."))
         return cleaned
 
     def wall_time(self) -> datetime | None:
@@ -100,7 +102,9 @@ class BaseTimeRowFormSet(forms.BaseFormSet):
     """
 
     default_error_messages = {
-        "too_many_forms": f"A poll can have at most {poll_times.MAX_TIMES} times.",
+        "too_many_forms": format_lazy(
+            _("A poll can have at most {limit} times."), limit=poll_times.MAX_TIMES
+        ),
     }
     zone: str | None = None
     existing: frozenset[datetime] = frozenset()
@@ -118,31 +122,34 @@ class BaseTimeRowFormSet(forms.BaseFormSet):
                 continue
             try:
                 moment = poll_times.check_range(
-                    poll_times.localize(wall, zone), what="This time"
+                    poll_times.localize(wall, zone), what=_("This time")
                 ).astimezone(UTC)
             except ValidationError as error:
                 if error.code == "past":
-                    error = ValidationError("This time has passed.", code="past")
+                    error = ValidationError(_("This time has passed."), code="past")
                 skipped = error.code == "nonexistent"  # the hour is the problem
                 form.add_error("start" if skipped else "date", error)
                 continue
             except OverflowError:
-                form.add_error("date", "This date is too far from today.")
+                form.add_error("date", _("This date is too far from today."))
                 continue
             if moment in first:
-                form.add_error("start", f"The same time as time {first[moment]}.")
+                form.add_error(
+                    "start",
+                    _("The same time as time %(number)s.") % {"number": first[moment]},
+                )
                 continue
             if moment in self.existing:
-                form.add_error("start", "This time is on the poll already.")
+                form.add_error("start", _("This time is on the poll already."))
                 continue
             first[moment] = number
         if not first and not any(self.errors):
             raise ValidationError(
-                "Give at least one time: a date and a start time.", code="no_times"
+                _("Give at least one time: a date and a start time."), code="no_times"
             )
         if len(self.existing) + len(first) > poll_times.MAX_TIMES:
             raise ValidationError(
-                "A poll can have at most %(max)d times; this one has %(has)d.",
+                _("A poll can have at most %(max)d times; this one has %(has)d."),
                 params={"max": poll_times.MAX_TIMES, "has": len(self.existing)},
                 code="too_many_times",
             )
@@ -196,49 +203,54 @@ def slot_rows(slots: list[datetime], zone_name: str) -> list[dict[str, str]]:
 
 class PollForm(_ZoneMixin, forms.Form):
     title = forms.CharField(
-        label="Title", max_length=200, validators=[validate_single_line]
+        label=_("Title"), max_length=200, validators=[validate_single_line]
     )
     description = forms.CharField(
-        label="Description (optional)",
+        label=_("Description (optional)"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         validators=[validate_multiline_text],
     )
     location = forms.CharField(
-        label="Location (optional)",
+        label=_("Location (optional)"),
         max_length=300,
         required=False,
         validators=[validate_single_line],
     )
-    timezone = TimeZoneField(label="Time zone")
+    timezone = TimeZoneField(label=_("Time zone"))
     duration_minutes = forms.IntegerField(
-        label="Length of each time (minutes)", min_value=5, max_value=1440, initial=60
+        label=_("Length of each time (minutes)"),
+        min_value=5,
+        max_value=1440,
+        initial=60,
     )
     deadline = forms.CharField(
-        label="Deadline (optional)",
+        label=_("Deadline (optional)"),
         required=False,
         widget=LOCAL_DATETIME,
         validators=[MaxLengthValidator(60)],  # no maxlength: not for this input
-        help_text="When answers close, in the time zone above.",
+        help_text=_("When answers close, in the time zone above."),
     )
     group = forms.ModelChoiceField(
-        label="Invite the members of (optional)",
+        label=_("Invite the members of (optional)"),
         queryset=Group.objects.none(),
         required=False,
-        empty_label="No group",
+        empty_label=_("No group"),
     )
     emails = forms.CharField(
-        label="Email addresses (optional)",
+        label=_("Email addresses (optional)"),
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
         # Django does not escape help texts.
-        help_text="One per line, e.g. Ada Lovelace &lt;ada@example.org&gt;. People "
-        "without an account answer through their private link.",
+        help_text=_(
+            "One per line, e.g. Ada Lovelace &lt;ada@example.org&gt;. People "
+            "without an account answer through their private link."
+        ),
     )
     send_now = forms.BooleanField(
-        label="Email the private links now", required=False, initial=True
+        label=_("Email the private links now"), required=False, initial=True
     )
 
     def __init__(
@@ -286,7 +298,7 @@ class PollForm(_ZoneMixin, forms.Form):
                     cleaned["deadline"], default_zone=self._zone()
                 )
                 cleaned["deadline"] = poll_times.check_range(
-                    moment, what="The deadline"
+                    moment, what=_("The deadline")
                 )
             except ValidationError as error:
                 self.add_error("deadline", error)
@@ -307,27 +319,33 @@ class PollForm(_ZoneMixin, forms.Form):
         own = self.user.email.lower()
         distinct = {p.email for p in parties if p.email != own}
         if not distinct:
-            self.add_error("emails", "Invite at least one other party.")
+            self.add_error("emails", _("Invite at least one other party."))
         elif len(distinct) > MAX_PARTIES:
-            self.add_error("emails", f"A poll can have at most {MAX_PARTIES} parties.")
+            self.add_error(
+                "emails",
+                _("A poll can have at most %(limit)s parties.")
+                % {"limit": MAX_PARTIES},
+            )
         cleaned["parties"] = parties
 
 
 class SlotsForm(_ZoneMixin, forms.Form):
     """The slot helper on the new-poll page: a window and an interval."""
 
-    timezone = TimeZoneField(label="Time zone")
+    timezone = TimeZoneField(label=_("Time zone"))
     duration_minutes = forms.IntegerField(min_value=5, max_value=1440)
     window_start = forms.CharField(
-        label="Window starts",
+        label=_("Window starts"),
         widget=LOCAL_DATETIME,
         validators=[MaxLengthValidator(60)],
     )
     window_end = forms.CharField(
-        label="Window ends", widget=LOCAL_DATETIME, validators=[MaxLengthValidator(60)]
+        label=_("Window ends"),
+        widget=LOCAL_DATETIME,
+        validators=[MaxLengthValidator(60)],
     )
     interval = forms.IntegerField(
-        label="Every (minutes)", min_value=5, max_value=10080, initial=60
+        label=_("Every (minutes)"), min_value=5, max_value=10080, initial=60
     )
 
     def clean(self) -> dict[str, Any]:
@@ -342,7 +360,7 @@ class SlotsForm(_ZoneMixin, forms.Form):
             end = poll_times.parse_time(
                 cleaned["window_end"], default_zone=self._zone()
             )
-            poll_times.check_range(start, what="The window")
+            poll_times.check_range(start, what=_("The window"))
             cleaned["slots"] = poll_times.generate_slots(
                 start=start, end=end, interval_minutes=cleaned["interval"],
                 duration_minutes=cleaned["duration_minutes"],
@@ -357,7 +375,7 @@ class AnswerForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
-        label="Comment (optional)",
+        label=_("Comment (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -379,7 +397,7 @@ class AnswerForm(forms.Form):
                 label=labels[time.pk],
                 choices=Choice.choices,
                 widget=forms.RadioSelect,
-                error_messages={"required": "Choose yes, if need be or no."},
+                error_messages={"required": _("Choose yes, if need be or no.")},
             )
 
     def time_fields(self) -> list[forms.BoundField]:
@@ -390,7 +408,7 @@ class AnswerForm(forms.Form):
 
 
 class ZoneForm(forms.Form):
-    timezone = TimeZoneField(label="Show times in")
+    timezone = TimeZoneField(label=_("Show times in"))
 
 
 class AddTimesForm(_ZoneMixin, forms.Form):
@@ -398,7 +416,7 @@ class AddTimesForm(_ZoneMixin, forms.Form):
     new-poll page, read in a zone (the organiser's); not the poll's times."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    timezone = TimeZoneField(label="Time zone")
+    timezone = TimeZoneField(label=_("Time zone"))
 
     def __init__(
         self,
@@ -442,11 +460,11 @@ class AgreeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     time: forms.ModelChoiceField[PollTime] = forms.ModelChoiceField(
         queryset=None, widget=forms.HiddenInput, error_messages={
-            "invalid_choice": "That time is not on the poll any more.",
+            "invalid_choice": _("That time is not on the poll any more."),
         },
     )  # fmt: skip
     confirm = forms.BooleanField(
-        label="I know some parties said no to this time; agree it anyway.",
+        label=_("I know some parties said no to this time; agree it anyway."),
         required=False,
     )
 
@@ -458,7 +476,7 @@ class AgreeForm(forms.Form):
 class CancelForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     message = forms.CharField(
-        label="Message to the parties (optional)",
+        label=_("Message to the parties (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -468,7 +486,7 @@ class CancelForm(forms.Form):
 
 class EventFromPollForm(forms.Form):
     group = forms.ModelChoiceField(
-        label="Group", queryset=Group.objects.none(), empty_label=None
+        label=_("Group"), queryset=Group.objects.none(), empty_label=None
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -480,7 +498,7 @@ class EventFromPollForm(forms.Form):
 
 class LinkRequestForm(forms.Form):
     note = forms.CharField(
-        label="Note to the organiser (optional)",
+        label=_("Note to the organiser (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),

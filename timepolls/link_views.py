@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -37,7 +38,7 @@ def _private(view: LinkView) -> Callable[..., HttpResponse]:
     ) -> HttpResponse:
         link = PartyLink.lookup(token)
         if link is None:
-            raise Http404("This link is not valid.")
+            raise Http404(_("This link is not valid."))
         response = view(request, link, token, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         return response

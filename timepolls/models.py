@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_timezone
 
@@ -35,9 +36,9 @@ def hash_token(raw: str) -> str:
 
 
 class Choice(models.TextChoices):
-    YES = "yes", "yes"
-    MAYBE = "maybe", "if need be"
-    NO = "no", "no"
+    YES = "yes", _("yes")
+    MAYBE = "maybe", _("if need be")
+    NO = "no", _("no")
 
 
 class PollQuerySet(models.QuerySet):
@@ -49,9 +50,9 @@ class PollQuerySet(models.QuerySet):
 
 class Poll(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "open"
-        AGREED = "agreed", "agreed"
-        CANCELLED = "cancelled", "cancelled"
+        OPEN = "open", _("open")
+        AGREED = "agreed", _("agreed")
+        CANCELLED = "cancelled", _("cancelled")
 
     organiser = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="polls"
@@ -317,33 +318,33 @@ class AuditEntry(models.Model):
     """
 
     class Action(models.TextChoices):
-        CREATED = "created", "created the poll"
-        VIEWED = "viewed", "viewed the poll"
-        ANSWERED = "answered", "changed answers"
-        ZONE_CHANGED = "zone_changed", "changed time zone"
-        TIME_ADDED = "time_added", "added times"
-        TIME_REMOVED = "time_removed", "removed a time"
-        NOTIFIED = "notified", "sent notifications"
-        LINK_ISSUED = "link_issued", "issued a new link"
-        LINK_REVOKED = "link_revoked", "revoked a link"
-        LINK_REJECTED = "link_rejected", "used a link that no longer works"
-        LINK_REQUESTED = "link_requested", "asked for a new link"
-        AGREED = "agreed", "agreed a time"
-        CANCELLED = "cancelled", "cancelled the poll"
-        EVENT_CREATED = "event_created", "made a group event"
-        DELETED = "deleted", "deleted the poll"
+        CREATED = "created", _("created the poll")
+        VIEWED = "viewed", _("viewed the poll")
+        ANSWERED = "answered", _("changed answers")
+        ZONE_CHANGED = "zone_changed", _("changed time zone")
+        TIME_ADDED = "time_added", _("added times")
+        TIME_REMOVED = "time_removed", _("removed a time")
+        NOTIFIED = "notified", _("sent notifications")
+        LINK_ISSUED = "link_issued", _("issued a new link")
+        LINK_REVOKED = "link_revoked", _("revoked a link")
+        LINK_REJECTED = "link_rejected", _("used a link that no longer works")
+        LINK_REQUESTED = "link_requested", _("asked for a new link")
+        AGREED = "agreed", _("agreed a time")
+        CANCELLED = "cancelled", _("cancelled the poll")
+        EVENT_CREATED = "event_created", _("made a group event")
+        DELETED = "deleted", _("deleted the poll")
 
     class Via(models.TextChoices):
-        WEB = "web", "web"
-        LINK = "link", "private link"
-        API = "api", "API"
-        SYSTEM = "system", "automatic"
+        WEB = "web", _("web")
+        LINK = "link", _("private link")
+        API = "api", _("API")
+        SYSTEM = "system", _("automatic")
 
     class ActorKind(models.TextChoices):
-        PERSON = "person", "person"
-        PARTY = "party", "party"
-        TOKEN = "token", "API token"
-        SYSTEM = "system", "system"
+        PERSON = "person", _("person")
+        PARTY = "party", _("party")
+        TOKEN = "token", _("API token")
+        SYSTEM = "system", _("system")
 
     poll_id = models.BigIntegerField(db_index=True)
     poll_title = models.CharField(max_length=200)

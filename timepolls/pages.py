@@ -11,6 +11,7 @@ from django.forms import BaseForm, ModelChoiceField
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.forms import TimeZoneField
 from accounts.models import User
@@ -156,13 +157,13 @@ def answer_response(
 ) -> HttpResponse:
     """Save a party's answers from the poll page (signed in or by link)."""
     if access.party is None:
-        raise PermissionDenied("Only the poll's parties answer it.")
+        raise PermissionDenied(_("Only the poll's parties answer it."))
     poll = access.poll
     seen = VersionForm(request.POST)
     if not seen.is_valid() or seen.cleaned_data["version"] != poll.version:
         messages.error(
             request,
-            "The times changed while you were answering. Check them and save again.",
+            _("The times changed while you were answering. Check them and save again."),
         )
         return redirect(_back(access, link_token))
     current = tallies.build(poll)
@@ -181,7 +182,7 @@ def answer_response(
         messages.error(request, str(error))
     else:
         messages.success(
-            request, "Your answers are saved." if changed else "Nothing changed."
+            request, _("Your answers are saved.") if changed else _("Nothing changed.")
         )
     return redirect(_back(access, link_token))
 
@@ -191,13 +192,16 @@ def zone_response(
 ) -> HttpResponse:
     """Remember the zone a party sees the times in."""
     if access.party is None:
-        raise PermissionDenied("Only the poll's parties choose a zone for it.")
+        raise PermissionDenied(_("Only the poll's parties choose a zone for it."))
     form = ZoneForm(request.POST)
     if form.is_valid():
         services.party_zone_set(
             party=access.party, tz=form.cleaned_data["timezone"], actor=access.actor
         )
-        messages.success(request, f"Times are shown in {access.party.timezone}.")
+        messages.success(
+            request,
+            _("Times are shown in %(zone)s.") % {"zone": access.party.timezone},
+        )
     else:
         messages.error(request, " ".join(str(e) for e in form.errors["timezone"]))
     return redirect(_back(access, link_token))

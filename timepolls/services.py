@@ -19,7 +19,8 @@ from django.db import transaction
 from django.db.models import Count, IntegerField, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core import ratelimit
@@ -88,11 +89,9 @@ class Notified:
         """The skipped parties as told to the organiser ("" when none)."""
         if not self.skipped:
             return ""
-        return (
-            "Not emailed: "
-            + ", ".join(f"{p.name} ({why})" for p, why in self.skipped)
-            + "."
-        )
+        return gettext("Not emailed: %(parties)s.") % {
+            "parties": ", ".join(f"{p.name} ({why})" for p, why in self.skipped)
+        }
 
 
 def _mailable(parties: list[Party]) -> Notified:
@@ -131,15 +130,21 @@ def _lock(poll: Poll, expected_version: int | None) -> Poll:
     )
     if expected_version is not None and expected_version != locked.version:
         raise StaleVersionError(
-            f"The poll changed since you loaded it (version {expected_version}, "
-            f"now {locked.version}). Reload it and try again."
+            gettext(
+                "The poll changed since you loaded it (version %(expected)s, now "
+                "%(version)s). Reload it and try again."
+            )
+            % {"expected": expected_version, "version": locked.version}
         )
     return locked
 
 
 def _require_open(poll: Poll) -> None:
     if poll.status != Poll.Status.OPEN:
-        raise PollError(f"This poll is {poll.get_status_display()}.", code="closed")
+        raise PollError(
+            gettext("This poll is %(status)s.") % {"status": poll.get_status_display()},
+            code="closed",
+        )
 
 
 def _bump(poll: Poll, *fields: str) -> None:
@@ -151,7 +156,7 @@ def _bump(poll: Poll, *fields: str) -> None:
 def _mail_budget(key: str) -> None:
     if not ratelimit.take(key, capacity=MAIL_ACTIONS_PER_HOUR, period=3600):
         raise PollError(
-            "Too many emails from this poll. Please wait an hour.",
+            gettext("Too many emails from this poll. Please wait an hour."),
             code="rate_limited",
         )
 
@@ -192,17 +197,23 @@ def poll_create(
     `poll_notify`.
     """
     if not times:
-        raise PollError("Give at least one candidate time.")
+        raise PollError(gettext("Give at least one candidate time."))
     if len(times) > poll_times.MAX_TIMES:
-        raise PollError(f"A poll can have at most {poll_times.MAX_TIMES} times.")
+        raise PollError(
+            gettext("A poll can have at most %(limit)s times.")
+            % {"limit": poll_times.MAX_TIMES}
+        )
     if deadline is not None and deadline <= timezone.now():
-        raise PollError("The deadline must be in the future.")
+        raise PollError(gettext("The deadline must be in the future."))
     own = organiser.email.lower()
     others = {p.email.lower(): p for p in parties if p.email.lower() != own}
     if not others:
-        raise PollError("Invite at least one other party.")
+        raise PollError(gettext("Invite at least one other party."))
     if len(others) > MAX_PARTIES:
-        raise PollError(f"A poll can have at most {MAX_PARTIES} parties.")
+        raise PollError(
+            gettext("A poll can have at most %(limit)s parties.")
+            % {"limit": MAX_PARTIES}
+        )
     now = timezone.now()
     with transaction.atomic():
         new = _new_addresses(organiser, list(others))
@@ -275,23 +286,33 @@ def _check_new_address_cap(organiser: User, *, asked: int, now: datetime) -> Non
     left = max(cap - used, 0)
     if asked > left:
         raise PollError(
-            f"You can invite at most {cap} new addresses in 24 hours (addresses "
-            "without an account that you have not invited before); "
-            f"{left} left now, and this poll has {asked}.",
+            gettext(
+                "You can invite at most %(cap)s new addresses in 24 hours "
+                "(addresses without an account that you have not invited "
+                "before); %(left)s left now, and this poll has %(asked)s."
+            )
+            % {"cap": cap, "left": left, "asked": asked},
             code="new_address_limit",
         )
 
 
+def _speaking(poll: Poll) -> translation.override:
+    """A poll's emails, and the times they list, are in its organiser's
+    language, for every party (most have no account to hold a language)."""
+    return translation.override(email.email_language(poll.organiser.language))
+
+
 def _send_link(poll: Poll, party: Party, *, times: list[PollTime]) -> None:
     link, raw = PartyLink.issue(party=party)
-    email.send_timepoll_link(
-        email=party.email,
-        name=party.name,
-        poll=poll,
-        url=_link_url(raw),
-        expires=format_time(link.expires_at, party.timezone),
-        times=[format_time(t.start, party.timezone) for t in times],
-    )
+    with _speaking(poll):
+        email.send_timepoll_link(
+            email=party.email,
+            name=party.name,
+            poll=poll,
+            url=_link_url(raw),
+            expires=format_time(link.expires_at, party.timezone),
+            times=[format_time(t.start, party.timezone) for t in times],
+        )
 
 
 def poll_notify(
@@ -318,7 +339,9 @@ def poll_notify(
         if not targets and result.skipped:
             raise PollError(result.note, code="not_emailed")
         if not targets:
-            raise PollError("Every party has a link already; resend one instead.")
+            raise PollError(
+                gettext("Every party has a link already; resend one instead.")
+            )
         _mail_budget(f"pollmail:{poll.organiser_id}")
         revoked = _revoke_links(targets, reason="reissued")
         times = list(poll.times.all())
@@ -346,7 +369,9 @@ def party_link_reissue(*, party: Party, actor: Actor) -> None:
     Side effects: a PartyLink row; one email; one `link_issued` audit entry.
     """
     if party.is_organiser:
-        raise PollError("The organiser opens the poll signed in; no link needed.")
+        raise PollError(
+            gettext("The organiser opens the poll signed in; no link needed.")
+        )
     with transaction.atomic():
         poll = _lock(party.poll, None)
         mailable = _mailable([party])
@@ -370,7 +395,9 @@ def party_link_revoke(*, party: Party, actor: Actor) -> int:
         poll = _lock(party.poll, None)
         revoked = _revoke_links([party], reason="revoked by organiser")
         if not revoked:
-            raise PollError(f"{party.name} has no working link.")
+            raise PollError(
+                gettext("%(name)s has no working link.") % {"name": party.name}
+            )
         record(
             poll, actor, Action.LINK_REVOKED, detail={"party": party.name, "count": 1}
         )
@@ -405,18 +432,21 @@ def party_link_request(*, link: PartyLink, note: str = "") -> None:
         last = party.link_requested_at
         if last is not None and now - last < timedelta(hours=1):
             raise PollError(
-                "You asked for a new link less than an hour ago; the organiser "
-                "has been told.",
+                gettext(
+                    "You asked for a new link less than an hour ago; the "
+                    "organiser has been told."
+                ),
                 code="rate_limited",
             )
         party.link_requested_at = now
         party.save(update_fields=["link_requested_at"])
-        email.send_timepoll_link_request(
-            poll=poll,
-            party_name=party.name,
-            note=note,
-            to=To(poll.organiser.email, poll.organiser_id),
-        )
+        with _speaking(poll):
+            email.send_timepoll_link_request(
+                poll=poll,
+                party_name=party.name,
+                note=note,
+                to=To(poll.organiser.email, poll.organiser_id),
+            )
         record(
             poll,
             Actor(party=party, via=AuditEntry.Via.LINK),
@@ -470,19 +500,20 @@ def answers_set(
     time suits every party.
     """
     if any(c not in Choice.values for c in choices.values()):
-        raise PollError("Answer yes, maybe (if need be) or no.")
+        raise PollError(gettext("Answer yes, maybe (if need be) or no."))
     with transaction.atomic():
         poll = _lock(poll, expected_version)
         _require_open(poll)
         if poll.deadline_passed:
-            raise PollError("The deadline has passed.", code="closed")
+            raise PollError(gettext("The deadline has passed."), code="closed")
         party = Party.objects.select_for_update().get(pk=party.pk, poll=poll)
         times = list(poll.times.all())
         known = {t.pk for t in times}
         unknown = set(choices) - known
         if unknown:
             raise PollError(
-                f"Not a time of this poll: {', '.join(map(str, sorted(unknown)))}."
+                gettext("Not a time of this poll: %(times)s.")
+                % {"times": ", ".join(map(str, sorted(unknown)))}
             )
         before = tallies.build(poll, times=times).snapshot(party)
         _write_answers(party, choices)
@@ -527,11 +558,12 @@ def _follow_up(poll: Poll, current: tallies.Tally) -> None:
     if poll.all_answered_at is None:
         poll.all_answered_at = timezone.now()
         poll.save(update_fields=["all_answered_at"])
-        email.send_timepoll_all_answered(
-            poll=poll,
-            to=To(poll.organiser.email, poll.organiser_id),
-            best=[format_time(t.start, poll.timezone) for t in current.suitable],
-        )
+        with _speaking(poll):
+            email.send_timepoll_all_answered(
+                poll=poll,
+                to=To(poll.organiser.email, poll.organiser_id),
+                best=[format_time(t.start, poll.timezone) for t in current.suitable],
+            )
         record(
             poll,
             SYSTEM,
@@ -563,9 +595,12 @@ def times_add(
         existing = set(poll.times.values_list("start", flat=True))
         new = [t for t in times if t not in existing]
         if not new:
-            raise PollError("Those times are on the poll already.")
+            raise PollError(gettext("Those times are on the poll already."))
         if len(existing) + len(new) > poll_times.MAX_TIMES:
-            raise PollError(f"A poll can have at most {poll_times.MAX_TIMES} times.")
+            raise PollError(
+                gettext("A poll can have at most %(limit)s times.")
+                % {"limit": poll_times.MAX_TIMES}
+            )
         added = PollTime.objects.bulk_create(
             [PollTime(poll=poll, start=start) for start in sorted(new)]
         )
@@ -573,12 +608,13 @@ def times_add(
         _bump(poll, "all_answered_at")
         told = _answered_parties(poll)
         if told:
-            email.send_timepoll_times_changed(
-                poll=poll,
-                added=[format_time(t.start, poll.timezone) for t in added],
-                removed=[],
-                recipients=[To(p.email) for p in told],
-            )
+            with _speaking(poll):
+                email.send_timepoll_times_changed(
+                    poll=poll,
+                    added=[format_time(t.start, poll.timezone) for t in added],
+                    removed=[],
+                    recipients=[To(p.email) for p in told],
+                )
         record(
             poll,
             actor,
@@ -601,7 +637,9 @@ def time_remove(
         poll = _lock(poll, expected_version)
         _require_open(poll)
         if poll.times.count() <= 1:
-            raise PollError("A poll needs at least one time; cancel it instead.")
+            raise PollError(
+                gettext("A poll needs at least one time; cancel it instead.")
+            )
         time = PollTime.objects.get(pk=time.pk, poll=poll)
         answers = list(time.answers.select_related("party").order_by("party__name"))
         before = {
@@ -612,12 +650,13 @@ def time_remove(
         time.delete()
         _bump(poll)
         if told:
-            email.send_timepoll_times_changed(
-                poll=poll,
-                added=[],
-                removed=[format_time(time.start, poll.timezone)],
-                recipients=[To(p.email) for p in told],
-            )
+            with _speaking(poll):
+                email.send_timepoll_times_changed(
+                    poll=poll,
+                    added=[],
+                    removed=[format_time(time.start, poll.timezone)],
+                    recipients=[To(p.email) for p in told],
+                )
         record(
             poll,
             actor,
@@ -663,7 +702,8 @@ def poll_agree(
         if row.no and not confirm:
             names = ", ".join(p.name for p in row.no)
             raise NeedsConfirmationError(
-                f"{names} said no to this time. Confirm to agree it anyway."
+                gettext("%(names)s said no to this time. Confirm to agree it anyway.")
+                % {"names": names}
             )
         _agree(poll, time, current, actor, automatic=False)
 
@@ -680,17 +720,19 @@ def _agree(
     poll.agreed_time = time
     _bump(poll, "status", "agreed_time")
     revoked = _revoke_links(current.parties, reason="agreed")
-    when = format_time(time.start, poll.timezone)
+    with _speaking(poll):
+        when = format_time(time.start, poll.timezone)
     for party, shown in _calendar_views(current.parties):
         calendar = invitation_ics(
             poll, parties=shown, answers=current.answers, method="REQUEST"
         )
-        email.send_timepoll_invitation(
-            poll=poll,
-            when=when,
-            recipients=[To(party.email)],
-            invitation=email.Invitation(calendar, "REQUEST"),
-        )
+        with _speaking(poll):
+            email.send_timepoll_invitation(
+                poll=poll,
+                when=when,
+                recipients=[To(party.email)],
+                invitation=email.Invitation(calendar, "REQUEST"),
+            )
     row = next(r for r in current.rows if r.time.pk == time.pk)
     record(
         poll,
@@ -727,7 +769,7 @@ def poll_cancel(
     with transaction.atomic():
         poll = _lock(poll, expected_version)
         if poll.status == Poll.Status.CANCELLED:
-            raise PollError("This poll is cancelled already.", code="closed")
+            raise PollError(gettext("This poll is cancelled already."), code="closed")
         was_agreed = poll.status == Poll.Status.AGREED
         poll.status = Poll.Status.CANCELLED
         poll.cancel_message = message
@@ -739,25 +781,28 @@ def poll_cancel(
         if was_agreed:
             assert poll.agreed_time is not None  # an agreed poll has its time
             recipients = parties
-            when = format_time(poll.agreed_time.start, poll.timezone)
+            with _speaking(poll):
+                when = format_time(poll.agreed_time.start, poll.timezone)
             for party, shown in _calendar_views(parties):
-                email.send_timepoll_cancelled(
-                    poll=poll,
-                    when=when,
-                    recipients=[To(party.email)],
-                    invitation=email.Invitation(
-                        invitation_ics(
-                            poll, parties=shown, answers={}, method="CANCEL"
+                with _speaking(poll):
+                    email.send_timepoll_cancelled(
+                        poll=poll,
+                        when=when,
+                        recipients=[To(party.email)],
+                        invitation=email.Invitation(
+                            invitation_ics(
+                                poll, parties=shown, answers={}, method="CANCEL"
+                            ),
+                            "CANCEL",
                         ),
-                        "CANCEL",
-                    ),
-                )
+                    )
         else:
             recipients = [p for p in parties if p.notified_at and not p.is_organiser]
             if recipients:
-                email.send_timepoll_cancelled(
-                    poll=poll, when="", recipients=[To(p.email) for p in recipients]
-                )
+                with _speaking(poll):
+                    email.send_timepoll_cancelled(
+                        poll=poll, when="", recipients=[To(p.email) for p in recipients]
+                    )
         record(
             poll,
             actor,
@@ -782,9 +827,9 @@ def poll_event_create(*, poll: Poll, group: Group, actor: Actor) -> Event:
     with transaction.atomic():
         poll = _lock(poll, None)
         if poll.status != Poll.Status.AGREED:
-            raise PollError("Only an agreed poll can become an event.")
+            raise PollError(gettext("Only an agreed poll can become an event."))
         if poll.event_id:
-            raise PollError("This poll is an event already.")
+            raise PollError(gettext("This poll is an event already."))
         # An agreed poll has its time; only people (not links) reach this.
         assert poll.agreed_time is not None and actor.user is not None
         start = poll.agreed_time.start
@@ -846,13 +891,14 @@ def poll_remind(*, poll: Poll) -> list[Party]:
         assert deadline is not None  # only polls with a deadline are reminded
         for party in waiting:
             _, raw = PartyLink.issue(party=party)
-            email.send_timepoll_reminder(
-                email=party.email,
-                name=party.name,
-                poll=poll,
-                url=_link_url(raw),
-                deadline=format_time(deadline, party.timezone),
-            )
+            with _speaking(poll):
+                email.send_timepoll_reminder(
+                    email=party.email,
+                    name=party.name,
+                    poll=poll,
+                    url=_link_url(raw),
+                    deadline=format_time(deadline, party.timezone),
+                )
         detail = {"kind": "reminder", "to": [p.name for p in waiting]}
         if pending.skipped:
             detail["not_emailed"] = [p.name for p, _ in pending.skipped]

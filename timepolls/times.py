@@ -19,6 +19,9 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.formats import get_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import known_timezones
 
@@ -35,7 +38,8 @@ def format_parts(moment: datetime, zone_name: str) -> tuple[str, str]:
     """`format_time` in two parts, the time and the zone, for a narrow column:
     `("Wed 1 May 2030, 10:00", "(Europe/Berlin, UTC+02:00)")`."""
     local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return date_format(local, "D j M Y, H:i"), f"({zone_name}, UTC{local:%:z})"
+    shown = date_format(local, get_format("SHORT_DATETIME_FORMAT"))
+    return shown, f"({zone_name}, UTC{local:%:z})"
 
 
 def format_iso(moment: datetime, zone_name: str) -> str:
@@ -47,7 +51,7 @@ def format_iso(moment: datetime, zone_name: str) -> str:
 def get_zone(name: str) -> zoneinfo.ZoneInfo:
     if not name or name not in known_timezones():
         raise ValidationError(
-            "“%(zone)s” is not a known time zone.", params={"zone": name}
+            _("“%(zone)s” is not a known time zone."), params={"zone": name}
         )
     return zoneinfo.ZoneInfo(name)
 
@@ -57,8 +61,10 @@ def localize(wall: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
     aware = wall.replace(tzinfo=zone, fold=0)
     if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
         raise ValidationError(
-            "%(time)s does not exist in %(zone)s: the clocks skip that hour "
-            "for daylight saving time.",
+            _(
+                "%(time)s does not exist in %(zone)s: the clocks skip that hour "
+                "for daylight saving time."
+            ),
             params={"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": zone.key},
             code="nonexistent",
         )
@@ -71,7 +77,7 @@ def parse_time(text: str, *, default_zone: str) -> datetime:
         return _parse_time(text, default_zone=default_zone)
     except OverflowError:
         raise ValidationError(
-            "“%(text)s” is too far from today.",
+            _("“%(text)s” is too far from today."),
             params={"text": (text or "").strip()[:60]},
             code="invalid",
         ) from None
@@ -81,16 +87,16 @@ def _parse_time(text: str, *, default_zone: str) -> datetime:
     value = (text or "").strip()
     zone_name = ""
     if value.endswith("]") and "[" in value:
-        value, _, zone_name = value[:-1].partition("[")
+        value, _bracket, zone_name = value[:-1].partition("[")
     elif " " in value.strip():
-        head, _, tail = value.rpartition(" ")
+        head, _space, tail = value.rpartition(" ")
         if "/" in tail or tail == "UTC":
             value, zone_name = head, tail
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValidationError(
-            "“%(text)s” is not an ISO 8601 time such as 2030-05-01T10:00+02:00.",
+            _("“%(text)s” is not an ISO 8601 time such as 2030-05-01T10:00+02:00."),
             params={"text": text.strip()[:60]},
             code="invalid",
         ) from None
@@ -104,18 +110,20 @@ def _parse_time(text: str, *, default_zone: str) -> datetime:
     return localize(parsed, get_zone(default_zone))
 
 
-def check_range(moment: datetime, *, what: str = "A time") -> datetime:
-    """Refuse past times and times more than three years ahead."""
+def check_range(moment: datetime, *, what: str | Promise = "") -> datetime:
+    """Refuse past times and times more than three years ahead; `what` names
+    the time in the message ("The deadline"), "A time" by default."""
     now = timezone.now()
+    what = what or _("A time")
     if moment <= now:
         raise ValidationError(
-            "%(what)s must be in the future (%(time)s is not).",
+            _("%(what)s must be in the future (%(time)s is not)."),
             params={"what": what, "time": moment.isoformat()},
             code="past",
         )
     if moment > now + MAX_AHEAD:
         raise ValidationError(
-            "%(what)s must be within three years.", params={"what": what}
+            _("%(what)s must be within three years."), params={"what": what}
         )
     return moment
 
@@ -136,7 +144,9 @@ def parse_times(lines: list[str], *, default_zone: str) -> list[datetime]:
     if errors:
         raise ValidationError(errors)
     if len(found) > MAX_TIMES:
-        raise ValidationError(f"A poll can have at most {MAX_TIMES} times.")
+        raise ValidationError(
+            _("A poll can have at most %(limit)s times."), params={"limit": MAX_TIMES}
+        )
     return sorted(found)
 
 
@@ -149,9 +159,9 @@ def generate_slots(
     daylight-saving change; both ends are aware datetimes.
     """
     if interval_minutes < 5:
-        raise ValidationError("The interval must be at least 5 minutes.")
+        raise ValidationError(_("The interval must be at least 5 minutes."))
     if end <= start:
-        raise ValidationError("The window must end after it starts.")
+        raise ValidationError(_("The window must end after it starts."))
     step = timedelta(minutes=interval_minutes)
     length = timedelta(minutes=duration_minutes)
     slots: list[datetime] = []
@@ -160,10 +170,13 @@ def generate_slots(
         slots.append(moment)
         if len(slots) > MAX_TIMES:
             raise ValidationError(
-                f"That window and interval give more than {MAX_TIMES} times; "
-                "choose a shorter window or a longer interval."
+                _(
+                    "That window and interval give more than %(limit)s times; "
+                    "choose a shorter window or a longer interval."
+                ),
+                params={"limit": MAX_TIMES},
             )
         moment += step
     if not slots:
-        raise ValidationError("No time of that length fits in the window.")
+        raise ValidationError(_("No time of that length fits in the window."))
     return slots

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -82,7 +83,7 @@ def poll_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             field = "emails" if error.code == "new_address_limit" else None
             form.add_error(field, str(error))
         else:
-            messages.success(request, "The poll is created.")
+            messages.success(request, _("The poll is created."))
             if data["send_now"]:
                 # The poll stands even if the links cannot go out yet; the
                 # page then offers to send them.
@@ -160,7 +161,7 @@ def _notified(
     except services.PollError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The private links are on their way.")
+        messages.success(request, _("The private links are on their way."))
         if result.note:
             messages.warning(request, result.note)
     return redirect(poll)
@@ -192,7 +193,7 @@ def times_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             times=data["times"],
             expected_version=data["version"],
         ),  # fmt: skip
-        "The times are added; parties who had answered are told.",
+        _("The times are added; parties who had answered are told."),
     )
 
 
@@ -211,7 +212,7 @@ def time_remove(
         lambda: services.time_remove(
             poll=access.poll, time=time, actor=access.actor, expected_version=version
         ),
-        "The time is removed.",
+        _("The time is removed."),
     )
 
 
@@ -242,7 +243,8 @@ def link_resend(
         request,
         access.poll,
         lambda: services.party_link_reissue(party=party, actor=access.actor),
-        f"A new link is on its way to {party.name}; the old one no longer works.",
+        _("A new link is on its way to %(name)s; the old one no longer works.")
+        % {"name": party.name},
     )
 
 
@@ -268,7 +270,7 @@ def agree(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     form = AgreeForm(request.POST, poll=access.poll)
     if not form.is_valid():
-        errors = form.errors.get("time", ["Choose a time."])
+        errors = form.errors.get("time", [_("Choose a time.")])
         messages.error(request, " ".join(str(e) for e in errors))
         return redirect(access.poll)
     data = form.cleaned_data
@@ -284,7 +286,9 @@ def agree(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.PollError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The time is agreed; every party gets an invitation.")
+        messages.success(
+            request, _("The time is agreed; every party gets an invitation.")
+        )
     return redirect(access.poll)
 
 
@@ -303,7 +307,7 @@ def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 message=form.cleaned_data["message"],
                 expected_version=form.cleaned_data["version"],
             ),  # fmt: skip
-            "The poll is cancelled; the parties are told.",
+            _("The poll is cancelled; the parties are told."),
         )
     ctx = {"poll": access.poll, "form": form}
     return render(request, "timepolls/cancel.html", ctx)
@@ -315,7 +319,7 @@ def event_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     form = EventFromPollForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, "Choose one of the groups you own.")
+        messages.error(request, _("Choose one of the groups you own."))
         return redirect(access.poll)
     try:
         event = services.poll_event_create(
@@ -324,7 +328,7 @@ def event_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.PollError as error:
         messages.error(request, str(error))
         return redirect(access.poll)
-    messages.success(request, "The event is created from the poll.")
+    messages.success(request, _("The event is created from the poll."))
     return redirect(event)
 
 
@@ -334,7 +338,7 @@ def poll_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access = poll_for_organiser(request, pk)
     if request.method == "POST":
         services.poll_delete(poll=access.poll, actor=access.actor)
-        messages.success(request, "The poll is deleted; its log is kept.")
+        messages.success(request, _("The poll is deleted; its log is kept."))
         return redirect("timepolls:list")
     return render(request, "timepolls/delete.html", {"poll": access.poll})
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from events.access import get_event
 from events.models import Event, Rsvp
@@ -18,7 +19,7 @@ from groups.access import can_manage, membership_of
 
 from .models import Session, Unconference
 
-NOT_ATTENDING = (
+NOT_ATTENDING = _(
     "Only people attending this event can propose and rate sessions. "
     "Reply “Attending” on the event page first."
 )
@@ -61,7 +62,7 @@ def get_unconference(request: HttpRequest, pk: int) -> tuple[Unconference, Viewe
     unconference = _load(pk)
     viewer = viewer_of(request, unconference.event)
     if not unconference.enabled and not viewer.is_owner:
-        raise Http404("This event is not an unconference.")
+        raise Http404(_("This event is not an unconference."))
     return unconference, viewer
 
 
@@ -69,14 +70,14 @@ def get_event_for_owner(request: HttpRequest, pk: int) -> Event:
     """The event if the viewer owns its group (or is staff); 403 otherwise."""
     event = get_event(pk)
     if not viewer_of(request, event).is_owner:
-        raise PermissionDenied("Only the group's owners can do that.")
+        raise PermissionDenied(_("Only the group's owners can do that."))
     return event
 
 
 def get_unconference_for_owner(request: HttpRequest, pk: int) -> Unconference:
     unconference = _load(pk)
     if not viewer_of(request, unconference.event).is_owner:
-        raise PermissionDenied("Only the group's owners can do that.")
+        raise PermissionDenied(_("Only the group's owners can do that."))
     return unconference
 
 
@@ -101,6 +102,8 @@ def get_session_for_proposer(request: HttpRequest, pk: int, session_id: int) -> 
     unconference = get_unconference_for_attendee(request, pk)
     session = get_session(unconference, session_id)
     if session.proposer_id != request.user.pk:
-        raise PermissionDenied("Only the person who proposed this session can do that.")
+        raise PermissionDenied(
+            _("Only the person who proposed this session can do that.")
+        )
     session.unconference = unconference
     return session

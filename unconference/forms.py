@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db.models import Model
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.validators import (
     add_validators,
@@ -20,7 +22,7 @@ from events.forms import LocalDateTimeField, localize
 from .models import Interest, Room, Session, Slot, Unconference, title_key
 
 MAX_SECONDS = 60
-OUTSIDE_EVENT = "A slot must lie within the event's start and end."
+OUTSIDE_EVENT = _("A slot must lie within the event's start and end.")
 WEIGHT_MAX = 100
 
 
@@ -39,17 +41,19 @@ class SettingsForm(forms.ModelForm):
             "weight_a_little", "weight_yes", "weight_very",
         ]  # fmt: skip
         labels = {
-            "enabled": "Unconference mode on",
-            "proposals_open": "Proposals open",
-            "interest_open": "Interest open (attendees can mark their interest)",
-            "weight_a_little": "Weight of “a little”",
-            "weight_yes": "Weight of “yes”",
-            "weight_very": "Weight of “very”",
+            "enabled": _("Unconference mode on"),
+            "proposals_open": _("Proposals open"),
+            "interest_open": _("Interest open (attendees can mark their interest)"),
+            "weight_a_little": _("Weight of “a little”"),
+            "weight_yes": _("Weight of “yes”"),
+            "weight_very": _("Weight of “very”"),
         }
         help_texts = {
-            "enabled": "Off hides the programme from everyone but the owners.",
-            "weight_very": "Also what a proposer counts for their own session. "
-            "“Not interested” always counts 0.",
+            "enabled": _("Off hides the programme from everyone but the owners."),
+            "weight_very": _(
+                "Also what a proposer counts for their own session. "
+                "“Not interested” always counts 0."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -69,10 +73,10 @@ class SettingsForm(forms.ModelForm):
         if little is not None and yes is not None and very is not None:
             if not little <= yes <= very:
                 raise ValidationError(
-                    "The weights must grow: “a little” ≤ “yes” ≤ “very”."
+                    _("The weights must grow: “a little” ≤ “yes” ≤ “very”.")
                 )
             if very < 1:
-                self.add_error("weight_very", "“Very” must count at least 1.")
+                self.add_error("weight_very", _("“Very” must count at least 1."))
         return cleaned
 
 
@@ -80,7 +84,7 @@ class RoomForm(forms.ModelForm):
     class Meta:
         model = Room
         fields = ["name", "capacity"]
-        labels = {"name": "Room name", "capacity": "Capacity (people)"}
+        labels = {"name": _("Room name"), "capacity": _("Capacity (people)")}
 
     def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
@@ -93,7 +97,7 @@ class RoomForm(forms.ModelForm):
     def clean_capacity(self) -> int:
         capacity = self.cleaned_data["capacity"]
         if capacity < 1:
-            raise ValidationError("A room holds at least one person.")
+            raise ValidationError(_("A room holds at least one person."))
         return capacity
 
     def clean_name(self) -> str:
@@ -102,19 +106,23 @@ class RoomForm(forms.ModelForm):
             unconference=self.unconference, name__iexact=name
         ).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError(f"There is a room called “{name}” already.")
+            raise ValidationError(
+                _("There is a room called “%(name)s” already."), params={"name": name}
+            )
         return name
 
 
 class SlotForm(forms.ModelForm):
-    start = LocalDateTimeField(label="Starts", help_text="In the event's time zone.")
-    end = LocalDateTimeField(label="Ends", help_text="In the event's time zone.")
+    start = LocalDateTimeField(
+        label=_("Starts"), help_text=_("In the event's time zone.")
+    )
+    end = LocalDateTimeField(label=_("Ends"), help_text=_("In the event's time zone."))
 
     class Meta:
         model = Slot
         fields = ["start", "end", "is_break", "label"]
-        labels = {"is_break": "This is a break", "label": "Label (optional)"}
-        help_texts = {"label": "For example “Lunch” or “Day 2 morning”."}
+        labels = {"is_break": _("This is a break"), "label": _("Label (optional)")}
+        help_texts = {"label": _("For example “Lunch” or “Day 2 morning”.")}
 
     def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
@@ -152,7 +160,7 @@ class SlotForm(forms.ModelForm):
         if start is None or end is None:
             return cleaned
         if end <= start:
-            self.add_error("end", "The end must be after the start.")
+            self.add_error("end", _("The end must be after the start."))
         elif start < event.start or end > event.end:
             raise ValidationError(OUTSIDE_EVENT)
         else:
@@ -164,7 +172,9 @@ class SlotForm(forms.ModelForm):
                 .first()
             )
             if overlap is not None:
-                raise ValidationError(f"This overlaps the slot {overlap}.")
+                raise ValidationError(
+                    _("This overlaps the slot %(slot)s."), params={"slot": str(overlap)}
+                )
         return cleaned
 
 
@@ -172,13 +182,13 @@ class SessionForm(forms.ModelForm):
     unavailable_slots = SlotChoiceField(
         queryset=Slot.objects.none(),
         required=False,
-        label="Slots you cannot make (optional)",
+        label=_("Slots you cannot make (optional)"),
     )
 
     class Meta:
         model = Session
         fields = ["title", "description", "unavailable_slots"]
-        labels = {"title": "Title", "description": "Description (Markdown)"}
+        labels = {"title": _("Title"), "description": _("Description (Markdown)")}
 
     def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
         self.unconference = unconference
@@ -194,7 +204,7 @@ class SessionForm(forms.ModelForm):
         title = " ".join(self.cleaned_data["title"].split())
         key = title_key(title)
         if not key:
-            raise ValidationError("Give the session a title.")
+            raise ValidationError(_("Give the session a title."))
         clash = (
             Session.objects.filter(unconference=self.unconference, title_key=key)
             .exclude(pk=self.instance.pk)
@@ -202,9 +212,12 @@ class SessionForm(forms.ModelForm):
         )
         if clash is not None:
             raise ValidationError(
-                f"There is a session called “{clash.title}” in this event already "
-                "(titles are compared ignoring case and spaces). Choose another "
-                "title, or mark your interest in that session."
+                _(
+                    "There is a session called “%(title)s” in this event already "
+                    "(titles are compared ignoring case and spaces). Choose "
+                    "another title, or mark your interest in that session."
+                ),
+                params={"title": clash.title},
             )
         return title
 
@@ -215,16 +228,16 @@ class PlacementForm(forms.ModelForm):
     excluded_slots = SlotChoiceField(
         queryset=Slot.objects.none(),
         required=False,
-        label="Keep this session out of these slots",
+        label=_("Keep this session out of these slots"),
     )
 
     class Meta:
         model = Session
         fields = ["pinned_slot", "pinned_room", "excluded_slots"]
-        labels = {"pinned_slot": "Pin to slot", "pinned_room": "Pin to room"}
+        labels = {"pinned_slot": _("Pin to slot"), "pinned_room": _("Pin to room")}
         help_texts = {
-            "pinned_slot": "Leave empty to let the scheduler choose.",
-            "pinned_room": "Needs a slot. Leave empty to let the scheduler choose.",
+            "pinned_slot": _("Leave empty to let the scheduler choose."),
+            "pinned_room": _("Needs a slot. Leave empty to let the scheduler choose."),
         }
 
     def __init__(self, *args: Any, unconference: Unconference, **kwargs: Any) -> None:
@@ -244,30 +257,37 @@ class PlacementForm(forms.ModelForm):
         cleaned = self.cleaned_data
         slot, room = cleaned.get("pinned_slot"), cleaned.get("pinned_room")
         if room is not None and slot is None:
-            self.add_error("pinned_room", "Choose a slot too when pinning to a room.")
+            self.add_error(
+                "pinned_room", _("Choose a slot too when pinning to a room.")
+            )
             return cleaned
         if slot is None:
             return cleaned
         if slot in (cleaned.get("excluded_slots") or []):
-            self.add_error("pinned_slot", "This slot is also among the excluded ones.")
+            self.add_error(
+                "pinned_slot", _("This slot is also among the excluded ones.")
+            )
         session = self.instance
         if session.unavailable_slots.filter(pk=slot.pk).exists():
-            self.add_error("pinned_slot", "The proposer cannot make this slot.")
+            self.add_error("pinned_slot", _("The proposer cannot make this slot."))
         others = Session.objects.filter(
             unconference=self.unconference, pinned_slot=slot
         ).exclude(pk=session.pk)
         if room is not None and others.filter(pinned_room=room).exists():
             self.add_error(
-                "pinned_room", "Another session is pinned to this room then."
+                "pinned_room", _("Another session is pinned to this room then.")
             )
         rooms = Room.objects.filter(unconference=self.unconference).count()
         if others.count() >= rooms:
-            self.add_error("pinned_slot", "Every room is taken by pins in this slot.")
+            self.add_error(
+                "pinned_slot", _("Every room is taken by pins in this slot.")
+            )
         if session.proposer_id and (
             others.filter(proposer_id=session.proposer_id).exists()
         ):
             self.add_error(
-                "pinned_slot", "The proposer has another session pinned to this slot."
+                "pinned_slot",
+                _("The proposer has another session pinned to this slot."),
             )
         return cleaned
 
@@ -306,18 +326,23 @@ class InterestForm(forms.Form):
 
 class RunForm(forms.Form):
     seconds = forms.FloatField(
-        label="Seconds to search",
+        label=_("Seconds to search"),
         min_value=0.5,
         max_value=MAX_SECONDS,
         initial=5,
-        help_text=f"Up to {MAX_SECONDS}. More time can find a better timetable.",
+        help_text=format_lazy(
+            _("Up to {limit}. More time can find a better timetable."),
+            limit=MAX_SECONDS,
+        ),
     )
     seed = forms.IntegerField(
-        label="Random seed (optional)",
+        label=_("Random seed (optional)"),
         required=False,
         min_value=0,
         max_value=2**31 - 1,
-        help_text="The same seed and data give the same search. Empty: a random one.",
+        help_text=_(
+            "The same seed and data give the same search. Empty: a random one."
+        ),
     )
 
     def clean_seed(self) -> int:
@@ -328,9 +353,9 @@ class RunForm(forms.Form):
 class MoveForm(forms.Form):
     """Owners adjust a finished timetable by hand: one session to another cell."""
 
-    session = forms.TypedChoiceField(label="Session", coerce=int)
-    slot = forms.TypedChoiceField(label="Slot", coerce=int)
-    room = forms.TypedChoiceField(label="Room", coerce=int)
+    session = forms.TypedChoiceField(label=_("Session"), coerce=int)
+    slot = forms.TypedChoiceField(label=_("Slot"), coerce=int)
+    room = forms.TypedChoiceField(label=_("Room"), coerce=int)
 
     def __init__(
         self,

@@ -12,6 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
 
@@ -121,12 +124,12 @@ class Slot(models.Model):
 
     def __str__(self) -> str:
         zone = self.unconference.event.zone
-        text = (
-            f"{self.start.astimezone(zone):%a %H:%M}–{self.end.astimezone(zone):%H:%M}"
-        )
+        # In the active language: forms list slots by this name.
+        start = date_format(self.start.astimezone(zone), gettext("D H:i"))
+        text = f"{start}–{date_format(self.end.astimezone(zone), 'TIME_FORMAT')}"
         if self.label:
             text = f"{text} {self.label}"
-        return f"{text} (break)" if self.is_break else text
+        return gettext("%(slot)s (break)") % {"slot": text} if self.is_break else text
 
     def get_absolute_url(self) -> str:
         return reverse("unconference:slots", kwargs={"pk": self.unconference.event_id})
@@ -172,7 +175,7 @@ class Session(models.Model):
     )
     title = models.CharField(max_length=150)
     title_key = models.CharField(max_length=150, editable=False)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = models.TextField(blank=True, help_text=_("Markdown."))
     proposer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -184,13 +187,13 @@ class Session(models.Model):
         Slot,
         blank=True,
         related_name="+",
-        help_text="Slots the proposer cannot make.",
+        help_text=_("Slots the proposer cannot make."),
     )
     excluded_slots = models.ManyToManyField(
         Slot,
         blank=True,
         related_name="+",
-        help_text="Slots the owners keep this session out of.",
+        help_text=_("Slots the owners keep this session out of."),
     )
     pinned_slot = models.ForeignKey(
         Slot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -230,10 +233,10 @@ class Interest(models.Model):
     """How much one person wants to attend one session. No row: not rated."""
 
     class Level(models.TextChoices):
-        NONE = "none", "not interested"
-        A_LITTLE = "a_little", "a little"
-        YES = "yes", "yes"
-        VERY = "very", "very"
+        NONE = "none", _("not interested")
+        A_LITTLE = "a_little", _("a little")
+        YES = "yes", _("yes")
+        VERY = "very", _("very")
 
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="interests"
@@ -267,10 +270,10 @@ class ScheduleRun(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "waiting for the worker"
-        RUNNING = "running", "running"
-        DONE = "done", "done"
-        FAILED = "failed", "failed"
+        QUEUED = "queued", _("waiting for the worker")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
 
     unconference = models.ForeignKey(
         Unconference, on_delete=models.CASCADE, related_name="runs"

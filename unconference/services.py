@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core.links import absolute_url
@@ -38,7 +39,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 #: The form names the clashing session; this is for two submits at once.
-TITLE_TAKEN = (
+TITLE_TAKEN = gettext_lazy(
     "There is a session with this title in this event already (titles are "
     "compared ignoring case and spaces). Choose another title."
 )
@@ -52,7 +53,9 @@ STALE_AFTER = timedelta(minutes=15)
 def unconference_enable(*, event: Event) -> Unconference:
     """Turn unconference mode on (creating its settings with the defaults)."""
     if event.is_cancelled:
-        raise UnconferenceError("A cancelled event cannot become an unconference.")
+        raise UnconferenceError(
+            gettext("A cancelled event cannot become an unconference.")
+        )
     with transaction.atomic():
         unconference, created = Unconference.objects.get_or_create(event=event)
         if not created and not unconference.enabled:
@@ -81,9 +84,9 @@ def proposal_limit(unconference: Unconference) -> int:
 def _check_can_propose(unconference: Unconference) -> None:
     event = unconference.event
     if event.is_cancelled or event.is_past:
-        raise UnconferenceError("This event is over or cancelled.")
+        raise UnconferenceError(gettext("This event is over or cancelled."))
     if not unconference.proposals_open:
-        raise UnconferenceError("Proposals are closed for this event.")
+        raise UnconferenceError(gettext("Proposals are closed for this event."))
 
 
 def session_propose(
@@ -102,13 +105,18 @@ def session_propose(
         limit = proposal_limit(unconference)
         if limit == 0:
             raise UnconferenceError(
-                "The owners have not set up session slots yet; proposals open then."
+                gettext(
+                    "The owners have not set up session slots yet; proposals open then."
+                )
             )
         mine = Session.objects.filter(unconference=unconference, proposer=by).count()
         if mine >= limit:
             raise UnconferenceError(
-                f"You have proposed {mine} sessions, as many as there are slots "
-                f"({limit}). Withdraw one to propose another."
+                gettext(
+                    "You have proposed %(count)s sessions, as many as there are "
+                    "slots (%(limit)s). Withdraw one to propose another."
+                )
+                % {"count": mine, "limit": limit}
             )
         now = timezone.now()
         try:
@@ -138,7 +146,9 @@ def session_update(
     """The proposer edits their session; not after the timetable is published."""
     if session.unconference.is_published:
         raise UnconferenceError(
-            "The timetable is published; ask the owners to change this session."
+            gettext(
+                "The timetable is published; ask the owners to change this session."
+            )
         )
     with transaction.atomic():
         session.title = title
@@ -158,7 +168,9 @@ def session_withdraw(*, session: Session) -> None:
     """Delete a proposal and the interest in it; not after publication."""
     if session.unconference.is_published:
         raise UnconferenceError(
-            "The timetable is published; ask the owners to take this session out."
+            gettext(
+                "The timetable is published; ask the owners to take this session out."
+            )
         )
     session.delete()
 
@@ -172,7 +184,7 @@ def interest_set(
     are skipped. Returns how many ratings were saved.
     """
     if not unconference.interest_open:
-        raise UnconferenceError("Marking interest is closed for this event.")
+        raise UnconferenceError(gettext("Marking interest is closed for this event."))
     valid = set(Interest.Level.values)
     sessions = set(
         Session.objects.filter(unconference=unconference, pk__in=levels.keys())
@@ -200,18 +212,20 @@ def interest_set(
 def schedule_blocker(unconference: Unconference) -> str:
     """Why a run cannot start now, or "" when it can."""
     if not Slot.objects.filter(unconference=unconference, is_break=False).exists():
-        return "Add at least one session slot (not a break) first."
+        return gettext("Add at least one session slot (not a break) first.")
     if not Room.objects.filter(unconference=unconference).exists():
-        return "Add at least one room first."
+        return gettext("Add at least one room first.")
     if not Session.objects.filter(unconference=unconference).exists():
-        return "There are no sessions to schedule yet."
+        return gettext("There are no sessions to schedule yet.")
     active = ScheduleRun.objects.filter(
         unconference=unconference,
         status__in=[ScheduleRun.Status.QUEUED, ScheduleRun.Status.RUNNING],
         created_at__gt=timezone.now() - STALE_AFTER,
     )
     if active.exists():
-        return "A run is in progress already; its result shows here when it is done."
+        return gettext(
+            "A run is in progress already; its result shows here when it is done."
+        )
     return ""
 
 
@@ -326,7 +340,7 @@ def schedule_adjust(
     one place at a time); otherwise UnconferenceError lists what breaks.
     """
     if run.status != ScheduleRun.Status.DONE:
-        raise UnconferenceError("Only a finished timetable can be adjusted.")
+        raise UnconferenceError(gettext("Only a finished timetable can be adjusted."))
     instance = build_instance(run.unconference)
     cells = {s: c for s, c in run.cells.items() if s in instance.sessions}
     old = cells.get(session_id)
@@ -340,7 +354,10 @@ def schedule_adjust(
     assignment = instance.to_assignment(cells)
     errors = scheduler.validate(instance.problem, assignment)
     if errors:
-        raise UnconferenceError("That move breaks a rule: " + "; ".join(errors) + ".")
+        raise UnconferenceError(
+            gettext("That move breaks a rule: %(rules)s.")
+            % {"rules": "; ".join(errors)}
+        )
     score = scheduler.evaluate(instance.problem, assignment)
     published = run.unconference.published_run
     moved = None
@@ -393,10 +410,10 @@ def schedule_publish(*, run: ScheduleRun, by: User) -> list[int]:
         )
         run = ScheduleRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ScheduleRun.Status.DONE:
-            raise UnconferenceError("Only a finished run can be published.")
+            raise UnconferenceError(gettext("Only a finished run can be published."))
         old = unconference.published_run
         if old is not None and old.pk == run.pk:
-            raise UnconferenceError("This timetable is published already.")
+            raise UnconferenceError(gettext("This timetable is published already."))
         run.published_at = timezone.now()
         run.save(update_fields=["published_at"])
         unconference.published_run = run
@@ -414,7 +431,7 @@ def schedule_publish(*, run: ScheduleRun, by: User) -> list[int]:
             )
             email.send_unconference_agenda(
                 unconference=unconference,
-                recipient=To(user.email, user.pk),
+                recipient=To(user.email, user.pk, user.language),
                 feed_url=absolute_url(
                     reverse(
                         "unconference:agenda_feed",

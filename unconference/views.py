@@ -4,6 +4,8 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -202,7 +204,9 @@ def agenda_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
         enabled=True,
     )
     items, _coverage = _agenda_of(unconference, feed.user)
-    return _agenda_ics_response(request, unconference, items)
+    # Calendar apps send no cookie: the feed speaks its owner's language.
+    with translation.override(feed.user.language or translation.get_language()):
+        return _agenda_ics_response(request, unconference, items)
 
 
 def _agenda_ics_response(
@@ -214,7 +218,7 @@ def _agenda_ics_response(
     """
     event = unconference.event
     run = unconference.published_run
-    name = f"My agenda: {event.title}"
+    name = gettext("My agenda: %(event)s") % {"event": event.title}
     revised = run.published_at if run is not None else None
     shown = items or []
 
@@ -246,7 +250,11 @@ def propose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except services.UnconferenceError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Your session “{session.title}” is proposed.")
+            messages.success(
+                request,
+                gettext("Your session “%(title)s” is proposed.")
+                % {"title": session.title},
+            )
             return redirect(_sessions_url(unconference))
     ctx = {"unconference": unconference, "event": unconference.event, "form": form}
     return render(request, "unconference/propose.html", ctx)
@@ -268,7 +276,7 @@ def session_edit(
         except services.UnconferenceError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Your session is saved.")
+            messages.success(request, gettext("Your session is saved."))
             return redirect(session)
     ctx = {
         "unconference": unconference,
@@ -292,7 +300,11 @@ def session_withdraw(
         except services.UnconferenceError as error:
             messages.error(request, str(error))
             return redirect(session)
-        messages.success(request, f"Your session “{session.title}” is withdrawn.")
+        messages.success(
+            request,
+            gettext("Your session “%(title)s” is withdrawn.")
+            % {"title": session.title},
+        )
         return redirect(_sessions_url(unconference))
     ctx = {
         "unconference": unconference,
@@ -312,7 +324,7 @@ def interest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = InterestForm(request.POST, sessions=sessions)
     error = ""
     if not form.is_valid():
-        error = "Choose one of the offered levels for each session."
+        error = gettext("Choose one of the offered levels for each session.")
     else:
         try:
             saved = services.interest_set(
@@ -327,7 +339,7 @@ def interest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "Your interests are saved.")
+        messages.success(request, gettext("Your interests are saved."))
     url = _sessions_url(unconference)
     return redirect(f"{url}?show=mine" if request.POST.get("show") == "mine" else url)
 
@@ -348,7 +360,9 @@ def setup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except services.UnconferenceError as error:
             messages.error(request, str(error))
             return redirect(event)
-        messages.success(request, "Unconference mode is on. Add rooms and slots next.")
+        messages.success(
+            request, gettext("Unconference mode is on. Add rooms and slots next.")
+        )
         return redirect("unconference:rooms", pk=unconference.event_id)
     ctx = {"event": event, "unconference": existing}
     return render(request, "unconference/setup.html", ctx)
@@ -361,7 +375,7 @@ def settings_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = SettingsForm(request.POST or None, instance=unconference)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "The unconference settings are saved.")
+        messages.success(request, gettext("The unconference settings are saved."))
         return redirect("unconference:settings", pk=pk)
     ctx = {"unconference": unconference, "event": unconference.event, "form": form}
     return render(request, "unconference/settings.html", ctx)
@@ -375,7 +389,9 @@ def rooms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.instance.unconference = unconference
         room = form.save()
-        messages.success(request, f"Room “{room.name}” is added.")
+        messages.success(
+            request, gettext("Room “%(name)s” is added.") % {"name": room.name}
+        )
         return redirect("unconference:rooms", pk=pk)
     ctx = {
         "unconference": unconference,
@@ -401,7 +417,11 @@ def _part_edit(
     form = form_class(request.POST or None, instance=part, unconference=unconference)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, f"The {noun} is saved.")
+        saved = {
+            "room": gettext("The room is saved."),
+            "slot": gettext("The slot is saved."),
+        }
+        messages.success(request, saved[noun])
         return redirect(f"unconference:{noun}s", pk=pk)
     ctx = {"unconference": unconference, "event": unconference.event, "form": form}
     return render(request, f"unconference/{noun}_edit.html", ctx)
@@ -423,7 +443,9 @@ def room_delete(
     unconference = get_unconference_for_owner(request, pk)
     room = get_object_or_404(Room, unconference=unconference, pk=room_id)
     room.delete()
-    messages.success(request, f"Room “{room.name}” is deleted.")
+    messages.success(
+        request, gettext("Room “%(name)s” is deleted.") % {"name": room.name}
+    )
     return redirect("unconference:rooms", pk=pk)
 
 
@@ -435,7 +457,7 @@ def slots(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.instance.unconference = unconference
         form.save()
-        messages.success(request, "The slot is added.")
+        messages.success(request, gettext("The slot is added."))
         return redirect("unconference:slots", pk=pk)
     ctx = {
         "unconference": unconference,
@@ -462,7 +484,7 @@ def slot_delete(
     unconference = get_unconference_for_owner(request, pk)
     slot = get_object_or_404(Slot, unconference=unconference, pk=slot_id)
     services.slot_delete(slot=slot)
-    messages.success(request, "The slot is deleted.")
+    messages.success(request, gettext("The slot is deleted."))
     return redirect("unconference:slots", pk=pk)
 
 
@@ -479,7 +501,11 @@ def session_place(
     )
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, f"The placement of “{session.title}” is saved.")
+        messages.success(
+            request,
+            gettext("The placement of “%(title)s” is saved.")
+            % {"title": session.title},
+        )
         return redirect(session)
     ctx = {
         "unconference": unconference,
@@ -575,7 +601,9 @@ def run_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unconference = get_unconference_for_owner(request, pk)
     form = RunForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Seconds must be between 0.5 and 60, seed 0 or more.")
+        messages.error(
+            request, gettext("Seconds must be between 0.5 and 60, seed 0 or more.")
+        )
         return redirect("unconference:schedule", pk=pk)
     try:
         services.schedule_request(
@@ -584,7 +612,9 @@ def run_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.UnconferenceError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The scheduler is running; the result shows here.")
+        messages.success(
+            request, gettext("The scheduler is running; the result shows here.")
+        )
     return redirect("unconference:schedule", pk=pk)
 
 
@@ -600,9 +630,14 @@ def run_publish(
     except services.UnconferenceError as error:
         messages.error(request, str(error))
         return redirect(run)
-    people = "1 person gets" if len(emailed) == 1 else f"{len(emailed)} people get"
     messages.success(
-        request, f"The timetable is published; {people} their agenda by email."
+        request,
+        ngettext(
+            "The timetable is published; %(count)s person gets their agenda by email.",
+            "The timetable is published; %(count)s people get their agenda by email.",
+            len(emailed),
+        )
+        % {"count": len(emailed)},
     )
     return redirect("unconference:timetable", pk=pk)
 
@@ -620,7 +655,9 @@ def run_move(request: AuthenticatedHttpRequest, pk: int, run_id: int) -> HttpRes
         rooms=Room.objects.filter(unconference=unconference),
     )
     if not form.is_valid():
-        messages.error(request, "Choose a session, a slot and a room of this event.")
+        messages.error(
+            request, gettext("Choose a session, a slot and a room of this event.")
+        )
         return redirect(run)
     try:
         adjusted = services.schedule_adjust(
@@ -633,5 +670,7 @@ def run_move(request: AuthenticatedHttpRequest, pk: int, run_id: int) -> HttpRes
     except services.UnconferenceError as error:
         messages.error(request, str(error))
         return redirect(run)
-    messages.success(request, "The session is moved; this is the adjusted timetable.")
+    messages.success(
+        request, gettext("The session is moved; this is the adjusted timetable.")
+    )
     return redirect(adjusted)

@@ -1,5 +1,7 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 
 from core.markdown import render_markdown
 from core.text import initials
@@ -10,6 +12,13 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str):
     return render_markdown(text)
+
+
+@register.filter
+def names_and(people) -> str:
+    """People's names as the active language lists them: "Ada and Bo",
+    "Ada, Bo and Cy" (for a sentence that says who meets whom)."""
+    return get_text_list([person.name for person in people], gettext("and"))
 
 
 @register.filter

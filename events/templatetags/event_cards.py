@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django import template
 from django.core.cache import cache
 from django.template.loader import get_template
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from events.models import Event
@@ -25,12 +26,13 @@ TIMEOUT = 3600
 
 
 def _key(event: Event, group_name: str, level: int) -> str:
-    """Everything `events/_card.html` shows; change both together."""
+    """Everything `events/_card.html` shows; change both together. The card's
+    words and date format are the active language's, so that is in it too."""
     shown = (
         event.pk, event.title, event.status, event.start, event.timezone,
         event.capacity, event.attending_count, event.waitlist_count,
         event.is_past, group_name, level, event.cover.name, event.cover_alt,
-        event.cover_width, event.cover_height,
+        event.cover_width, event.cover_height, translation.get_language(),
     )  # fmt: skip
     return "event_card:" + hashlib.md5(repr(shown).encode()).hexdigest()
 

@@ -10,8 +10,9 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(button.dataset.copy).then(
-        function () { if (status) status.textContent = "Link copied."; },
-        function () { if (status) status.textContent = "Copying failed: select the link and copy it."; }
+        // The page says both in its own language (data-copied, data-copy-failed).
+        function () { if (status) status.textContent = button.dataset.copied || "Link copied."; },
+        function () { if (status) status.textContent = button.dataset.copyFailed || "Copying failed: select the link and copy it."; }
       );
     });
   }

@@ -17,7 +17,9 @@
     var button = document.createElement("button");
     button.type = "submit";
     button.className = "secondary";
-    button.textContent = "Show times in my device's zone (" + zone + ")";
+    // The button's words come from the form, in the page's language.
+    var words = form.getAttribute("data-device-zone") || "Show times in my device's zone ({zone})";
+    button.textContent = words.replace("{zone}", zone);
     button.addEventListener("click", function () {
       input.value = zone;
     });

@@ -1,6 +1,7 @@
 // Progressive enhancement for the session list: each interest choice is saved
 // as soon as it is clicked. Without this script the one form and its "Save my
-// interests" button do the same job.
+// interests" button do the same job. What it says comes from the status line's
+// data- attributes, in the page's language.
 (function () {
   "use strict";
 
@@ -20,10 +21,11 @@
         return;
       }
       var legend = input.closest("fieldset").querySelector("legend");
-      var what = legend ? legend.textContent : "your choice";
+      var what = legend ? legend.dataset.title || legend.textContent : "";
+      var says = status.dataset;
       var body = new FormData();
       body.append(input.name, input.value);
-      status.textContent = "Saving…";
+      status.textContent = says.saving || "Saving…";
       fetch(form.action, {
         method: "POST",
         body: body,
@@ -33,15 +35,15 @@
         .then(function (response) {
           return response.json().then(function (data) {
             if (!response.ok) {
-              throw new Error(data.error || "The choice was not saved.");
+              throw new Error(data.error || says.notSaved || "The choice was not saved.");
             }
-            status.textContent = "Saved: " + what.replace(/^Your interest in /, "") + ".";
+            status.textContent = (says.saved || "Saved: “{title}”.").replace("{title}", what);
           });
         })
         .catch(function (error) {
           status.textContent =
-            (error && error.message ? error.message : "The choice was not saved.") +
-            " Use the “Save my interests” button.";
+            (error && error.message ? error.message : says.notSaved || "The choice was not saved.") +
+            " " + (says.useButton || "Use the “Save my interests” button.");
         });
     });
   }

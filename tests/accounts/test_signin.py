@@ -170,3 +170,12 @@ def test_signin_refuses_an_address_sendgrid_would_refuse(client, db, committing)
     }
     assert mail.outbox == []
     assert LoginToken.objects.exists() is False
+
+
+def test_check_inbox_title_is_plain_text_in_the_demo(client, db, settings):
+    settings.DEBUG = True
+
+    html = client.get("/accounts/check-inbox/").content.decode()
+
+    assert "<title>Check your inbox · meetings</title>" in html
+    assert html.count("Open the demo mailbox") == 1

@@ -43,10 +43,10 @@ class Command(BaseCommand):
                     continue
                 rows = Rsvp.objects.filter(
                     event=event, status=Rsvp.Status.ATTENDING
-                ).values_list("user__email", "user_id")
-                message: Message = email.send_reminder(
-                    event=event, recipients=[To(e, uid) for e, uid in rows]
+                ).values_list("user__email", "user_id", "user__language")
+                messages: list[Message] = email.send_reminder(
+                    event=event, recipients=[To(*row) for row in rows]
                 )
-                queued += message.deliveries.count()
+                queued += sum(message.deliveries.count() for message in messages)
                 self.stdout.write(f"reminded: {event.title}")
         self.stdout.write(f"{queued} reminder{'s' if queued != 1 else ''} queued.")
