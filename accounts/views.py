@@ -135,7 +135,7 @@ def signout_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
     """End every session of the person, on every device, this one included."""
     services.sessions_end(user=request.user)
     logout(request)
-    messages.success(request, "You are signed out on every device.")
+    messages.success(request, _("You are signed out on every device."))
     return redirect("events:home")
 
 

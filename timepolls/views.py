@@ -180,7 +180,7 @@ def times_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = AddTimesForm(request.POST, existing=existing)
     if not form.is_valid():
         # The form is at the foot of a long page, which opens at its head.
-        messages.error(request, "No times were added: see “Add times” below.")
+        messages.error(request, _("No times were added: see “Add times” below."))
         ctx = pages.poll_context(access, user=request.user, add_form=form)
         return render(request, "timepolls/detail.html", ctx, status=400)
     data = form.cleaned_data
