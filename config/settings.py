@@ -31,6 +31,7 @@ env = environ.Env(
     POLL_NEW_ADDRESSES_PER_DAY=(int, 100),
     RETENTION_DAYS=(int, 90),
     MAIL_RECONCILE_MINUTES=(int, 10),
+    HEARTBEAT_SECONDS=(float, 10.0),
 )
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
@@ -185,6 +186,15 @@ POLL_NEW_ADDRESSES_PER_DAY = env("POLL_NEW_ADDRESSES_PER_DAY")
 # Days `manage.py housekeeping` keeps finished task results and the bodies of
 # delivered emails (the message and delivery rows themselves are kept).
 RETENTION_DAYS = env("RETENTION_DAYS")
+
+# Seconds between two heartbeat rows of the sender and the worker
+# (core/heartbeat.py); `manage.py status` calls one older than 5 minutes a
+# problem, so it must stay well below that.
+HEARTBEAT_SECONDS = env("HEARTBEAT_SECONDS")
+if not 0.1 <= HEARTBEAT_SECONDS <= 60:
+    raise ImproperlyConfigured(
+        f"HEARTBEAT_SECONDS must be between 0.1 and 60 (it is {HEARTBEAT_SECONDS})."
+    )
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

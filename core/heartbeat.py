@@ -2,8 +2,8 @@
 
 The sender (`send_mail_queue --loop`) and the task worker (`db_worker`) call
 `Pulse.beat()` on every turn of their loops, idle or not. A beat writes at most
-once every `EVERY` seconds per process, so a busy loop costs nothing;
-`manage.py status` and the staff status page read the rows.
+once every `HEARTBEAT_SECONDS` (settings, 10 s) per process, so a busy loop
+costs nothing; `manage.py status` and the staff status page read the rows.
 """
 
 from __future__ import annotations
@@ -13,27 +13,28 @@ import socket
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.utils import timezone
 
 from core.models import Heartbeat
 
-EVERY = 10.0
 SENDER = "sender"
 WORKER = "worker"
 
 
 class Pulse:
-    """One process's heartbeat under `name`, written at most every `every` s."""
+    """One process's heartbeat under `name`, written at most every `every` s
+    (by default HEARTBEAT_SECONDS)."""
 
     def __init__(
         self,
         name: str,
         *,
-        every: float = EVERY,
+        every: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
-        self.every = every
+        self.every = settings.HEARTBEAT_SECONDS if every is None else every
         self.clock = clock
         self.last: float | None = None
 

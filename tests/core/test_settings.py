@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,7 +42,8 @@ def _settings_values(names, **env):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "ADMINS", "SERVER_EMAIL"}
+        if k
+        not in {"SECRET_KEY", "DEBUG", "ADMINS", "SERVER_EMAIL", "HEARTBEAT_SECONDS"}
     }
     code = "import json, config.settings as s; print(json.dumps([getattr(s, n) for n in %r]))"
     result = subprocess.run(
@@ -91,6 +94,26 @@ def test_error_reports_go_to_the_outbox_in_production():
         "OPTIONS": {"kind": "error_report", "fail_silently": True},
     }
     assert prefix == "[Rust Berlin] "
+
+
+def test_heartbeat_interval_defaults_to_10_s_and_comes_from_the_environment():
+    (default,) = _settings_values(["HEARTBEAT_SECONDS"])
+    (chosen,) = _settings_values(["HEARTBEAT_SECONDS"], HEARTBEAT_SECONDS="0.5")
+
+    assert (default, chosen) == (10.0, 0.5)
+
+
+@pytest.mark.parametrize("value", ["0", "61"])
+def test_settings_refuse_a_heartbeat_interval_out_of_range(value):
+    result = _import_settings(
+        DEBUG="false", SECRET_KEY="x" * 50, HEARTBEAT_SECONDS=value
+    )
+
+    assert result.returncode != 0
+    assert (
+        f"HEARTBEAT_SECONDS must be between 0.1 and 60 (it is {float(value)})."
+        in result.stderr
+    )
 
 
 SENTRY_PROBE = """

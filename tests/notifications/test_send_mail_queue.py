@@ -305,12 +305,13 @@ def test_sender_loops_under_systemd_until_sigterm(child, fake_sendgrid):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_idle_looping_sender_keeps_its_heartbeat_fresh(child, fake_sendgrid):
-    process = child("--loop", "--idle", "0.2")
+    process = child("--loop", "--idle", "0.2", HEARTBEAT_SECONDS="0.5")
     _wait_for(lambda: Heartbeat.objects.filter(pid=process.pid).exists())
     first = Heartbeat.objects.get().seen_at
-    # A beat is written at most every 10 s; the next one proves the idle loop
-    # keeps beating, not only its first turn.
-    _wait_for(lambda: Heartbeat.objects.get().seen_at > first, timeout=15)
+    # A beat is written at most every HEARTBEAT_SECONDS; the next one proves
+    # the idle loop keeps beating, not only its first turn. Sooner than the
+    # default 10 s, so the process read the interval from its environment.
+    _wait_for(lambda: Heartbeat.objects.get().seen_at > first, timeout=8)
 
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=20)
