@@ -17,7 +17,9 @@ bound form with errors, or redirects with an error message; a rejected one must
 leave the row count of every table as it was, and the page an accepted one
 redirects to must answer without a 5xx.
 
-Run with -s to see the totals. About 1,000 submissions take some 20 s.
+The forms are shared out between PARTS tests, so test workers run them side
+by side; each part finds every form and sends its share, balanced by the
+number of submissions. Run with -s to see the totals of each part.
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ GUESSED = ["NUL", "10,000 characters", "huge number"]
 # is not staff sees (and may send) the most forms.
 ROLE_ORDER = ["owner", "member", "outsider", "visitor", "staff"]
 SKIP_FIELDS = {"csrfmiddlewaretoken"}
+# The number of tests the forms are shared out between (1,458 submissions in
+# all when this was written).
+PARTS = 2
 
 
 @dataclass
@@ -291,6 +296,20 @@ def _variants(spec: FormSpec, guessed_names: list[str]):
             yield name, label, {**spec.baseline, name: [BAD_VALUES[label]]}
 
 
+def _share(specs: list[FormSpec], guessed_names: list[str], part: int):
+    """This part's forms: the ones with the most submissions first, each to the
+    part with the fewest so far, so every form is sent by exactly one part."""
+    loads = [0] * PARTS
+    mine = []
+    sizes = [(len(list(_variants(s, guessed_names))), i) for i, s in enumerate(specs)]
+    for size, index in sorted(sizes, key=lambda x: (-x[0], x[1])):
+        lightest = loads.index(min(loads))
+        loads[lightest] += size
+        if lightest == part:
+            mine.append(specs[index])
+    return mine
+
+
 @pytest.fixture
 def fuzz_world(world):  # noqa: F811
     """The matrix's world with coffee roulette on and the member taking part,
@@ -314,13 +333,15 @@ def _clients(world) -> dict[str, Client]:  # noqa: F811
     return clients
 
 
+@pytest.mark.parametrize("part", range(PARTS), ids=lambda p: f"part {p + 1}")
 @pytest.mark.django_db
-def test_bad_input_never_answers_5xx_and_rejected_forms_write_nothing(fuzz_world):
+def test_bad_input_never_answers_5xx_and_rejected_forms_write_nothing(fuzz_world, part):
     params = {k: v for k, v in fuzz_world.items() if k != "people"}
     clients = _clients(fuzz_world)
     specs = _discover(clients, params)
     specs += _undiscovered(specs, params)
     guessed_names = sorted({n for s in specs for n in s.names})
+    specs = _share(specs, guessed_names, part)
     counts = _RowCounts()
     totals, server_errors, writes = Counter(), [], []
     started, cpu = time.monotonic(), time.process_time()
@@ -341,7 +362,8 @@ def test_bad_input_never_answers_5xx_and_rejected_forms_write_nothing(fuzz_world
         quiet.level = level
 
     print(
-        f"\nfuzz: {totals['submissions']} bad submissions to {len(specs)} forms "
+        f"\nfuzz, part {part + 1} of {PARTS}: "
+        f"{totals['submissions']} bad submissions to {len(specs)} forms "
         f"({totals['requests']} requests with the redirects followed) as "
         f"{len({s.role for s in specs})} roles; {totals['rejected']} rejected; "
         f"5xx: {totals['fivexx']}; rejected submissions that wrote rows: "
