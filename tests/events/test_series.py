@@ -491,22 +491,3 @@ def test_series_event_page_has_a_fixed_query_count(
     # 7, and the comments section's two (its threads and its count).
     with django_assert_num_queries(9):
         client.get(f"/events/{events[0].pk}/")
-
-
-def test_demo_has_a_weekly_online_series_with_replies_to_the_next_date(db):
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    call_command("load_demo", stdout=StringIO())
-
-    (series,) = Series.objects.all()
-    events = list(series.events.order_by("start"))
-    assert (series.group.slug, series.describe(), len(events)) == (
-        "ddia-study",
-        "every week on Tuesday",
-        8,
-    )
-    assert {e.local_start.strftime("%A %H:%M") for e in events} == {"Tuesday 19:00"}
-    assert all(e.online_url and not e.venue for e in events)
-    assert events[0].rsvps.filter(status="attending").count() == 2
