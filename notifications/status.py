@@ -17,9 +17,9 @@ from core.models import Heartbeat
 
 from .models import Delivery
 
-# A heartbeat is written every HEARTBEAT_SECONDS (10 s) while the process lives, also while it is
-# idle or paused for SendGrid. The worker does not beat while it runs a task,
-# and a scheduler run from the web takes at most a minute.
+# A heartbeat is written every HEARTBEAT_SECONDS (10 s) while the process
+# lives, also while it is idle or paused for SendGrid. The worker does not beat
+# while it runs a task, and a scheduler run from the web takes at most a minute.
 MAX_HEARTBEAT_AGE = timedelta(minutes=5)
 # A due delivery is normally taken within seconds. A quarter of an hour means
 # the sender is down, stuck or kept off by SendGrid for longer than a pause.
