@@ -310,14 +310,22 @@ class RunForm(forms.Form):
         min_value=0.5,
         max_value=MAX_SECONDS,
         initial=5,
-        help_text=f"Up to {MAX_SECONDS}. More time can find a better timetable.",
+        help_text=(
+            f"Up to {MAX_SECONDS}. The search does the work an idle server does in "
+            "this many seconds; a busy one takes longer. More time can find a "
+            "better timetable."
+        ),
     )
     seed = forms.IntegerField(
         label="Random seed (optional)",
         required=False,
         min_value=0,
         max_value=2**31 - 1,
-        help_text="The same seed and data give the same search. Empty: a random one.",
+        help_text=(
+            "The same seed, seconds and data give the same timetable, unless the "
+            "server was so busy that the search hit its time limit (the run then "
+            "says so). Empty: a random one."
+        ),
     )
 
     def clean_seed(self) -> int:
