@@ -1,20 +1,32 @@
-"""Benchmark of the unconference scheduler against known references.
+"""Benchmark of the unconference scheduler against references it does not share.
 
 Run from the repository root::
 
-    python bench/unconference.py                 # the table
-    python bench/unconference.py --only L-real   # one instance
-    python bench/unconference.py --improve-reference   # raise stored refs
+    python bench/unconference.py                      # the table
+    python bench/unconference.py --only L-real        # one instance
+    python bench/unconference.py --steps-share 0.25   # a quarter of the steps
+    python bench/unconference.py --prove M-real --time-limit 600
+    python bench/unconference.py --independent L-real --ils-seconds 600
 
-References:
+References (``bench/unconference_reference.py``, no code shared with the
+scheduler), stored with the instance in
+``bench/data/unconference/references.json`` together with the command that
+produced them, so the table never re-solves:
 
-* ``XS``: exact optimum of an integer program solved with HiGHS (needs
-  ``highspy``, dev-only); the stored value is used when it is missing.
+* ``*-real`` up to the largest size HiGHS proves in 10 minutes: the exact
+  optimum of an integer program of the same objective and hard rules
+  (``--prove``; HiGHS 1.15.1, ``highspy`` is dev-only).
+* larger ``*-real``: the best timetable of independent methods (a greedy
+  start plus pairwise-swap descent with random kicks, ``--independent``,
+  and HiGHS's own best timetable within its limit), stated as such; HiGHS's
+  dual bound is printed beside it when it is an upper bound below the
+  personal one.
 * ``*-planted``: the generator hides a timetable in which every attendee
   gets every session they rated, so the optimum equals the trivial bound.
-* ``*-real``: best utility ever found by long multi-start runs, stored with
-  the generator seed in ``bench/data/unconference/references.json`` and only
-  ever raised (``--improve-reference``).
+
+The solver's search is a number of steps (``step_budget`` for the
+instance's seconds, or ``--steps``/``--steps-share``), so a run with the same
+seed repeats exactly unless the time limit cut it (column ``cap``).
 
 Each instance is generated and solved in a fresh process so the reported
 peak memory (max RSS, including the interpreter and numpy) is its own.
@@ -26,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import re
 import resource
 import sys
 import time
@@ -38,12 +51,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import unconference_reference as reference  # noqa: E402
 from unconference.scheduler import (  # noqa: E402
     Problem,
     Room,
-    evaluate,
-    random_assignment,
     solve,
+    step_budget,
     validate,
 )
 
@@ -52,12 +65,14 @@ DATA = ROOT / "bench" / "data" / "unconference" / "references.json"
 # name: generator, sizes (attendees, sessions, slots, rooms), seed, seconds
 INSTANCES = {
     "XS": ("realistic", (40, 12, 4, 3), 101, 1.0),
+    "M16-real": ("realistic", (60, 16, 4, 4), 607, 5.0),
+    "M20-real": ("realistic", (70, 20, 5, 4), 616, 5.0),
+    "M24-real": ("realistic", (80, 24, 6, 4), 707, 5.0),
     "S-planted": ("planted", (200, 60, 12, 5), 202, 5.0),
     "L-planted": ("planted", (2000, 300, 30, 10), 303, 30.0),
     "S-real": ("realistic", (200, 60, 12, 5), 404, 5.0),
     "L-real": ("realistic", (2000, 300, 30, 10), 505, 30.0),
 }
-RANDOM_RUNS = 100
 
 
 def _rooms(rng: np.random.Generator, n_rooms: int, people: int) -> list[Room]:
@@ -204,82 +219,6 @@ def build(name: str) -> Problem:
     return (planted if kind == "planted" else realistic)(*sizes, seed)
 
 
-def milp_optimum(problem: Problem) -> int:
-    """Exact optimum with HiGHS.
-
-    x[s,t]: session s in slot t; y[a,s,t]: attendee a attends s in t
-    (continuous: integral x make the best y integral). Each attendee attends
-    at most one session per slot and only held ones; a slot holds at most
-    one session per room; each session is held once (or at most once when
-    there are more sessions than cells); proposers never clash.
-    """
-    import highspy
-
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    slots = list(problem.slots)
-    n_cells = len(slots) * len(problem.rooms)
-    x = {}
-    for s in problem.sessions:
-        allowed = problem.allowed_slots.get(s, set(slots))
-        pin = problem.pins.get(s)
-        for t in slots:
-            if t in allowed and (pin is None or pin[0] == t):
-                x[s, t] = h.addBinary()
-    weights: dict[tuple, int] = Counter()
-    for a, ratings in problem.interest.items():
-        for s, w in ratings.items():
-            weights[a, s] = max(weights[a, s], w)
-    for s, people in problem.proposers.items():
-        for p in people:
-            weights[p, s] = max(weights[p, s], problem.proposer_weight)
-    objective = []
-    per_attendee_slot: dict[tuple, list] = {}
-    for (a, s), w in weights.items():
-        if w <= 0:
-            continue
-        for t in slots:
-            if (s, t) in x:
-                y = h.addVariable(lb=0, ub=1)
-                h.addConstr(y <= x[s, t])
-                per_attendee_slot.setdefault((a, t), []).append(y)
-                objective.append(w * y)
-    for ys in per_attendee_slot.values():
-        if len(ys) > 1:
-            h.addConstr(h.qsum(ys) <= 1)
-    for s in problem.sessions:
-        xs = [x[s, t] for t in slots if (s, t) in x]
-        if len(problem.sessions) <= n_cells:
-            h.addConstr(h.qsum(xs) == 1)
-        elif xs:
-            h.addConstr(h.qsum(xs) <= 1)
-    for t in slots:
-        xs = [x[s, t] for s in problem.sessions if (s, t) in x]
-        h.addConstr(h.qsum(xs) <= len(problem.rooms))
-    owned: dict[object, list] = {}
-    for s, people in problem.proposers.items():
-        for p in people:
-            owned.setdefault(p, []).append(s)
-    for sessions in owned.values():
-        for t in slots:
-            xs = [x[s, t] for s in sessions if (s, t) in x]
-            if len(xs) > 1:
-                h.addConstr(h.qsum(xs) <= 1)
-    h.maximize(h.qsum(objective))
-    return round(h.getInfo().objective_function_value)
-
-
-def random_mean(problem: Problem) -> float:
-    return float(
-        np.mean(
-            [
-                evaluate(problem, random_assignment(problem, seed=i)).utility
-                for i in range(RANDOM_RUNS)
-            ]
-        )
-    )
-
-
 def proposer_conflicts(problem: Problem, assignment: dict) -> int:
     seen = Counter(
         (p, assignment[s][0])
@@ -305,12 +244,16 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _run(name: str, seconds: float, seed: int, queue) -> None:
+def _run(name: str, seconds: float, seed: int, steps: int | None, queue) -> None:
     problem = build(name)
-    result = solve(problem, seconds=seconds, seed=seed)
+    greedy = solve(problem, seconds=seconds, seed=seed, max_iterations=0)
+    cpu = time.process_time()
+    result = solve(problem, seconds=seconds, seed=seed, max_iterations=steps)
+    cpu = time.process_time() - cpu
     queue.put(
         {
             "utility": result.utility,
+            "greedy": greedy.utility,
             "bound": result.upper_bound,
             "overflow": result.overflow,
             "attendance": result.score.attendance,
@@ -318,17 +261,22 @@ def _run(name: str, seconds: float, seed: int, queue) -> None:
             "violations": len(validate(problem, result.assignment)),
             "unplaced": len(result.unplaced),
             "runtime": result.runtime,
+            "cpu": cpu,
             "time_to_best": result.time_to_best,
             "iterations": result.iterations,
+            "budget": result.step_budget,
+            "capped": result.capped,
             "peak_mb": _peak_mb(),
         }
     )
 
 
-def run_isolated(name: str, seconds: float, seed: int = 0) -> dict:
+def run_isolated(
+    name: str, seconds: float, seed: int = 0, steps: int | None = None
+) -> dict:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_run, args=(name, seconds, seed, queue))
+    proc = ctx.Process(target=_run, args=(name, seconds, seed, steps, queue))
     proc.start()
     out = queue.get()
     proc.join()
@@ -339,100 +287,208 @@ def load_refs() -> dict:
     return json.loads(DATA.read_text()) if DATA.exists() else {}
 
 
-def improve_references(names: list[str], seconds: float, starts: int) -> None:
-    """Multi-start long runs; a stored reference only ever goes up.
+def save_refs(refs: dict) -> None:
+    """Write the references, each stored timetable (a list of slots) on one line."""
+    text = json.dumps(refs, indent=2, sort_keys=True)
+    text = re.sub(
+        r"\[\s*(-?\d+(?:,\s*-?\d+)*)\s*\]",
+        lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
+        text,
+    )
+    DATA.write_text(text + "\n")
 
-    Also stores the XS MILP optimum and every instance's random-timetable
-    mean, so that the table does not need HiGHS or 100 extra evaluations.
-    """
+
+def _entry(refs: dict, name: str) -> dict:
+    kind, sizes, seed, _ = INSTANCES[name]
+    entry = refs.setdefault(name, {})
+    entry.update(generator=kind, sizes=list(sizes), generator_seed=seed)
+    return entry
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def prove(names: list[str], time_limit: float) -> None:
+    """HiGHS on each instance, started from the independent local search's
+    best timetable when one is stored; stores an optimum when proven,
+    otherwise HiGHS's best timetable and dual bound."""
+    import highspy
+
     refs = load_refs()
     for name in names:
-        kind, sizes, seed, _ = INSTANCES[name]
-        entry = refs.setdefault(name, {})
-        entry.update(generator=kind, sizes=list(sizes), generator_seed=seed)
+        entry = _entry(refs, name)
         problem = build(name)
-        if "random_mean" not in entry:
-            entry["random_mean"] = random_mean(problem)
-        if name == "XS":
-            entry["reference"] = milp_optimum(problem)
-            entry["method"] = "HiGHS MILP optimum"
-        elif kind == "realistic":
-            for _start in range(starts):
-                run_seed = 1000 + entry.get("starts", 0)
-                got = run_isolated(name, seconds, seed=run_seed)["utility"]
-                entry["starts"] = entry.get("starts", 0) + 1
-                print(
-                    f"{name} seed {run_seed}: {got} (stored {entry.get('reference')})"
-                )
-                if got > entry.get("reference", -1):
-                    entry["reference"] = got
-                    entry["method"] = (
-                        f"best of multi-start solve() runs of {seconds:.0f} s"
-                    )
-                    entry["found_with_solve_seed"] = run_seed
-                DATA.write_text(json.dumps(refs, indent=2, sort_keys=True) + "\n")
-        DATA.write_text(json.dumps(refs, indent=2, sort_keys=True) + "\n")
+        start = None
+        ind = entry.get("independent")
+        if ind and "slots" in ind:
+            start = np.array(ind["slots"], dtype=np.int64)
+        load_before = _loadavg()
+        got = reference.milp(problem, time_limit=time_limit, start=start)
+        entry["milp"] = {
+            "status": got.status,
+            "value": got.value,
+            "dual_bound": round(got.dual_bound, 3),
+            "seconds": round(got.seconds, 1),
+            "nodes": got.nodes,
+            "time_limit": time_limit,
+            "started_from_independent": start is not None,
+            "highs": highspy.Highs().version(),
+            "loadavg_before": load_before,
+            "loadavg_after": _loadavg(),
+            "command": f"python bench/unconference.py --prove {name} "
+            f"--time-limit {time_limit:g}",
+            "date": time.strftime("%Y-%m-%d"),
+        }
+        if got.slot_of is not None:
+            entry["milp"]["slots"] = got.slot_of.tolist()
+        print(
+            f"{name}: HiGHS {got.status}, value {got.value}, dual bound "
+            f"{got.dual_bound:.1f}, {got.seconds:.1f} s, {got.nodes} nodes"
+        )
+        save_refs(refs)
+
+
+def independent(names: list[str], seconds: float, seed: int) -> None:
+    """The bench's own greedy + swap local search; keeps the best ever found."""
+    refs = load_refs()
+    for name in names:
+        entry = _entry(refs, name)
+        problem = build(name)
+        value, slots, stats = reference.local_search(
+            problem, seconds=seconds, seed=seed
+        )
+        old = entry.get("independent", {})
+        print(
+            f"{name}: local search {value} (greedy {stats['greedy']}, "
+            f"{stats['descents']} descents, {stats['swaps']} swaps; "
+            f"stored {old.get('value')})"
+        )
+        if value > old.get("value", -1):
+            entry["independent"] = {
+                "value": value,
+                "slots": slots.tolist(),
+                "greedy": stats["greedy"],
+                "method": "greedy + best-improvement pairwise swaps, random "
+                f"{3}-swap kicks, {seconds:g} s",
+                "command": f"python bench/unconference.py --independent {name} "
+                f"--ils-seconds {seconds:g} --ils-seed {seed}",
+                "loadavg": _loadavg(),
+                "date": time.strftime("%Y-%m-%d"),
+            }
+        save_refs(refs)
+
+
+def reference_of(name: str, entry: dict, bound: int) -> tuple[int, str, str]:
+    """(value, short label, sentence) of the reference for one instance."""
+    kind = INSTANCES[name][0]
+    if kind == "planted":
+        return bound, "bound", "optimum = trivial bound (planted timetable)"
+    milp = entry.get("milp", {})
+    if milp.get("status") == "Optimal":
+        return (
+            milp["value"],
+            "optimum",
+            f"optimum proven by HiGHS {milp['highs']} in {milp['seconds']:.0f} s "
+            f"({milp['command']})",
+        )
+    values = []
+    ind = entry.get("independent")
+    if ind:
+        values.append((ind["value"], f"local search ({ind['command']})"))
+    if milp.get("value") is not None:
+        values.append(
+            (
+                milp["value"],
+                f"HiGHS's best in {milp['time_limit']:.0f} s, not proven "
+                f"({milp['command']})",
+            )
+        )
+    if not values:
+        return bound, "bound", "trivial upper bound (no reference stored)"
+    value, how = max(values)
+    note = f"best independent value: {how}"
+    dual = milp.get("dual_bound")
+    if dual is not None and dual < bound:
+        note += (
+            f"; upper bound {dual:.0f} (HiGHS dual bound; the personal bound is "
+            f"{bound})"
+        )
+    elif dual is not None:
+        note += f"; HiGHS found no upper bound below the personal bound ({bound})"
+    return value, "best indep.", note
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", nargs="*", choices=list(INSTANCES))
-    parser.add_argument("--improve-reference", action="store_true")
-    parser.add_argument("--starts", type=int, default=4)
-    parser.add_argument("--ref-seconds", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=0, help="solver seed")
+    parser.add_argument("--steps", type=int, help="fixed step budget for all")
+    parser.add_argument(
+        "--steps-share",
+        type=float,
+        help="step budget: this share of the default (5 s) budget of each instance",
+    )
+    parser.add_argument("--prove", nargs="*", choices=list(INSTANCES))
+    parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--independent", nargs="*", choices=list(INSTANCES))
+    parser.add_argument("--ils-seconds", type=float, default=600.0)
+    parser.add_argument("--ils-seed", type=int, default=1)
     args = parser.parse_args()
-    names = args.only or list(INSTANCES)
-    if args.improve_reference:
-        improve_references(names, args.ref_seconds, args.starts)
+    if args.independent:
+        independent(args.independent, args.ils_seconds, args.ils_seed)
         return
+    if args.prove:
+        prove(args.prove, args.time_limit)
+        return
+    names = args.only or list(INSTANCES)
     refs = load_refs()
     header = (
-        f"{'instance':<10} {'A/S/TxR':>15} {'utility':>8} {'reference':>9} "
-        f"{'ratio':>7} {'norm':>6} {'overfl%':>7} {'confl':>5} {'viol':>4} "
-        f"{'left':>4} {'time s':>6} {'best@s':>6} {'steps':>6} {'peak MB':>7}"
+        f"{'instance':<10} {'A/S/TxR':>15} {'utility':>8} {'greedy':>8} "
+        f"{'reference':>9} {'ratio':>7} {'kind':>11} {'overfl%':>7} {'confl':>5} "
+        f"{'viol':>4} {'left':>4} {'time s':>6} {'cpu s':>6} {'best@s':>6} "
+        f"{'steps':>6} "
+        f"{'budget':>6} {'cap':>3} {'peak MB':>7}"
     )
+    print(time.strftime("run at %Y-%m-%d %H:%M"), f"load average {_loadavg()}")
     print(header)
     print("-" * len(header))
+    notes = []
     for name in names:
         kind, sizes, _seed, seconds = INSTANCES[name]
         problem = build(name)
         entry = refs.get(name, {})
-        if kind == "planted":
-            reference, note = None, "bound"
-        elif name == "XS":
-            try:
-                reference, note = milp_optimum(problem), "MILP"
-            except ImportError:
-                reference, note = entry.get("reference"), "stored MILP"
-        else:
-            reference, note = entry.get("reference"), "best known"
-        rnd = entry.get("random_mean")
-        if rnd is None:
-            rnd = random_mean(problem)
-        r = run_isolated(name, seconds, seed=args.seed)
-        if reference is None:
-            reference = r["bound"]
-        ratio = r["utility"] / reference
-        norm = (r["utility"] - rnd) / (reference - rnd)
+        steps = args.steps
+        if args.steps_share is not None:
+            steps = round(args.steps_share * step_budget(problem, 5.0))
+        r = run_isolated(name, seconds, seed=args.seed, steps=steps)
+        ref, label, note = reference_of(name, entry, r["bound"])
+        notes.append(f"  {name}: {ref} = {note}")
+        ratio = r["utility"] / ref
         over = 100 * r["overflow"] / max(r["attendance"], 1e-9)
         dims = "{}/{}/{}x{}".format(*sizes)
         print(
-            f"{name:<10} {dims:>15} {r['utility']:>8} {reference:>9} "
-            f"{ratio:>7.2%} {norm:>6.3f} {over:>7.2f} {r['conflicts']:>5} "
+            f"{name:<10} {dims:>15} {r['utility']:>8} {r['greedy']:>8} {ref:>9} "
+            f"{ratio:>7.2%} {label:>11} {over:>7.2f} {r['conflicts']:>5} "
             f"{r['violations']:>4} {r['unplaced']:>4} {r['runtime']:>6.2f} "
-            f"{r['time_to_best']:>6.2f} {r['iterations']:>6} {r['peak_mb']:>7.0f}"
+            f"{r['cpu']:>6.2f} {r['time_to_best']:>6.2f} {r['iterations']:>6} "
+            f"{r['budget']:>6} "
+            f"{'yes' if r['capped'] else 'no':>3} {r['peak_mb']:>7.0f}"
         )
         if ratio > 1:
-            print(f"  {name}: above the stored {note}; run --improve-reference")
+            notes.append(f"  {name}: above its reference ({label})")
+    print("\nreferences:")
+    print("\n".join(notes))
     print(
-        "\nreference: XS = HiGHS MILP optimum, planted = trivial bound (= optimum),"
-        " real = best known (stored); norm: random timetable mean = 0,"
-        f" reference = 1 ({RANDOM_RUNS} random timetables); time s = solve()"
-        " wall time with its limit; best@s = time the returned utility was"
-        " first reached."
+        "greedy = the solver's greedy start (solve with 0 steps); steps/budget ="
+        " annealing steps done/planned; cap = stopped by the time limit; time s"
+        " = solve() wall time, cpu s its CPU time; best@s = wall time when the"
+        f" returned utility was first reached; {multiprocessing.cpu_count()} CPUs."
     )
-    print(time.strftime("run at %Y-%m-%d %H:%M"), f"on {multiprocessing.cpu_count()}")
+    print(time.strftime("done at %Y-%m-%d %H:%M"), f"load average {_loadavg()}")
 
 
 if __name__ == "__main__":

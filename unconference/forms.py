@@ -331,7 +331,11 @@ class RunForm(forms.Form):
         max_value=MAX_SECONDS,
         initial=5,
         help_text=format_lazy(
-            _("Up to {limit}. More time can find a better timetable."),
+            _(
+                "Up to {limit}. The search does the work an idle server does in "
+                "this many seconds; a busy one takes longer. More time can find a "
+                "better timetable."
+            ),
             limit=MAX_SECONDS,
         ),
     )
@@ -341,7 +345,9 @@ class RunForm(forms.Form):
         min_value=0,
         max_value=2**31 - 1,
         help_text=_(
-            "The same seed and data give the same search. Empty: a random one."
+            "The same seed, seconds and data give the same timetable, unless the "
+            "server was so busy that the search hit its time limit (the run then "
+            "says so). Empty: a random one."
         ),
     )
 

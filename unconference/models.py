@@ -320,6 +320,17 @@ class ScheduleRun(models.Model):
     attendance = models.JSONField(default=dict, blank=True)
     unplaced = models.JSONField(default=list, blank=True)
     runtime = models.FloatField(null=True, blank=True)
+    steps = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Annealing steps the search did."
+    )
+    step_budget = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Annealing steps the search planned."
+    )
+    capped = models.BooleanField(
+        default=False,
+        help_text="The time limit (CPU time) stopped the search before its "
+        "planned steps, so the same seed and data may give another timetable.",
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)

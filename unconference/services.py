@@ -319,6 +319,9 @@ def _solve_into(run: ScheduleRun) -> None:
     }
     run.unplaced = [key_pk(s) for s in result.unplaced]
     run.runtime = result.runtime
+    run.steps = result.iterations
+    run.step_budget = result.step_budget
+    run.capped = result.capped
     run.finished_at = timezone.now()
     run.save()
 

@@ -85,6 +85,60 @@ def test_a_second_run_compares_with_the_first(client, unconf, owner, programme):
     assert second.previous_utility == first.utility
 
 
+def _rivals(programme, make_attendee):
+    """Four more people, each wanting three of the four sessions, every pair
+    of sessions by someone: they cannot all be in different slots, so no
+    timetable reaches the upper bound and a run uses its whole search."""
+    names = list(programme)
+    for i, name in enumerate(["Dee", "Eli", "Fay", "Gus"]):
+        person = make_attendee(name)
+        for key in names[:i] + names[i + 1 :]:
+            InterestFactory(session=programme[key], user=person, level="very")
+
+
+def test_a_run_again_with_the_same_seed_repeats_the_timetable(
+    client, unconf, owner, programme, make_attendee
+):
+    _rivals(programme, make_attendee)
+    client.force_login(owner)
+
+    _run(client, unconf.event, seed="3")
+    _run(client, unconf.event, seed="3")
+
+    first, second = ScheduleRun.objects.order_by("pk")
+    assert first.capped is False
+    assert first.steps == first.step_budget > 0
+    assert (second.steps, second.cells) == (first.steps, first.cells)
+
+
+def test_a_run_that_reaches_the_bound_stops_searching(client, unconf, owner, programme):
+    client.force_login(owner)
+
+    response = _run(client, unconf.event, seconds="60")
+    page = client.get(response.url).content.decode()
+
+    run = ScheduleRun.objects.get()
+    assert run.utility == run.upper_bound
+    assert (run.steps, run.capped) == (0, False)
+    assert run.step_budget > 0
+    assert "seed 7, 60.0 s, 0 search steps." in page
+
+
+def test_a_run_stopped_by_its_time_limit_says_so(client, unconf, owner, programme):
+    run = ScheduleRun.objects.create(
+        unconference=unconf, status="done", seed=1, seconds=5, utility=10,
+        upper_bound=12, steps=40, step_budget=900, capped=True,
+    )  # fmt: skip
+    client.force_login(owner)
+
+    page = client.get(run.get_absolute_url()).content.decode()
+
+    assert (
+        "The search stopped at its time limit after 40 of 900 planned steps, so a "
+        "run with the same seed may give another timetable."
+    ) in page
+
+
 def test_pins_and_slot_rules_are_kept(client, unconf, owner, programme):
     slots = list(unconf.slots.filter(is_break=False).order_by("start"))
     small = unconf.rooms.get(name="Small room")
@@ -277,6 +331,7 @@ def test_command_runs_and_reports(unconf, programme):
     assert (
         f"score           {run.utility} of at most {run.upper_bound}" in out.getvalue()
     )
+    assert f"{run.steps} of {run.step_budget} planned search steps" in out.getvalue()
 
 
 @pytest.mark.parametrize(

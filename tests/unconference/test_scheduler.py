@@ -25,6 +25,7 @@ from unconference.scheduler import (
     evaluate,
     random_assignment,
     solve,
+    step_budget,
     upper_bound,
     validate,
 )
@@ -406,6 +407,95 @@ def test_solve_is_deterministic_for_a_seed():
     assert first.iterations == second.iterations == 400
 
 
+def test_solve_with_the_same_seed_and_seconds_gives_the_same_timetable():
+    problem = _generated(seed=21)
+
+    first = solve(problem, seconds=0.3, seed=9, time_limit=120)
+    second = solve(problem, seconds=0.3, seed=9, time_limit=120)
+
+    assert (first.capped, second.capped) == (False, False)
+    assert first.iterations == first.step_budget == step_budget(problem, 0.3) > 0
+    assert second.assignment == first.assignment
+
+
+def test_step_budget_is_a_function_of_seconds_and_size():
+    problem = _generated(seed=21)
+    bigger = _generated(seed=21, attendees=600)
+
+    budget = step_budget(problem, 5.0)
+
+    assert step_budget(problem, 10.0) == pytest.approx(2 * budget, abs=1)
+    assert step_budget(bigger, 5.0) < budget
+    assert step_budget(problem, 5.0) == budget
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_one_step_per_session_already_beats_the_greedy_start(seed):
+    # The first cooling must end within a small budget: a search cut short
+    # while still hot returned the greedy start on large events.
+    problem = _generated(seed=seed, attendees=600, sessions=60, slots=12)
+    greedy = solve(problem, seed=seed, max_iterations=0).utility
+
+    few = solve(problem, seed=seed, max_iterations=60)
+    more = solve(problem, seed=seed, max_iterations=600)
+
+    assert_valid(problem, few.assignment)
+    assert few.iterations == 60
+    assert few.utility > greedy
+    assert few.utility - greedy >= (more.utility - greedy) / 4
+
+
+def test_time_limit_cuts_a_search_short_and_says_so():
+    problem = _generated(seed=21)
+
+    result = solve(problem, seed=1, max_iterations=10**9, time_limit=0.5)
+
+    assert_valid(problem, result.assignment)
+    assert result.capped is True
+    assert 0 < result.iterations < result.step_budget == 10**9
+    assert result.runtime < 60
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"rooms": []},
+        {"slots": []},
+        {"allowed_slots": {s: frozenset() for s in "ABCD"}},
+    ],
+    ids=["no rooms", "no slots", "no allowed slot"],
+)
+def test_solve_with_nothing_placeable_returns_without_searching(change):
+    problem = small(**change)
+
+    result = solve(problem, seconds=60, max_iterations=10**9)
+
+    assert result.iterations == 0
+    assert result.unplaced == ["A", "B", "C", "D"]
+    assert result.capped is False
+
+
+def test_solve_with_every_session_pinned_returns_without_searching():
+    pins = {"A": ("morning", None), "B": ("afternoon", None), "C": ("morning", None)}
+    problem = small(pins={**pins, "D": ("afternoon", None)})
+
+    result = solve(problem, seconds=60, max_iterations=10**9)
+
+    assert result.iterations == 0
+    assert slots_of(result.assignment) == {
+        "A": "morning", "B": "afternoon", "C": "morning", "D": "afternoon"
+    }  # fmt: skip
+
+
+def test_solve_stops_when_everyone_gets_their_personal_bound():
+    problem = small(interest={"x": {"A": 4}, "y": {"B": 3}, "z": {"C": 1}})
+
+    result = solve(problem, seconds=60, max_iterations=10**9)
+
+    assert result.utility == result.upper_bound == 8
+    assert result.iterations == 0
+
+
 def test_solve_with_previous_changes_nothing_when_nothing_changed():
     problem = small()
     published = solve(problem, seconds=5, seed=1, max_iterations=500).assignment
@@ -434,6 +524,44 @@ def test_solve_with_previous_only_places_a_new_session():
     assert_valid(grown, again.assignment)
     assert "late" in again.assignment
     assert again.changes == []
+
+
+def _generated(
+    *, seed: int, attendees: int = 150, sessions: int = 40, slots: int = 8
+) -> Problem:
+    """Topics, skewed popularity, people rating about 1.2 sessions per slot
+    (a few far more), proposers with two talks, a tenth of the sessions in
+    the first half of the day only; five rooms."""
+    rng = random.Random(seed)
+    keys = [f"s{i}" for i in range(sessions)]
+    topics = max(3, sessions // 12)
+    topic = [rng.randrange(topics) for _ in keys]
+    popularity = [rng.lognormvariate(0, 0.9) for _ in keys]
+    interest = {}
+    for a in range(attendees):
+        taste = [rng.gammavariate(0.4, 1) + 0.02 for _ in range(topics)]
+        wants = [popularity[i] * taste[topic[i]] for i in range(sessions)]
+        n = max(2, min(sessions, int(rng.lognormvariate(0, 0.6) * 1.2 * slots)))
+        # dict.fromkeys, not set: the order of the draws below must not
+        # depend on string hashing, which changes between processes.
+        chosen = dict.fromkeys(rng.choices(keys, wants, k=n))
+        interest[f"a{a}"] = {s: rng.choice([1, 3, 3, 4]) for s in chosen}
+    speakers = [f"a{rng.randrange(attendees)}" for _ in range(sessions * 3 // 4)]
+    proposers = {
+        s: frozenset({speakers[i % len(speakers)]}) for i, s in enumerate(keys)
+    }
+    names = [f"t{i}" for i in range(slots)]
+    allowed = {
+        s: frozenset(names[: slots // 2]) for s in rng.sample(keys, sessions // 10)
+    }
+    return Problem(
+        slots=names,
+        rooms=[Room(f"r{i}", 10 + 10 * i) for i in range(5)],
+        sessions=keys,
+        interest=interest,
+        proposers=proposers,
+        allowed_slots=allowed,
+    )
 
 
 def _medium(*, seed: int) -> Problem:

@@ -34,6 +34,11 @@ Example::
     )
     result = solve(problem, seconds=5, seed=event.pk, previous=published)
     result.assignment  # {session_pk: (slot_pk, room_pk)}
+
+Search effort is a number of annealing steps (:func:`step_budget` turns
+``seconds`` into one for the problem's size), so the same problem, seed and
+budget always give the same timetable; a limit on the search's CPU time is
+only a safety cap (``Result.capped`` says when it stopped a search).
 """
 
 from ._model import Compiled, State
@@ -51,6 +56,7 @@ from ._solve import (
     evaluate,
     random_assignment,
     solve,
+    step_budget,
     upper_bound,
     validate,
 )
@@ -71,6 +77,7 @@ __all__ = [
     "evaluate",
     "random_assignment",
     "solve",
+    "step_budget",
     "upper_bound",
     "validate",
     # The incremental evaluator the search runs on, for tests that check its

@@ -4,8 +4,9 @@ The pipeline is: place pinned sessions, keep the previous timetable where
 it is still valid, place the rest greedily, repair placements with
 augmenting paths, anneal, and finally polish room overflow without losing
 utility. All randomness comes from one seeded generator and the annealing
-schedule counts steps, not seconds, so a given seed always walks the same
-trajectory; the time limit only decides where the walk stops.
+schedule counts steps, not seconds, so a given seed and step budget always
+walk the same trajectory to the same end; the time limit is only a safety
+cap that may cut the walk short.
 """
 
 from __future__ import annotations
@@ -218,14 +219,22 @@ def slot_exchange(
 
 @dataclass
 class SearchStats:
+    """What the annealing did: steps planned and done, and why it stopped."""
+
+    budget: int = 0
     iterations: int = 0
     time_to_best: float = 0.0
+    #: The time cap stopped the search before its step budget.
+    capped: bool = False
 
 
-#: Steps in the first annealing cycle, per movable session; each later
-#: cycle is twice as long (so the search adapts to any time limit without
-#: reading the clock).
-FIRST_CYCLE_PER_SESSION = 10
+#: Steps in the first annealing cycle, per session the search can move; each
+#: later cycle is twice as long, and the last one takes what is left of the
+#: budget (see :func:`plan_cycles`).
+FIRST_CYCLE_PER_SESSION = 2
+#: The first cycle starts this much cooler than the others: it is short, and
+#: a hot start would leave it no time to come back below the greedy start.
+FIRST_CYCLE_COOLER = 0.25
 #: Start and end temperatures as fractions of the typical |delta|.
 HOT, COLD = 0.12, 0.01
 #: Chance per step of trying a slot exchange, times the number of rooms (an
@@ -233,12 +242,55 @@ HOT, COLD = 0.12, 0.01
 SLOT_EXCHANGE_RATE = 0.25
 
 
+def plan_cycles(budget: int, movers: int) -> list[int]:
+    """Lengths in steps of the annealing cycles of a budget of ``budget`` steps.
+
+    The first cycle is short (``FIRST_CYCLE_PER_SESSION`` steps per session
+    that can move), so that even a small budget, or a search cut short by
+    the time cap, ends below its first cooling; each later cycle is twice
+    as long as the one before, and the last takes the remainder, so the
+    lengths add up to the budget exactly.
+    """
+    first = max(1, FIRST_CYCLE_PER_SESSION * movers)
+    lengths: list[int] = []
+    left = budget
+    n = first
+    while left > 0:
+        take = min(n, left)
+        lengths.append(take)
+        left -= take
+        n *= 2
+        if 0 < left < n:  # too little for another cycle: extend the last
+            lengths[-1] += left
+            left = 0
+    return lengths
+
+
+def active_sessions(comp: Compiled) -> np.ndarray:
+    """Sessions the search may move: not pinned and allowed in some slot."""
+    if comp.T == 0 or comp.R == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(comp.movable & comp.allow[:, : comp.T].any(axis=1))
+
+
+def ratings_per_step(comp: Compiled) -> float:
+    """Ratings a step visits on average: those of the moved session's raters.
+
+    Summed over sessions, the raters' rating counts give sum(n_a ** 2) over
+    attendees ``a`` who made ``n_a`` ratings.
+    """
+    if comp.S == 0:
+        return 0.0
+    made = np.diff(comp.ptr).astype(np.float64)
+    return float((made**2).sum() / comp.S)
+
+
 def anneal(
     state: State,
     *,
     rng: np.random.Generator,
+    budget: int,
     deadline: float,
-    max_iterations: int | None,
     prev_slot: np.ndarray,
     change_penalty: int,
     started: float,
@@ -252,10 +304,17 @@ def anneal(
     a step instead exchanges the contents of two slots
     (:func:`slot_exchange`), accepted by the Metropolis rule.
 
-    Cycles cool geometrically from hot to cold; each starts again from the
-    best timetable so far and is twice as long as the one before. The
-    schedule counts steps, never seconds, so a seed always follows the same
-    trajectory and the deadline only decides where it stops.
+    The ``budget`` steps are split into cycles (:func:`plan_cycles`); each
+    cools geometrically from hot to cold and starts again from the best
+    timetable so far. Everything counts steps, so a seed and a budget always
+    walk the same trajectory to the same end. ``deadline`` (on
+    ``time.thread_time()``, the CPU time of this thread, so other processes
+    on a busy machine do not bring it closer) is only a safety cap;
+    ``stats.capped`` says when it cut the walk short.
+    The walk ends early, without using its budget, when no session can
+    move or nothing can improve any more: every attendee gets their
+    personal bound, every session (or every cell) is used and no session
+    left its previous slot.
 
     The objective is lexicographic in effect: placing a session is worth
     more than all utility together, and each session moved away from its
@@ -263,8 +322,8 @@ def anneal(
     """
     comp = state.comp
     T = comp.T
-    stats = SearchStats(time_to_best=time.perf_counter() - started)
-    movable = np.flatnonzero(comp.movable)
+    stats = SearchStats(budget=budget, time_to_best=time.perf_counter() - started)
+    movable = active_sessions(comp)
     bonus = comp.bound + 1
     has_prev = prev_slot >= 0
     use_prev = bool(change_penalty and has_prev.any())
@@ -276,8 +335,10 @@ def anneal(
 
     best = state.slot_of.copy()
     best_obj = current = objective(state)
-    best_utility = state.utility
-    if len(movable) == 0 or best_utility >= comp.bound and state.placed == comp.S:
+    # Nothing beats every attendee's personal bound with every cell (or
+    # session) placed and nobody moved from the previous timetable.
+    ceiling = comp.bound + bonus * min(comp.S, comp.T * comp.R)
+    if len(movable) == 0 or best_obj >= ceiling:
         return best, stats
 
     scale = _delta_scale(state, movable, rng)
@@ -286,83 +347,114 @@ def anneal(
     vote = float(comp.rated_w.mean()) if comp.rated_w.size else 1.0
     t_hi = max(HOT * scale, vote)
     t_lo = min(COLD * scale, t_hi / 10)
-    cycle_len = FIRST_CYCLE_PER_SESSION * len(movable)
-    cycle_end = cycle_len
-    cooling = (t_lo / t_hi) ** (1.0 / cycle_len)
-    temp = t_hi
+    cycles = plan_cycles(budget, len(movable))
     p_exchange = SLOT_EXCHANGE_RATE / max(comp.R, 1) if T >= 2 else 0.0
     slots_t = np.arange(T + 1)
     step = 0
-    while True:
-        if max_iterations is not None and step >= max_iterations:
-            break
-        if best_utility >= comp.bound or time.perf_counter() >= deadline:
-            break
-        if step >= cycle_end:
+    for number, length in enumerate(cycles):
+        if number:
             if current < best_obj:
                 state = State(comp, best)
                 current = best_obj
-            cycle_len *= 2
-            cycle_end = step + cycle_len
-            cooling = (t_lo / t_hi) ** (1.0 / cycle_len)
             temp = t_hi
-        temp *= cooling
-        step += 1
-
-        if rng.random() < p_exchange:
-            ta, tb = (int(v) for v in rng.choice(T, size=2, replace=False))
-            delta, go_a, go_b = slot_exchange(state, ta, tb, prev_slot, penalty)
-            if not (go_a or go_b):
-                continue
-            if delta < 0 and rng.random() >= np.exp(delta / temp):
-                continue
-            for s in go_a:
-                state.move(s, tb)
-            for s in go_b:
-                state.move(s, ta)
-            current += delta
         else:
-            # Sessions that leave much interest unserved are where utility
-            # is won; +1 keeps every session reachable.
-            weights = np.cumsum(state.missed[movable] + 1.0)
-            s1 = int(movable[np.searchsorted(weights, rng.random() * weights[-1])])
-            sd, sok, md, mok = state.deltas(s1)
-            t1 = int(state.slot_of[s1])
-            slot = state.slot_of
-            swap_obj = sd
-            move_obj = md + (bonus if t1 == T else 0)
-            if use_prev:
-                p1 = int(prev_slot[s1])
-                before1 = int(p1 >= 0 and t1 != p1)
-                after1 = (p1 >= 0) & (slot != p1)
-                after2 = has_prev & (prev_slot != t1)
-                before2 = has_prev & (slot != prev_slot)
-                dchg = after1.astype(np.int64) - before1 + after2 - before2
-                swap_obj = swap_obj - penalty * dchg
-                move_chg = ((p1 >= 0) & (slots_t != p1)).astype(np.int64)
-                move_obj = move_obj - penalty * (move_chg - before1)
-            cand_s = np.flatnonzero(sok)
-            cand_m = np.flatnonzero(mok)
-            values = np.concatenate(
-                (swap_obj[cand_s], move_obj[cand_m], np.zeros(1, dtype=np.int64))
+            temp = max(t_hi * FIRST_CYCLE_COOLER, t_lo)
+        cooling = (t_lo / temp) ** (1.0 / length)
+        for _ in range(length):
+            if best_obj >= ceiling:
+                break
+            if time.thread_time() >= deadline:
+                stats.capped = True
+                break
+            temp *= cooling
+            step += 1
+            delta = _step(
+                state,
+                rng=rng,
+                movable=movable,
+                temp=temp,
+                p_exchange=p_exchange,
+                bonus=bonus,
+                prev_slot=prev_slot,
+                penalty=penalty,
+                slots_t=slots_t,
             )
-            # Heat-bath choice; the last entry is "stay where you are".
-            wts = np.cumsum(np.exp((values - values.max()) / temp))
-            pick = int(np.searchsorted(wts, rng.random() * wts[-1]))
-            if pick >= len(values) - 1:
+            if delta is None:
                 continue
-            current += int(values[pick])
-            if pick < len(cand_s):
-                state.swap(s1, int(cand_s[pick]))
-            else:
-                state.move(s1, int(cand_m[pick - len(cand_s)]))
-        if current > best_obj:
-            best_obj = current
-            best = state.slot_of.copy()
-            best_utility = state.utility
-            stats.time_to_best = time.perf_counter() - started
+            current += delta
+            if current > best_obj:
+                best_obj = current
+                best = state.slot_of.copy()
+                stats.time_to_best = time.perf_counter() - started
+        else:
+            continue
+        break
     stats.iterations = step
     return best, stats
+
+
+def _step(
+    state: State,
+    *,
+    rng: np.random.Generator,
+    movable: np.ndarray,
+    temp: float,
+    p_exchange: float,
+    bonus: int,
+    prev_slot: np.ndarray,
+    penalty: int,
+    slots_t: np.ndarray,
+) -> int | None:
+    """One annealing step at ``temp``; the objective change, None for none."""
+    comp = state.comp
+    T = comp.T
+    if p_exchange and rng.random() < p_exchange:
+        ta, tb = (int(v) for v in rng.choice(T, size=2, replace=False))
+        delta, go_a, go_b = slot_exchange(state, ta, tb, prev_slot, penalty)
+        if not (go_a or go_b):
+            return None
+        if delta < 0 and rng.random() >= np.exp(delta / temp):
+            return None
+        for s in go_a:
+            state.move(s, tb)
+        for s in go_b:
+            state.move(s, ta)
+        return delta
+    # Sessions that leave much interest unserved are where utility is won;
+    # +1 keeps every session reachable.
+    weights = np.cumsum(state.missed[movable] + 1.0)
+    s1 = int(movable[np.searchsorted(weights, rng.random() * weights[-1])])
+    sd, sok, md, mok = state.deltas(s1)
+    t1 = int(state.slot_of[s1])
+    slot = state.slot_of
+    swap_obj = sd
+    move_obj = md + (bonus if t1 == T else 0)
+    if penalty:
+        has_prev = prev_slot >= 0
+        p1 = int(prev_slot[s1])
+        before1 = int(p1 >= 0 and t1 != p1)
+        after1 = (p1 >= 0) & (slot != p1)
+        after2 = has_prev & (prev_slot != t1)
+        before2 = has_prev & (slot != prev_slot)
+        dchg = after1.astype(np.int64) - before1 + after2 - before2
+        swap_obj = swap_obj - penalty * dchg
+        move_chg = ((p1 >= 0) & (slots_t != p1)).astype(np.int64)
+        move_obj = move_obj - penalty * (move_chg - before1)
+    cand_s = np.flatnonzero(sok)
+    cand_m = np.flatnonzero(mok)
+    values = np.concatenate(
+        (swap_obj[cand_s], move_obj[cand_m], np.zeros(1, dtype=np.int64))
+    )
+    # Heat-bath choice; the last entry is "stay where you are".
+    wts = np.cumsum(np.exp((values - values.max()) / temp))
+    pick = int(np.searchsorted(wts, rng.random() * wts[-1]))
+    if pick >= len(values) - 1:
+        return None
+    if pick < len(cand_s):
+        state.swap(s1, int(cand_s[pick]))
+    else:
+        state.move(s1, int(cand_m[pick - len(cand_s)]))
+    return int(values[pick])
 
 
 def slot_overflow(state: State, members: list[int]) -> tuple[float, np.ndarray]:
@@ -379,13 +471,14 @@ def polish_overflow(
     deadline: float,
     prev_slot: np.ndarray,
     change_penalty: int,
-) -> None:
+) -> bool:
     """Reduce room overflow with swaps and moves that keep the objective.
 
     Only steps whose objective change (utility, placements, change
     penalty) is exactly zero are considered, so overflow stays a strictly
-    secondary goal. Stops after a pass with no improvement or at the
-    deadline.
+    secondary goal. Stops after a pass with no improvement, or at the
+    deadline (on ``time.thread_time()``, a safety cap): returns True when the
+    deadline stopped it.
     """
     comp = state.comp
     T = comp.T
@@ -396,8 +489,8 @@ def polish_overflow(
     while improved:
         improved = False
         for s1 in rng.permutation(movable):
-            if time.perf_counter() >= deadline:
-                return
+            if time.thread_time() >= deadline:
+                return True
             s1 = int(s1)
             t1 = int(state.slot_of[s1])
             if t1 == T:
@@ -436,3 +529,4 @@ def polish_overflow(
                     over[t1], over[t2] = o1, o2
                     improved = True
                     break
+    return False

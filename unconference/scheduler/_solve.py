@@ -11,12 +11,14 @@ import numpy as np
 
 from ._model import Compiled, State, assign_rooms, slot_attendance
 from ._search import (
+    active_sessions,
     anneal,
     empty_state,
     place_greedy,
     place_pins,
     place_previous,
     polish_overflow,
+    ratings_per_step,
     repair,
 )
 
@@ -96,8 +98,11 @@ class Result:
 
     ``changes`` lists sessions whose (slot, room) differs from ``previous``
     (sessions absent from ``previous`` never count). ``iterations`` counts
-    annealing steps; ``time_to_best`` is when the returned timetable was
-    first reached (seconds since the call started).
+    annealing steps done, ``step_budget`` the steps planned; ``capped`` is
+    True when the time limit stopped the search first (only then may the
+    same seed and data give another timetable). ``time_to_best`` is when
+    the returned timetable was first reached (seconds since the call
+    started).
     """
 
     assignment: Assignment
@@ -107,6 +112,8 @@ class Result:
     iterations: int
     runtime: float
     time_to_best: float
+    step_budget: int = 0
+    capped: bool = False
 
     @property
     def utility(self) -> int:
@@ -121,6 +128,16 @@ class Result:
         return self.score.overflow
 
 
+#: The time limit of :func:`solve`, as a multiple of ``seconds``, when none is
+#: given. The step budget takes about ``seconds`` of CPU time on the reference
+#: server, and the limit counts the CPU time of the solving thread, not the
+#: wall clock: other processes stretch the wall clock without bound (11 times
+#: at a load average of 17 on the 2-core reference server) but a step's CPU
+#: time by less (2.2 times there: shared caches and cores), so the limit only
+#: stops a search on an overloaded machine or a far slower one.
+TIME_LIMIT_FACTOR = 4.0
+
+
 def solve(
     problem: Problem,
     *,
@@ -129,19 +146,29 @@ def solve(
     previous: Mapping[SessionKey, tuple[SlotKey, RoomKey]] | None = None,
     change_penalty: int = 3,
     max_iterations: int | None = None,
+    time_limit: float | None = None,
 ) -> Result:
     """Find a timetable with high utility and low overflow.
 
     Greedy start, augmenting-path repair so no session is left out needlessly,
     then heat-bath simulated annealing with an incremental evaluator, then a
-    pass that lowers overflow without losing utility. Stops at ``seconds``
-    (wall clock), after ``max_iterations`` annealing steps, or as soon as the
-    utility reaches the upper bound.
+    pass that lowers overflow without losing utility.
 
-    Determinism: one seeded generator drives everything and the schedule
-    counts steps, so a seed always follows the same trajectory. With
-    ``max_iterations`` (and ample ``seconds``) the result is reproducible;
-    with only ``seconds`` the stopping point depends on machine speed.
+    How much to search is a number of annealing steps: ``max_iterations``,
+    or by default :func:`step_budget` for ``seconds`` (the steps this
+    problem's size allows in about that time on the reference server). The
+    annealing ends early, leaving the rest of its budget, when no session
+    can move or nothing can improve: every attendee gets their personal
+    bound (:func:`upper_bound`), every session (or cell) is used and none
+    left its ``previous`` slot.
+
+    Determinism: one seeded generator drives everything and nothing reads
+    the clock to decide, so the same problem, seed, previous timetable and
+    budget give the same timetable. The only exception is ``time_limit``
+    (default ``TIME_LIMIT_FACTOR * seconds``), a safety cap in CPU seconds
+    of the calling thread: when it stops the search first, ``Result.capped``
+    is True and the result depends on where it stopped. A busy machine
+    stretches the wall time (``Result.runtime``), not the result.
 
     ``previous`` (a published timetable) is the starting point; entries that
     are no longer valid are dropped. Each session placed in a different slot
@@ -152,9 +179,12 @@ def solve(
     Side effects: none (pure computation).
     """
     started = time.perf_counter()
+    cpu_started = time.thread_time()
     comp = Compiled(problem)
     rng = np.random.default_rng(seed)
     prev_slot, prev_room = _previous_arrays(comp, previous or {})
+    budget = _step_budget(comp, seconds) if max_iterations is None else max_iterations
+    limit = TIME_LIMIT_FACTOR * seconds if time_limit is None else time_limit
 
     state = empty_state(comp)
     place_pins(state)
@@ -162,25 +192,27 @@ def solve(
     place_greedy(state)
     repair(state)
 
-    # Annealing gets 90% of the budget and the overflow polish the rest.
+    # The overflow polish may use the last 10% of the time limit.
     best, stats = anneal(
         state,
         rng=rng,
-        deadline=started + 0.9 * seconds,
-        max_iterations=max_iterations,
+        budget=max(0, budget),
+        deadline=cpu_started + 0.9 * limit,
         prev_slot=prev_slot,
         change_penalty=change_penalty,
         started=started,
     )
     state = State(comp, best)
     repair(state)
-    polish_overflow(
-        state,
-        rng=rng,
-        deadline=started + seconds,
-        prev_slot=prev_slot,
-        change_penalty=change_penalty,
-    )
+    capped = stats.capped
+    if len(active_sessions(comp)):
+        capped |= polish_overflow(
+            state,
+            rng=rng,
+            deadline=cpu_started + limit,
+            prev_slot=prev_slot,
+            change_penalty=change_penalty,
+        )
     assignment = _with_rooms(comp, state.slot_of, prev_slot, prev_room)
     old = dict(previous or {})
     changes = [
@@ -194,7 +226,42 @@ def solve(
         iterations=stats.iterations,
         runtime=time.perf_counter() - started,
         time_to_best=stats.time_to_best,
+        step_budget=stats.budget,
+        capped=capped,
     )
+
+
+#: Cost model of one annealing step on the reference server (the shared
+#: 2-core machine of docs/benchmarks.md), in CPU seconds: a fixed part (numpy
+#: calls on small arrays), a part per rating the step visits (the ratings of
+#: the moved session's raters) and a part per session. Fitted to the CPU time
+#: of 1,000 steps on 17 generated instances of 12 to 400 sessions; each
+#: instance's cost was within 0.77-1.37 times the model's.
+STEP_SECONDS = 1.0e-4
+STEP_SECONDS_PER_RATING = 3.0e-8
+STEP_SECONDS_PER_SESSION = 2.0e-7
+#: Share of ``seconds`` the annealing plans for; building the problem, the
+#: greedy start and the overflow polish take the rest.
+ANNEAL_SHARE = 0.8
+
+
+def step_budget(problem: Problem, seconds: float) -> int:
+    """Annealing steps :func:`solve` plans for ``seconds`` on ``problem``.
+
+    A function of the problem's size and ``seconds`` only (never of the
+    clock): about ``ANNEAL_SHARE * seconds`` of steps on the reference
+    server, by the cost model above.
+    """
+    return _step_budget(Compiled(problem), seconds)
+
+
+def _step_budget(comp: Compiled, seconds: float) -> int:
+    per_step = (
+        STEP_SECONDS
+        + STEP_SECONDS_PER_RATING * ratings_per_step(comp)
+        + STEP_SECONDS_PER_SESSION * comp.S
+    )
+    return max(0, int(seconds * ANNEAL_SHARE / per_step))
 
 
 def evaluate(problem: Problem, assignment: Mapping) -> Score:

@@ -23,14 +23,16 @@ class Command(BaseCommand):
             "--seconds",
             type=float,
             default=5.0,
-            help=f"Time to search, 0.5 to {MAX_SECONDS * 10} (default 5).",
+            help="Search for what an idle server does in this many seconds, "
+            f"0.5 to {MAX_SECONDS * 10} (default 5).",
         )
         parser.add_argument(
             "--seed",
             type=int,
             default=None,
-            help="Random seed; the same seed and data repeat a search "
-            "(default: random).",
+            help="Random seed; the same seed, seconds and data give the same "
+            "timetable unless the search reaches its limit of four times "
+            "--seconds in CPU time (default: random).",
         )
 
     def handle(
@@ -75,8 +77,13 @@ class Command(BaseCommand):
             f"  overflow        {run.overflow:.1f} people beyond room capacity",
             f"  placed          {len(run.assignment)} sessions, "
             f"{len(run.unplaced)} not placed",
-            f"  runtime         {run.runtime:.2f} s",
+            f"  runtime         {run.runtime:.2f} s, {run.steps} of "
+            f"{run.step_budget} planned search steps",
         ]
+        if run.capped:
+            lines.append(
+                "  stopped at its time limit: the same seed may give another timetable"
+            )
         if run.moved_from_published is not None:
             lines.append(
                 f"  moved           {run.moved_from_published} "
