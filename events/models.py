@@ -172,6 +172,13 @@ class Event(models.Model):
 
     objects = EventQuerySet.as_manager()
 
+    # Set by the group page on the next event of each series, for the reply
+    # button on its card (events.views._offer_reply_on_cards). A default here,
+    # because a template looking up a missing attribute calls dir() on the
+    # instance to tell it from a failing property: 40 cards, 40 calls.
+    card_reply: bool = False
+    my_reply: "Rsvp.Status | None" = None
+
     class Meta:
         ordering = ["start", "pk"]
         constraints = [

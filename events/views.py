@@ -134,9 +134,8 @@ def _offer_reply_on_cards(events: list[Event], user: Any) -> None:
     )
     for event in nexts.values():
         status = replies.get(event.pk)
-        # Read by the card template only, like the counts `with_counts` adds.
-        setattr(event, "card_reply", True)  # noqa: B010
-        setattr(event, "my_reply", Rsvp.Status(status) if status else None)  # noqa: B010
+        event.card_reply = True
+        event.my_reply = Rsvp.Status(status) if status else None
 
 
 @require_safe
