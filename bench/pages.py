@@ -4,9 +4,9 @@ Seeds a PostgreSQL database (20,000 members, 200 groups, 1,000 events, one event
 with 5,000 RSVPs, one group with all 20,000 members), serves it with gunicorn as
 production does (config/gunicorn.py, DEBUG off, persistent connections), loads
 each main page with wrk over loopback and prints a table. Each page's ratio is
-to the empty page of the same kind in the same run: anonymous pages to the
-anonymous empty page, signed-in pages to the signed-in one. A trivial Django
-view served the same way is the ceiling.
+to the empty page of the same kind, loaded just before and just after it:
+anonymous pages to the anonymous empty page, signed-in pages to the signed-in
+one. A trivial Django view served the same way is the ceiling.
 
 Then the announcement: the event page under wrk while a real
 `manage.py send_mail_queue` drains a mailing to the big group's 20,000 members
@@ -327,6 +327,7 @@ def measure(path: str, cookie: str | None, runs: int = 40) -> dict[str, float]:
         elapsed = time.perf_counter() - started
         return elapsed, sum(sql), len(sql), time.thread_time() - cpu
 
+    connection.close()  # a fresh connection: one backend for all the runs
     get()  # warms caches, as a running server has them warm
     backend = _backend_cpu()
     samples = [get() for _ in range(runs)]
@@ -413,26 +414,55 @@ def _wrk(url: str, cookie: str | None, args, duration: str) -> list[str]:
     return [*base, "--timeout", "10s", f"-d{duration}", *headers, url]
 
 
-def load(url: str, cookie: str | None, args) -> dict[str, float]:
-    """Run wrk on one URL; requests/second and the p50 and p99 latency in ms."""
+def load(url: str, cookie: str | None, args, server: int) -> dict[str, float]:
+    """Run wrk on one URL: requests/second, the p50 and p99 latency in ms, and
+    the CPU ms per request of the server (`server`: gunicorn's pid) and the
+    database together."""
     subprocess.run(_wrk(url, cookie, args, "2s"), capture_output=True, check=True)
+    cpu = _serving_cpu(server)
     done = subprocess.run(
         _wrk(url, cookie, args, f"{args.duration}s"),
         capture_output=True,
         text=True,
         check=True,
     )
-    return _wrk_results(url, done.stdout)
+    return _wrk_results(url, done.stdout, cpu=_serving_cpu(server) - cpu)
 
 
-def _wrk_results(url: str, out: str) -> dict[str, float]:
+def _wrk_results(url: str, out: str, *, cpu: float) -> dict[str, float]:
     if "Non-2xx or 3xx responses" in out or "Socket errors" in out:  # incl. timeouts
         sys.exit(f"bench/pages.py: errors while loading {url}:\n{out}")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
         "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "cpu_ms": cpu * 1000 / max(requests, 1),
     }
+
+
+def _serving_cpu(server: int) -> float:
+    """CPU seconds used so far by gunicorn and by PostgreSQL.
+
+    gunicorn: the master, its live workers, and (in the master's cutime) the
+    workers it recycled and reaped. PostgreSQL: bench.mail._database_cpu.
+    Other work on the machine does not count, so, per request, this is what
+    a machine of its own would have to spend.
+    """
+    from bench.mail import _database_cpu
+
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid == server:
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        elif parent == server:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK") + _database_cpu()
 
 
 def _ms(value: str) -> float:
@@ -443,7 +473,9 @@ def _ms(value: str) -> float:
 # --- the announcement ------------------------------------------------------------
 
 
-def announcement(url: str, cookie: str, args) -> dict[str, dict[str, float]]:
+def announcement(
+    url: str, cookie: str, args, server: int
+) -> dict[str, dict[str, float]]:
     """The event page and a 20,000-recipient drain, each alone and together.
 
     The drain alone and the page alone run one after the other, then both at
@@ -457,9 +489,10 @@ def announcement(url: str, cookie: str, args) -> dict[str, dict[str, float]]:
         print("announcement: the drain alone", file=sys.stderr)
         drain_alone = _drain(fake_url, _queue_announcement())
         print("announcement: the event page alone", file=sys.stderr)
-        page_alone = load(url, cookie, args)
+        page_alone = load(url, cookie, args, server)
         print("announcement: both at once", file=sys.stderr)
         recipients = _queue_announcement()
+        cpu = _serving_cpu(server)
         wrk = subprocess.Popen(
             _wrk(url, cookie, args, "600s"), stdout=subprocess.PIPE, text=True
         )
@@ -468,14 +501,13 @@ def announcement(url: str, cookie: str, args) -> dict[str, dict[str, float]]:
         finally:
             wrk.send_signal(signal.SIGINT)  # wrk stops and prints its totals
             out, _ = wrk.communicate(timeout=30)
-        page_together = _wrk_results(url, out)
+        page_together = _wrk_results(url, out, cpu=_serving_cpu(server) - cpu)
     finally:
         fake.terminate()
         fake.wait(timeout=30)
     return {
-        "page": {"alone": page_alone["rps"], "together": page_together["rps"]},
+        "page": {"alone": page_alone, "together": page_together},
         "drain": {"alone": drain_alone, "together": drain_together},
-        "p99": {"alone": page_alone["p99"], "together": page_together["p99"]},
     }
 
 
@@ -543,74 +575,121 @@ def main() -> None:
     load_before = _loadavg()
     server = start_gunicorn(args.port)
     try:  # always stop gunicorn, whatever fails
-        results = {}
-        for label, path, signed_in, c in measured:
-            print(f"loading {label} ({path}) for {args.duration} s", file=sys.stderr)
-            url = f"http://127.0.0.1:{args.port}{path}"
-            results[label, signed_in] = load(url, c, args)
+        results, beside = load_all(measured, args, server.pid)
         burst = None
         if not args.no_announcement:
             from events.models import Event
 
             event = Event.objects.get(uid="bench-0@meetings")
             url = f"http://127.0.0.1:{args.port}{event.get_absolute_url()}"
-            burst = announcement(url, cookie, args)
+            burst = announcement(url, cookie, args, server.pid)
     finally:
         stop(server)
-    print_table(results, in_process, args, loads=(load_before, _loadavg()))
+    print_table(results, beside, in_process, args, loads=(load_before, _loadavg()))
     if burst is not None:
         print_announcement(burst)
+
+
+def load_all(measured: list, args, server: int) -> tuple[dict, dict]:
+    """Load every page with wrk, each between two loads of its reference.
+
+    The machine is shared, so the CPU left for the bench changes from one
+    page to the next; a page is compared with its reference loaded just
+    before and just after it. Returns the results by (label, signed in), in
+    the order of `measured` (a reference's are the mean of its loads), and
+    the reference's req/s beside each page (the mean of those two loads).
+    """
+
+    def run(label: str, path: str, cookie: str | None) -> dict[str, float]:
+        print(f"loading {label} ({path}) for {args.duration} s", file=sys.stderr)
+        return load(f"http://127.0.0.1:{args.port}{path}", cookie, args, server)
+
+    results, beside = {}, {}
+    for label, path, signed_in, cookie in measured:
+        if label == CEILING:
+            results[label, signed_in] = run(label, path, cookie)
+    for signed_in in (False, True):
+        reference = next(m for m in measured if m[0] == REFERENCE[signed_in])
+        loads = [run(*reference[:2], reference[3])]
+        for label, path, kind, cookie in measured:
+            if kind != signed_in or label in (CEILING, reference[0]):
+                continue
+            results[label, kind] = run(label, path, cookie)
+            loads.append(run(*reference[:2], reference[3]))
+            beside[label, kind] = _mean(loads[-2:])
+        results[reference[0], signed_in] = beside[reference[0], signed_in] = _mean(
+            loads
+        )
+    order = [(label, signed_in) for label, _, signed_in, _ in measured]
+    return {key: results[key] for key in order}, beside
+
+
+def _mean(loads: list[dict[str, float]]) -> dict[str, float]:
+    return {key: sum(r[key] for r in loads) / len(loads) for key in loads[0]}
 
 
 def _loadavg() -> str:
     return Path("/proc/loadavg").read_text().strip()
 
 
-def print_table(results: dict, in_process: dict, args, *, loads) -> None:
+def print_table(results: dict, beside: dict, in_process: dict, args, *, loads) -> None:
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s over "
         f"loopback, gunicorn config/gunicorn.py, {os.cpu_count()} cores; "
         f"/proc/loadavg before: {loads[0]}, after: {loads[1]}\n"
     )
     print(
-        "| page | signed in | req/s | p50 ms | p99 ms | of reference "
+        "| page | signed in | req/s | p99 ms | server CPU ms/req "
+        "| reference req/s, CPU ms/req | of reference: req/s, CPU "
         "| SQL queries | SQL ms | one request ms | CPU ms: Django / PostgreSQL |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (label, signed_in), r in results.items():
         one = in_process[label, signed_in]
-        reference = results[REFERENCE[signed_in], signed_in]["rps"]
-        ratio = "" if label == CEILING else f"{r['rps'] / reference:.2f}"
+        ref = beside.get((label, signed_in))
+        around = ratios = ""
+        if ref is not None:
+            around = f"{ref['rps']:.0f}, {ref['cpu_ms']:.1f}"
+            ratios = f"{r['rps'] / ref['rps']:.2f}, {ref['cpu_ms'] / r['cpu_ms']:.2f}"
         print(
             f"| {label} | {'yes' if signed_in else 'no'} | {r['rps']:.0f} "
-            f"| {r['p50']:.1f} | {r['p99']:.1f} | {ratio} | {one['queries']} "
-            f"| {one['sql_ms']:.1f} | {one['ms']:.1f} "
+            f"| {r['p99']:.0f} | {r['cpu_ms']:.1f} | {around} | {ratios} "
+            f"| {one['queries']} | {one['sql_ms']:.1f} | {one['ms']:.1f} "
             f"| {one['django_cpu_ms']:.1f} / {one['database_cpu_ms']:.1f} |"
         )
     print(
-        '\n"of reference": req/s over the empty page\'s, anonymous or signed in '
-        "as the page. The last four columns: one request at a time, in-process "
-        "through Django's WSGI handler (median of 40; PostgreSQL's CPU: mean)."
+        "\nThe reference is the empty page of the same kind (anonymous or signed "
+        "in), loaded just before and just after the page (the mean of those two "
+        'loads; for a reference itself, of all its loads). "of reference": '
+        "the page's req/s over the reference's, and the reference's server CPU "
+        "per request over the page's, which is the ratio of req/s a machine of "
+        "their own would show (server CPU: gunicorn and PostgreSQL, not wrk). "
+        "The last four columns: one request at a time, in-process through "
+        "Django's WSGI handler (median of 40; PostgreSQL's CPU: mean)."
     )
 
 
 def print_announcement(burst: dict) -> None:
-    page, drain, p99 = burst["page"], burst["drain"], burst["p99"]
+    page, drain = burst["page"], burst["drain"]
+    alone, together = page["alone"], page["together"]
     print("\nThe announcement: the event page (signed in) while 20,000 emails drain.\n")
     print("| measure | alone | together | together / alone |")
     print("|---|---:|---:|---:|")
     print(
-        f"| event page, req/s | {page['alone']:.0f} | {page['together']:.0f} "
-        f"| {page['together'] / page['alone']:.2f} |"
+        f"| event page, req/s | {alone['rps']:.0f} | {together['rps']:.0f} "
+        f"| {together['rps'] / alone['rps']:.2f} |"
     )
-    print(f"| event page, p99 ms | {p99['alone']:.1f} | {p99['together']:.1f} | |")
+    print(f"| event page, p99 ms | {alone['p99']:.0f} | {together['p99']:.0f} | |")
     print(
         f"| drain, recipients/s | {drain['alone']:,.0f} | {drain['together']:,.0f} "
         f"| {drain['together'] / drain['alone']:.2f} |"
     )
     print(
         "\nThe drain is `manage.py send_mail_queue --once` into the fake SendGrid, "
-        "timed from its start (Django's setup included) to its exit."
+        "timed from its start (Django's setup included) to its exit. Together, "
+        f"the server spent {together['cpu_ms']:.1f} CPU ms per page request "
+        f"({alone['cpu_ms']:.1f} alone), gunicorn and PostgreSQL (whose CPU "
+        "includes the drain's queries)."
     )
 
 
