@@ -311,9 +311,9 @@ class RunForm(forms.Form):
         max_value=MAX_SECONDS,
         initial=5,
         help_text=(
-            f"Up to {MAX_SECONDS}. The search does the work an idle server does in "
-            "this many seconds; a busy one takes longer. More time can find a "
-            "better timetable."
+            f"Up to {MAX_SECONDS}. The search does a fixed amount of work, sized to "
+            "take about this many seconds of the server's CPU time; a busy server "
+            "takes longer. More time can find a better timetable."
         ),
     )
     seed = forms.IntegerField(
