@@ -332,9 +332,9 @@ class RunForm(forms.Form):
         initial=5,
         help_text=format_lazy(
             _(
-                "Up to {limit}. The search does the work an idle server does in "
-                "this many seconds; a busy one takes longer. More time can find a "
-                "better timetable."
+                "Up to {limit}. The search does a fixed amount of work, sized to "
+                "take about this many seconds of the server's CPU time; a busy server "
+                "takes longer. More time can find a better timetable."
             ),
             limit=MAX_SECONDS,
         ),

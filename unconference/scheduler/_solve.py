@@ -235,8 +235,8 @@ def solve(
 #: 2-core machine of docs/benchmarks.md), in CPU seconds: a fixed part (numpy
 #: calls on small arrays), a part per rating the step visits (the ratings of
 #: the moved session's raters) and a part per session. Fitted to the CPU time
-#: of 1,000 steps on 17 generated instances of 12 to 400 sessions; each
-#: instance's cost was within 0.77-1.37 times the model's.
+#: of 1,000 steps on 17 generated instances of 12 to 400 sessions (load
+#: average about 14); each instance's step cost 0.78-1.38 times the model's.
 STEP_SECONDS = 1.0e-4
 STEP_SECONDS_PER_RATING = 3.0e-8
 STEP_SECONDS_PER_SESSION = 2.0e-7

@@ -23,8 +23,8 @@ class Command(BaseCommand):
             "--seconds",
             type=float,
             default=5.0,
-            help="Search for what an idle server does in this many seconds, "
-            f"0.5 to {MAX_SECONDS * 10} (default 5).",
+            help="Search work, sized to take about this many seconds of CPU "
+            f"time, 0.5 to {MAX_SECONDS * 10} (default 5).",
         )
         parser.add_argument(
             "--seed",
