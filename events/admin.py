@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.utils import timezone
 
+from . import services
 from .models import Event, Rsvp, Series
 
 
@@ -9,17 +9,26 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ["title", "group", "start", "timezone", "status", "capacity"]
     list_filter = ["status"]
     search_fields = ["title", "group__name"]
-    raw_id_fields = ["group", "series", "created_by", "updated_by"]
-    readonly_fields = ["uid", "sequence", "created_at", "updated_at"]
+    raw_id_fields = ["group", "series"]
+    # Cancelling tells the people attending and withdraws their invitations:
+    # it is done on the event's page, which staff can open for every group.
+    readonly_fields = [
+        "uid", "sequence", "status", "cancel_message",
+        "created_by", "created_at", "updated_by", "updated_at",
+    ]  # fmt: skip
     date_hierarchy = "start"
 
     def save_model(self, request, obj, form, change) -> None:
-        # Calendar files and feeds are validated by `updated_at` (their entity
-        # tags, events.calendar.event_etag) and stamp it as DTSTAMP: an edit
-        # here is a change like any other.
-        if change:
-            obj.updated_at, obj.updated_by = timezone.now(), request.user
-        super().save_model(request, obj, form, change)
+        """A change goes through `services.event_update`, as an owner's edit
+        on the site: a change of what calendars show raises the SEQUENCE and
+        sends the people attending an updated invitation; a larger capacity
+        moves people up from the waiting list."""
+        if not change:
+            obj.created_by = obj.updated_by = request.user
+            super().save_model(request, obj, form, change)
+            return
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.event_update(event=obj, by=request.user, **changed)
 
 
 @admin.register(Rsvp)

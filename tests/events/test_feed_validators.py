@@ -6,14 +6,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.admin.sites import site
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 from icalendar import Calendar
 
-from events.admin import EventAdmin
 from events.models import CalendarFeed, Event
 from events.recurrence import Rule
 from events.services import (
@@ -24,6 +22,7 @@ from events.services import (
     series_create,
 )
 from groups.services import membership_leave
+from tests.admin_forms import post_change
 from tests.factories import EventFactory, RsvpFactory, series_events
 
 GROUP_FEED = "/groups/rust-berlin/calendar.ics"
@@ -152,14 +151,16 @@ def test_group_feed_changes_when_an_event_ages_out(client, event):
     assert (again.status_code, _uids(again)) == (200, [])
 
 
-def test_group_feed_changes_when_the_admin_edits_an_event(client, event, rf, staff):
+def test_group_feed_changes_when_the_admin_edits_an_event(client, event, staff):
     first = client.get(GROUP_FEED)
-    request = rf.post("/admin/")
-    request.user = staff
-    event.title = "Edited in the admin"
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    url = f"/admin/events/event/{event.pk}/change/"
 
-    EventAdmin(Event, site).save_model(request, event, form=None, change=True)
+    post_change(client, url, title="Edited in the admin")
 
+    client.logout()
     again = _again(client, GROUP_FEED, first)
     assert (again.status_code, _titles(again)) == (200, ["Edited in the admin"])
 
