@@ -21,7 +21,7 @@ MESSAGES_ARGS := --locale de --locale he --no-obsolete --add-location file \
 	--ignore node_modules --ignore staticfiles --ignore var --ignore tests --ignore bench
 COMPILE_ARGS := --ignore .venv --ignore node_modules
 
-.PHONY: run test test-here messages compilemessages bench-mail demo-server clean
+.PHONY: run test test-here messages compilemessages bench-mail bench-suite demo-server clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -93,6 +93,14 @@ bench-mail: $(VENV)/.dev-installed
 	pg_virtualenv -t sh -c 'SECRET_KEY=bench-not-secret \
 		DATABASE_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
 		$(PY) bench/mail.py --members $(MEMBERS)'
+
+## make bench-suite: the tests of commit 9ae2fd7 (before any speed work), run as they were
+## then (one process, that commit's code) and as make test runs them now (bench/suite.py).
+bench-suite: $(VENV)/.dev-installed node_modules/.package-lock.json
+	pg_virtualenv -t -o fsync=off -o full_page_writes=off -o synchronous_commit=off \
+		-o max_connections=200 \
+		sh -c 'DATABASE_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
+		$(PY) bench/suite.py'
 
 clean:
 	rm -rf $(VENV) var staticfiles node_modules
