@@ -1,0 +1,53 @@
+"""Fragments rendered once and cached under a key of what they show: after a
+write, the next request shows it, whichever client (or process) rendered the
+fragment before. (The event cards: tests/events/test_views.py.)"""
+
+from django.test import Client
+
+from groups.models import Group
+from tests.factories import EventFactory, GroupFactory, MembershipFactory
+
+
+def test_group_cards_follow_joins_renames_and_new_events(client, group, member):
+    before = client.get("/groups/").content.decode()
+    MembershipFactory(group=group)
+    Group.objects.filter(pk=group.pk).update(name="Rust Brandenburg")
+    EventFactory(group=group)
+
+    after = Client().get("/groups/").content.decode()
+
+    assert "Rust Berlin</a></h2>" in before and "<p>1 member</p>" in before
+    assert "<p>No upcoming events</p>" in before
+    assert "Rust Brandenburg</a></h2>" in after and "<p>2 members</p>" in after
+    assert "Rust Berlin" not in after and "Next event:" in after
+
+
+def test_group_cards_follow_the_language(client, group, member):
+    english = client.get("/groups/").content.decode()
+    german = client.get("/groups/", headers={"accept-language": "de"}).content.decode()
+
+    assert "<p>1 member</p>" in english
+    assert "<p>1 Mitglied</p>" in german
+
+
+def test_the_group_menu_follows_new_groups_and_renames(client, group):
+    before = client.get("/events/").content.decode()
+    GroupFactory(name="Zig Leipzig", slug="zig-leipzig")
+    Group.objects.filter(pk=group.pk).update(name="Rust Brandenburg")
+
+    after = Client().get("/events/").content.decode()
+
+    assert '<option value="rust-berlin">Rust Berlin</option>' in before
+    assert "zig-leipzig" not in before
+    assert '<option value="rust-berlin">Rust Brandenburg</option>' in after
+    assert '<option value="zig-leipzig">Zig Leipzig</option>' in after
+
+
+def test_the_search_fields_show_each_requests_values_and_errors(client, event):
+    first = client.get("/events/?q=async&format=online").content.decode()
+    second = Client().get("/events/?q=rust&format=nowhere").content.decode()
+
+    assert 'value="async"' in first and 'value="rust"' not in first
+    assert 'value="rust"' in second and 'value="async"' not in second
+    assert "Choose any, online or in person." in second
+    assert "Choose any, online or in person." not in first
