@@ -2,6 +2,8 @@
 write, the next request shows it, whichever client (or process) rendered the
 fragment before. (The event cards: tests/events/test_views.py.)"""
 
+import re
+
 from django.test import Client
 
 from groups.models import Group
@@ -51,3 +53,27 @@ def test_the_search_fields_show_each_requests_values_and_errors(client, event):
     assert 'value="rust"' in second and 'value="async"' not in second
     assert "Choose any, online or in person." in second
     assert "Choose any, online or in person." not in first
+
+
+def test_a_card_reply_posted_with_its_own_csrf_token_is_saved(group, member):
+    from events.models import Rsvp
+    from tests.factories import series_events
+
+    events = series_events(group=group)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+
+    html = browser.get("/groups/rust-berlin/").content.decode()
+    token = re.search(
+        rf'action="/events/{events[0].pk}/rsvp/">\s*<input type="hidden" '
+        r'name="csrfmiddlewaretoken" value="([^"]+)"',
+        html,
+    ).group(1)
+    response = browser.post(
+        f"/events/{events[0].pk}/rsvp/",
+        {"choice": "attending", "csrfmiddlewaretoken": token},
+    )
+
+    assert response.status_code == 302
+    assert Rsvp.objects.get(user=member).event == events[0]
+
