@@ -77,3 +77,17 @@ def test_a_card_reply_posted_with_its_own_csrf_token_is_saved(group, member):
     assert response.status_code == 302
     assert Rsvp.objects.get(user=member).event == events[0]
 
+
+def test_the_comment_form_follows_the_language(client, event, member):
+    client.force_login(member)
+    english = client.get(f"/events/{event.pk}/").content.decode()
+    german = Client()
+    german.force_login(member)
+
+    html = german.get(
+        f"/events/{event.pk}/", headers={"accept-language": "de"}
+    ).content.decode()
+
+    assert '<label for="id_body">Your comment:</label>' in english
+    assert '<label for="id_body">Dein Kommentar:</label>' in html
+    assert "Your comment" not in html
