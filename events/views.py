@@ -179,10 +179,11 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_owner = can_manage(request.user, event.group, membership=membership)
     attendees = []
     if membership or request.user.is_staff:
+        # (id, name) pairs, not instances: the page shows the names.
         attendees = list(
             Rsvp.objects.filter(event=event, status=Rsvp.Status.ATTENDING)
-            .select_related("user")
-            .order_by("created_at", "pk")[:ATTENDEES_SHOWN]
+            .order_by("created_at", "pk")
+            .values_list("user_id", "user__name")[:ATTENDEES_SHOWN]
         )
     ctx = {
         "event": event,
