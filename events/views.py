@@ -108,7 +108,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     ctx = {
         "group": group,
         "membership": membership,
-        "owners": group.owners_by_name(),
+        "owners": group.owner_names(),
         "upcoming": upcoming,
         "past": list(events.past()[:GROUP_EVENTS_SHOWN]),
         "can_manage": can_manage(request.user, group, membership=membership),

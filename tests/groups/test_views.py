@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
@@ -350,3 +351,21 @@ def test_member_rows_escape_names_and_speak_the_language(client, group, member):
 
     assert "<tr><td>&lt;b&gt;Bo&lt;/b&gt; &amp; co</td><td>Mitglied</td>" in html
     assert "mo@example.org" not in html
+
+
+def test_group_page_lists_the_owners_by_name_and_follows_changes(
+    client, group, owner, member
+):
+    MembershipFactory(group=group, role="owner", user__name="Ada <Admin>")
+    before = client.get("/groups/rust-berlin/").content.decode()
+    Membership.objects.filter(user=member).update(role="owner")
+    User.objects.filter(pk=owner.pk).update(name="Olga Organiser")
+
+    after = Client().get("/groups/rust-berlin/").content.decode()
+
+    owners = '<h2>Owners</h2>\n  <ul class="plain-list">'
+    assert f"{owners}<li>Ada &lt;Admin&gt;</li><li>Olga Owner</li></ul>" in before
+    assert (
+        f"{owners}<li>Ada &lt;Admin&gt;</li><li>Mo Member</li>"
+        "<li>Olga Organiser</li></ul>"
+    ) in after
