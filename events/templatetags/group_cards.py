@@ -1,4 +1,5 @@
-"""The cards of the groups list, fetched from the cache in one lookup.
+"""The cards of the groups list, fetched from the cache in one lookup, and
+the home page's list of groups, cached whole.
 
 As with the event cards (`event_cards`), a card shows only values that are
 part of its key (`_key`), so a cached card is never stale: a member joining,
@@ -51,3 +52,20 @@ def group_cards(groups: Iterable[Group]) -> list[SafeString]:
         cache.set_many(missing, TIMEOUT)
     # Rendered from our own template just above, or earlier under this key.
     return [mark_safe(found[key]) for key, _ in keyed]
+
+
+@register.simple_tag
+def group_links(groups: Iterable[Group]) -> SafeString:
+    """The home page's list of groups (`events/_group_links.html`): a link
+    and the member count of each, cached under a key of exactly those and
+    the language, so a join or a rename is another key."""
+    groups = list(groups)
+    shown = [(g.pk, g.slug, g.name, g.member_count) for g in groups]
+    key = repr((shown, translation.get_language()))
+    key = "group_links:" + hashlib.md5(key.encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = get_template("events/_group_links.html").render({"groups": groups})
+        cache.set(key, html, TIMEOUT)
+    # Rendered from our own template just above, or earlier under this key.
+    return mark_safe(html)

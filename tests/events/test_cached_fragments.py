@@ -91,3 +91,20 @@ def test_the_comment_form_follows_the_language(client, event, member):
     assert '<label for="id_body">Your comment:</label>' in english
     assert '<label for="id_body">Dein Kommentar:</label>' in html
     assert "Your comment" not in html
+
+
+def test_the_home_pages_groups_follow_joins_and_renames(client, group, member):
+    before = client.get("/").content.decode()
+    MembershipFactory(group=group)
+    Group.objects.filter(pk=group.pk).update(name="Rust Brandenburg")
+
+    after = Client().get("/").content.decode()
+
+    assert (
+        '<ul class="plain-list"><li><a href="/groups/rust-berlin/">Rust Berlin</a>'
+        " — 1 member</li></ul>"
+    ) in before
+    assert (
+        '<ul class="plain-list"><li><a href="/groups/rust-berlin/">Rust Brandenburg'
+        "</a> — 2 members</li></ul>"
+    ) in after
