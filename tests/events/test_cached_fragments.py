@@ -108,3 +108,23 @@ def test_the_home_pages_groups_follow_joins_and_renames(client, group, member):
         '<ul class="plain-list"><li><a href="/groups/rust-berlin/">Rust Brandenburg'
         "</a> — 2 members</li></ul>"
     ) in after
+
+
+def test_cards_read_as_values_follow_replies_renames_and_moves(
+    client, event, member, owner
+):
+    from events.services import event_update, rsvp_set
+
+    before = [client.get(url).content.decode() for url in ("/", "/events/")]
+    rsvp_set(event=event, user=member, choice="attending")
+    event_update(event=event, by=owner, title="Renamed night")
+    Group.objects.filter(pk=event.group_id).update(name="Rust Brandenburg")
+
+    after = [Client().get(url).content.decode() for url in ("/", "/events/")]
+
+    for html in before:
+        assert "Async Rust night" in html and "<p>0 attending</p>" in html
+    for html in after:
+        assert "Renamed night" in html and "<p>1 attending</p>" in html
+        assert '<p class="muted">Rust Brandenburg</p>' in html
+        assert "Async Rust night" not in html
