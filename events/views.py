@@ -1,5 +1,5 @@
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +28,7 @@ from groups.models import Group, Membership
 
 from . import calendar, importing, services
 from .access import get_event, get_event_for_owner
+from .cards import EventCard, event_cards
 from .forms import (
     CancelForm,
     CoverForm,
@@ -52,16 +53,20 @@ GROUPS_PER_PAGE = 20
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Your groups' upcoming events first, then everything else."""
-    upcoming = Event.objects.upcoming().select_related("group").with_counts()
+    upcoming = Event.objects.upcoming()
     if request.user.is_authenticated:
         mine = Membership.objects.filter(user=request.user).values("group")
         ctx = {
-            "my_events": list(upcoming.filter(group__in=mine)[:HOME_EVENTS]),
-            "other_events": list(upcoming.exclude(group__in=mine)[:HOME_EVENTS]),
+            "my_events": event_cards(
+                upcoming.filter(group__in=mine)[:HOME_EVENTS], group_names=True
+            ),
+            "other_events": event_cards(
+                upcoming.exclude(group__in=mine)[:HOME_EVENTS], group_names=True
+            ),
         }
     else:
         ctx = {
-            "other_events": list(upcoming[:HOME_EVENTS]),
+            "other_events": event_cards(upcoming[:HOME_EVENTS], group_names=True),
             "groups": list(Group.objects.with_member_count()[:HOME_EVENTS]),
         }
     return render(request, "events/home.html", ctx)
@@ -101,29 +106,29 @@ def _filter_ctx(form: EventSearchForm | GroupSearchForm) -> dict[str, Any]:
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(Group.objects.with_member_count(), slug=slug)
     membership = membership_of(request.user, group)
-    events = Event.objects.filter(group=group).with_counts()
-    upcoming = list(events.upcoming()[:GROUP_EVENTS_SHOWN])
+    events = Event.objects.filter(group=group)
+    upcoming = event_cards(events.upcoming()[:GROUP_EVENTS_SHOWN])
     if membership is not None:
         _offer_reply_on_cards(upcoming, request.user)
     ctx = {
         "group": group,
         "membership": membership,
-        "owners": group.owners_by_name(),
+        "owners": group.owner_names(),
         "upcoming": upcoming,
-        "past": list(events.past()[:GROUP_EVENTS_SHOWN]),
+        "past": event_cards(events.past()[:GROUP_EVENTS_SHOWN]),
         "can_manage": can_manage(request.user, group, membership=membership),
         "consent_form": membership and ExportConsentForm(instance=membership),
     }
     return render(request, "events/group_detail.html", ctx)
 
 
-def _offer_reply_on_cards(events: list[Event], user: Any) -> None:
+def _offer_reply_on_cards(events: list[EventCard], user: Any) -> None:
     """Mark the next event of each series for a reply button on its card.
 
     Sets `card_reply` on those events, and `my_reply` to the person's reply
     (an `Rsvp.Status`) or None; one query whatever the number of series.
     """
-    nexts: dict[int, Event] = {}
+    nexts: dict[int, EventCard] = {}
     for event in events:
         if event.series_id is not None and event.accepts_replies:
             nexts.setdefault(event.series_id, event)
@@ -149,6 +154,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         events = _found_events(**form.cleaned_data)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The page lists its events as cards: the paginator's slice, read as values.
+    cards = event_cards(cast(QuerySet[Event], page.object_list), group_names=True)
+    page.object_list = cards  # type: ignore[assignment]
     past = form.is_valid() and form.cleaned_data["when"] == "past"
     ctx = {"form": form, "page": page, "past": past, **_filter_ctx(form)}
     return render(request, "events/list.html", ctx)
@@ -163,7 +171,7 @@ def _found_events(*, q: str, group: str, when: str, format: str) -> QuerySet[Eve
         events = events.online()
     elif format == "in_person":
         events = events.in_person()
-    return events.search(q).select_related("group").with_counts()
+    return events.search(q)
 
 
 @require_safe
@@ -179,10 +187,11 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_owner = can_manage(request.user, event.group, membership=membership)
     attendees = []
     if membership or request.user.is_staff:
+        # (id, name) pairs, not instances: the page shows the names.
         attendees = list(
             Rsvp.objects.filter(event=event, status=Rsvp.Status.ATTENDING)
-            .select_related("user")
-            .order_by("created_at", "pk")[:ATTENDEES_SHOWN]
+            .order_by("created_at", "pk")
+            .values_list("user_id", "user__name")[:ATTENDEES_SHOWN]
         )
     ctx = {
         "event": event,

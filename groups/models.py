@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import validate_timezone
+from accounts.models import User, validate_timezone
 from core.search import text_search
 
 # What the search on /groups/ reads, with its weights; migration 0003 indexes
@@ -79,6 +79,14 @@ class Group(models.Model):
         """
         owners = Membership.objects.filter(group=self, role=Membership.Role.OWNER)
         return sorted(owners.prefetch_related("user"), key=lambda m: m.user.name)
+
+    def owner_names(self) -> list[str]:
+        """The names of the group's owners, sorted, for pages that show only
+        those: two queries of plain values (by primary key, as above)."""
+        owners = Membership.objects.filter(group=self, role=Membership.Role.OWNER)
+        people = list(owners.values_list("user_id", flat=True))
+        names = User.objects.filter(pk__in=people)
+        return sorted(names.values_list("name", flat=True))
 
 
 class Membership(models.Model):

@@ -78,10 +78,11 @@ def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = get_group_for_member(request, slug)
     is_owner = can_manage(request.user, group, membership=membership)
+    # Tuples, not instances: the rows show four values (member_rows).
     qs = (
         Membership.objects.filter(group=group)
-        .select_related("user")
         .order_by("joined_at", "pk")
+        .values_list("user__name", "user__email", "role", "joined_at")
     )
     paginator = Paginator(qs, MEMBERS_PER_PAGE)
     paginator.count = group.member_count  # counted by the database, as they join

@@ -182,6 +182,21 @@ def test_who_is_coming_shows_initials_avatars(client, event, member):
     assert 'aria-hidden="true">李</span> 李小龍' in html
 
 
+def test_who_is_coming_escapes_names_in_order_of_reply(client, event, member):
+    first = RsvpFactory(event=event, user=UserFactory(name="<b>Bo</b>")).user
+    second = RsvpFactory(event=event, user=UserFactory(name="Cy & Di")).user
+    client.force_login(member)
+
+    html = client.get(f"/events/{event.pk}/").content.decode()
+
+    assert (
+        f'<ul class="people"><li><span class="avatar avatar-{first.pk % 8}" '
+        'aria-hidden="true">B</span> &lt;b&gt;Bo&lt;/b&gt;</li>'
+        f'<li><span class="avatar avatar-{second.pk % 8}" aria-hidden="true">CD'
+        "</span> Cy &amp; Di</li></ul>"
+    ) in html
+
+
 def test_the_only_owner_is_not_offered_to_leave(client, group, owner, member):
     client.force_login(owner)
     only = client.get(f"/groups/{group.slug}/").content.decode()

@@ -109,14 +109,14 @@ def test_home_shows_my_groups_events_first(client, event, member):
 
     response = client.get("/")
 
-    assert response.context["my_events"] == [event]
-    assert response.context["other_events"] == [other]
+    assert [e.pk for e in response.context["my_events"]] == [event.pk]
+    assert [e.pk for e in response.context["other_events"]] == [other.pk]
 
 
 def test_home_for_visitors_lists_events_and_groups(client, event):
     response = client.get("/")
 
-    assert response.context["other_events"] == [event]
+    assert [e.pk for e in response.context["other_events"]] == [event.pk]
     assert [g.name for g in response.context["groups"]] == ["Rust Berlin"]
 
 
@@ -332,3 +332,20 @@ def test_personal_feed_query_count_is_fixed(
     # The feed with its person, the tag of their events, the events.
     with django_assert_num_queries(3):
         client.get(feed.get_absolute_url())
+
+
+def test_attendee_rows_escape_names_and_show_emails_to_owners_only(
+    client, event, owner, member
+):
+    guest = UserFactory(name="<b>Bo</b> & co", email="bo@example.org")
+    RsvpFactory(event=event, user=guest, status="attending")
+    url = f"/events/{event.pk}/attendees/"
+
+    client.force_login(owner)
+    as_owner = client.get(url).content.decode()
+    client.force_login(member)
+    as_member = client.get(url).content.decode()
+
+    row = "<tr><td>&lt;b&gt;Bo&lt;/b&gt; &amp; co</td>"
+    assert f"<tbody>{row}<td>bo@example.org</td></tr></tbody>" in as_owner
+    assert f"<tbody>{row}</tr></tbody>" in as_member

@@ -1,4 +1,7 @@
+from datetime import UTC, datetime
+
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
@@ -318,3 +321,51 @@ def test_add_owner_refuses_an_address_sendgrid_would_refuse(client, group, owner
         in response.content.decode()
     )
     assert list(Membership.objects.values_list("role", flat=True)) == ["owner"]
+
+
+def test_member_rows_show_name_email_role_and_joining_date_to_owners(
+    client, group, owner
+):
+    Membership.objects.filter(user=owner).update(
+        joined_at=datetime(2026, 3, 4, 23, 30, tzinfo=UTC)
+    )
+    owner.timezone = "Europe/Berlin"
+    owner.save()
+    client.force_login(owner)
+
+    html = client.get("/groups/rust-berlin/members/").content.decode()
+
+    assert (
+        "<tr><td>Olga Owner</td><td>olga@example.org</td><td>owner</td>"
+        '<td><time datetime="2026-03-04T23:30:00+00:00">5 Mar 2026</time></td></tr>'
+    ) in html
+
+
+def test_member_rows_escape_names_and_speak_the_language(client, group, member):
+    MembershipFactory(group=group, user__name="<b>Bo</b> & co")
+    client.force_login(member)
+
+    html = client.get(
+        "/groups/rust-berlin/members/", headers={"accept-language": "de"}
+    ).content.decode()
+
+    assert "<tr><td>&lt;b&gt;Bo&lt;/b&gt; &amp; co</td><td>Mitglied</td>" in html
+    assert "mo@example.org" not in html
+
+
+def test_group_page_lists_the_owners_by_name_and_follows_changes(
+    client, group, owner, member
+):
+    MembershipFactory(group=group, role="owner", user__name="Ada <Admin>")
+    before = client.get("/groups/rust-berlin/").content.decode()
+    Membership.objects.filter(user=member).update(role="owner")
+    User.objects.filter(pk=owner.pk).update(name="Olga Organiser")
+
+    after = Client().get("/groups/rust-berlin/").content.decode()
+
+    owners = '<h2>Owners</h2>\n  <ul class="plain-list">'
+    assert f"{owners}<li>Ada &lt;Admin&gt;</li><li>Olga Owner</li></ul>" in before
+    assert (
+        f"{owners}<li>Ada &lt;Admin&gt;</li><li>Mo Member</li>"
+        "<li>Olga Organiser</li></ul>"
+    ) in after
