@@ -68,8 +68,11 @@ class Delivery(models.Model):
         FAILED = "failed", _("failed")
         SUPPRESSED = "suppressed", _("suppressed")
 
+    # No index of its own: the unique (message, email) index starts with it
+    # and serves every lookup by message, and each index is written again on
+    # every status change (pending -> sending -> sent).
     message = models.ForeignKey(
-        Message, on_delete=models.CASCADE, related_name="deliveries"
+        Message, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -98,8 +101,12 @@ class Delivery(models.Model):
             )
         ]
         indexes = [
+            # Due rows in claim order: the earliest names the message, then
+            # that message's rows by (next_attempt_at, id) straight from the
+            # index, without sorting every pending row. Partial, so a claim
+            # (the row stops being pending) inserts nothing into it.
             models.Index(
-                fields=["next_attempt_at", "message"],
+                fields=["next_attempt_at", "message", "id"],
                 name="delivery_pending_idx",
                 condition=models.Q(status="pending"),
             ),
