@@ -7,8 +7,12 @@ status only forward — pending, sending, then sent / failed / suppressed — wh
 is what makes a re-run never send twice.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext
@@ -129,6 +133,31 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message.subject} → {self.email} ({self.status})"
+
+
+class AnyOf(models.Lookup):
+    """`pk__any=[...]`: the rows whose key is in the list, as one parameter.
+
+    On PostgreSQL `id = ANY(%s)` with the list as one array: `pk__in` writes
+    a placeholder per value, and building and quoting 1,000 of them cost the
+    sender about 3 ms of CPU per batch. Elsewhere (SQLite) it is `IN`.
+    """
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [int(value) for value in self.rhs]
+        if connection.vendor != "postgresql":
+            marks = ", ".join(["%s"] * len(values)) or "NULL"
+            return f"{lhs} IN ({marks})", (*lhs_params, *values)
+        return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+Delivery._meta.get_field("id").register_lookup(AnyOf)
 
 
 class Suppression(models.Model):

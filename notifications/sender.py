@@ -329,7 +329,7 @@ def _claim_in_steps(now: datetime, batch_size: int, message_id: int | None) -> B
         ]
         if not rows:
             return Batch()
-        Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+        Delivery.objects.filter(pk__any=[row.pk for row in rows]).update(
             status=Delivery.Status.SENDING,
             claimed_at=now,
             attempts=F("attempts") + 1,
@@ -624,7 +624,7 @@ def _update_ours(rows, **values) -> int:
     changed = 0
     for token, group in _by_token(rows).items():
         changed += Delivery.objects.filter(
-            pk__in=[r.pk for r in group],
+            pk__any=[r.pk for r in group],
             status=Delivery.Status.SENDING,
             claimed_at=token,
         ).update(**values)
