@@ -128,7 +128,6 @@ class Delivery(models.Model):
                 name="delivery_failed_idx",
                 condition=models.Q(status="failed"),
             ),
-            models.Index(fields=["email"], name="delivery_email_idx"),
         ]
 
     def __str__(self) -> str:
