@@ -7,6 +7,7 @@ import sys
 import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -705,7 +706,11 @@ def test_unsubscribe_urls_leave_the_sites_urlconf_unloaded():
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
     assert done.stdout == "[]\n", done.stderr
