@@ -7,8 +7,12 @@ status only forward — pending, sending, then sent / failed / suppressed — wh
 is what makes a re-run never send twice.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext
@@ -68,8 +72,11 @@ class Delivery(models.Model):
         FAILED = "failed", _("failed")
         SUPPRESSED = "suppressed", _("suppressed")
 
+    # No index of its own: the unique (message, email) index starts with it
+    # and serves every lookup by message, and each index is written again on
+    # every status change (pending -> sending -> sent).
     message = models.ForeignKey(
-        Message, on_delete=models.CASCADE, related_name="deliveries"
+        Message, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -98,8 +105,12 @@ class Delivery(models.Model):
             )
         ]
         indexes = [
+            # Due rows in claim order: the earliest names the message, then
+            # that message's rows by (next_attempt_at, id) straight from the
+            # index, without sorting every pending row. Partial, so a claim
+            # (the row stops being pending) inserts nothing into it.
             models.Index(
-                fields=["next_attempt_at", "message"],
+                fields=["next_attempt_at", "message", "id"],
                 name="delivery_pending_idx",
                 condition=models.Q(status="pending"),
             ),
@@ -117,11 +128,35 @@ class Delivery(models.Model):
                 name="delivery_failed_idx",
                 condition=models.Q(status="failed"),
             ),
-            models.Index(fields=["email"], name="delivery_email_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.message.subject} → {self.email} ({self.status})"
+
+
+class AnyOf(models.Lookup):
+    """`pk__any=[...]`: the rows whose key is in the list, as one parameter.
+
+    On PostgreSQL `id = ANY(%s)` with the list as one array: `pk__in` writes
+    a placeholder per value, and building and quoting 1,000 of them cost the
+    sender about 3 ms of CPU per batch. Elsewhere (SQLite) it is `IN`.
+    """
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [int(value) for value in self.rhs]
+        if connection.vendor != "postgresql":
+            marks = ", ".join(["%s"] * len(values)) or "NULL"
+            return f"{lhs} IN ({marks})", (*lhs_params, *values)
+        return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+Delivery._meta.get_field("id").register_lookup(AnyOf)
 
 
 class Suppression(models.Model):

@@ -17,10 +17,11 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
-from django.core import mail
-from django.core.management import call_command
+from django.core import checks, mail
+from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import override_system_checks
 from django.utils import timezone
 
 from core.models import Heartbeat
@@ -79,6 +80,30 @@ def test_command_without_api_key_writes_eml_files(settings, tmp_path):
     assert written["List-Unsubscribe"].startswith(f"<{url}")
     assert written["X-Meetings-Delivery"] == str(delivery.pk)
     assert delivery.status == "sent"
+
+
+def _failing_check(**kwargs):
+    return [checks.Error("a broken setting", id="tests.E001")]
+
+
+@pytest.mark.django_db
+def test_command_sends_without_running_system_checks(settings):
+    # A long-running worker skips them at each start (0.5 s of CPU); the
+    # deploy runs `manage.py check --deploy`, which still runs them all.
+    settings.SENDGRID_API_KEY = ""
+    queue_bulk(["ann@example.org"])
+
+    # As `manage.py send_mail_queue --once` runs it (run_from_argv, without
+    # its closing of every connection); call_command skips the checks.
+    command = load_command_class("notifications", "send_mail_queue")
+    options = vars(
+        command.create_parser("manage.py", "send_mail_queue").parse_args(["--once"])
+    )
+    options.pop("args", None)
+    with override_system_checks([_failing_check]):
+        command.execute(**options, stdout=StringIO(), stderr=StringIO())
+
+    assert [m.to for m in mail.outbox] == [["ann@example.org"]]
 
 
 @pytest.mark.django_db
