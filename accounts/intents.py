@@ -8,39 +8,30 @@ same POST that signs them in. Apps register their intents in AppConfig.ready().
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from importlib import import_module
+from types import ModuleType
 
 from .models import User
 
-
-@dataclass(frozen=True)
-class IntentHandler:
-    # describe(argument) -> a sentence for the confirmation page, or None if the
-    # argument names nothing that can be done.
-    describe: Callable[[str], str | None]
-    # perform(user, argument) -> a message for the person after signing in.
-    perform: Callable[[User, str], str]
+_modules: dict[str, str] = {}
 
 
-_handlers: dict[str, IntentHandler] = {}
+def register(name: str, module: str) -> None:
+    """Intents called `name` are carried out by `module` (a dotted path),
+    which defines `describe(argument) -> str | None` (a sentence for the
+    confirmation page, or None if the argument names nothing that can be
+    done) and `perform(user, argument) -> str` (a message for the person
+    after signing in). It is imported when such an intent is first read, so
+    that starting a process does not import the services behind it."""
+    _modules[name] = module
 
 
-def register(
-    name: str,
-    *,
-    describe: Callable[[str], str | None],
-    perform: Callable[[User, str], str],
-) -> None:
-    _handlers[name] = IntentHandler(describe=describe, perform=perform)
-
-
-def _split(value: str) -> tuple[IntentHandler, str] | None:
+def _split(value: str) -> tuple[ModuleType, str] | None:
     name, _, argument = (value or "").partition(":")
-    handler = _handlers.get(name)
-    if handler is None or not argument:
+    module = _modules.get(name)
+    if module is None or not argument:
         return None
-    return handler, argument
+    return import_module(module), argument
 
 
 def clean(value: str) -> str:
@@ -53,11 +44,15 @@ def clean(value: str) -> str:
 
 def describe(value: str) -> str | None:
     split = _split(value)
-    return split[0].describe(split[1]) if split else None
+    if split is None:
+        return None
+    sentence: str | None = split[0].describe(split[1])
+    return sentence
 
 
 def perform(value: str, user: User) -> str | None:
     split = _split(value)
     if split is None or split[0].describe(split[1]) is None:
         return None
-    return split[0].perform(user, split[1])
+    message: str = split[0].perform(user, split[1])
+    return message

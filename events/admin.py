@@ -1,6 +1,5 @@
 from django.contrib import admin
 
-from . import services
 from .models import Event, Rsvp, Series
 
 
@@ -27,8 +26,12 @@ class EventAdmin(admin.ModelAdmin):
             obj.created_by = obj.updated_by = request.user
             super().save_model(request, obj, form, change)
             return
+        # Imported here: every process imports the admin modules at start,
+        # and the services bring the email and calendar code with them.
+        from .services import event_update
+
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.event_update(event=obj, by=request.user, **changed)
+        event_update(event=obj, by=request.user, **changed)
 
 
 @admin.register(Rsvp)

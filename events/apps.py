@@ -9,8 +9,5 @@ class EventsConfig(AppConfig):
         from accounts import intents
 
         from . import checks  # noqa: F401  (registers the deploy checks)
-        from . import intents as event_intents
 
-        intents.register(
-            "rsvp", describe=event_intents.describe, perform=event_intents.perform
-        )
+        intents.register("rsvp", "events.intents")

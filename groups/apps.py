@@ -8,8 +8,4 @@ class GroupsConfig(AppConfig):
     def ready(self):
         from accounts import intents
 
-        from . import intents as group_intents
-
-        intents.register(
-            "join", describe=group_intents.describe, perform=group_intents.perform
-        )
+        intents.register("join", "groups.intents")
