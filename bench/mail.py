@@ -317,7 +317,12 @@ def _database_cpu() -> float:
         cursor.execute("SHOW data_directory")
         data_directory = Path(cursor.fetchone()[0])
     postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
-    ticks = os.sysconf("SC_CLK_TCK")
+    return process_cpu(postmaster)
+
+
+def process_cpu(root: int) -> float:
+    """CPU seconds used so far by process `root` and its children, live ones
+    and (in `root`'s cutime and cstime) those it has reaped. Reads /proc."""
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -325,11 +330,11 @@ def _database_cpu() -> float:
         except OSError:
             continue  # the process ended meanwhile
         pid, parent = int(stat.parent.name), int(fields[1])
-        if pid == postmaster:
+        if pid == root:
             total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-        elif parent == postmaster:
+        elif parent == root:
             total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _stats(url: str) -> dict:

@@ -449,20 +449,9 @@ def _serving_cpu(server: int) -> float:
     Other work on the machine does not count, so, per request, this is what
     a machine of its own would have to spend.
     """
-    from bench.mail import _database_cpu
+    from bench.mail import _database_cpu, process_cpu
 
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        pid, parent = int(stat.parent.name), int(fields[1])
-        if pid == server:
-            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-        elif parent == server:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK") + _database_cpu()
+    return process_cpu(server) + _database_cpu()
 
 
 def _ms(value: str) -> float:
