@@ -6,26 +6,10 @@ register what they offer (intents, checks) without importing the code that
 carries it out, which is imported on first use.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from tests.fresh import modules_loaded_by
 
 HEAVY = ["events.services", "groups.services", "notifications.email", "icalendar"]
 
 
 def test_setting_up_django_imports_no_services():
-    code = (
-        "import sys, django; django.setup()\n"
-        f"print(sorted(set({HEAVY!r}) & set(sys.modules)))"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-
-    assert done.stdout == "[]\n", done.stderr
+    assert modules_loaded_by("", HEAVY) == []
