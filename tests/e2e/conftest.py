@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,7 +37,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="package")
-def browser():
+def browser(django_db_blocker):
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does).")
     from playwright.sync_api import sync_playwright
@@ -45,6 +46,11 @@ def browser():
     # Django refuse ORM calls from test code; the ORM use here is synchronous.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Django keeps a connection per context, and starting Playwright gives this
+    # thread another one: a connection opened before it would stay open, idle,
+    # until the run ends, and the test database could not be dropped then
+    # ("being accessed by other users"). So none is open on either side.
+    connections.close_all()
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(
@@ -53,11 +59,26 @@ def browser():
         yield chromium
         chromium.close()
     finally:
+        connections.close_all()
         playwright.stop()
+        _no_other_session(django_db_blocker)
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _no_other_session(django_db_blocker) -> None:
+    """Fail if this test database has a session besides the one asking."""
+    with django_db_blocker.unblock():
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            (others,) = cursor.fetchone()
+        connections.close_all()
+    assert others == 0, f"{others} database session(s) left open by the browser tests"
 
 
 @pytest.fixture
