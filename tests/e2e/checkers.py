@@ -2,17 +2,21 @@
 
 Both come from npm (package.json at the repository root; `make test` runs
 `npm ci` when node_modules is missing). vnu.jar starts a JVM, so it is run once
-over a folder of saved pages; axe-core is evaluated inside each page, because
-the Content Security Policy refuses injected <script> tags.
+over a folder of saved pages; axe-core is evaluated inside each page (as an
+init script in the pages a `Viewer` shows), because the Content Security
+Policy refuses injected <script> tags.
 """
 
 from __future__ import annotations
 
 import json
+import mimetypes
 import re
 import shutil
 import subprocess
+import threading
 from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,7 +28,6 @@ VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 BLOCKING = ("serious", "critical")
-ORIGIN = "http://testserver"
 _CSRF = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _MAIN = re.compile(r"<main\b.*?</main>", re.S)
 _TITLE = re.compile(r"<title>.*?</title>", re.S)
@@ -106,37 +109,84 @@ def parts(html: str) -> tuple[str, str]:
 class Viewer:
     """Shows responses from Django's test client in Chromium.
 
-    Every request of the page goes through a route: the page itself is answered
-    with the saved response (headers included, so the real CSP applies), static
-    files from the finders and uploaded images from MEDIA_ROOT; anything else
-    is refused.
+    The browser loads them from a small HTTP server of the Viewer's own on
+    loopback, as it loads any site: the page itself is answered with the saved
+    response (headers included, so the real CSP applies; never cached, since
+    several roles' pages share a path), static files from the finders and
+    uploaded images from MEDIA_ROOT, both cacheable, so Chromium fetches each
+    once per walk; anything else is a 404. axe-core is an init script, built
+    into each page as it loads instead of sent over with every check. Use it
+    as a context manager: leaving stops the server.
     """
 
     def __init__(self, page):
         self.page = page
         self.current: tuple[int, dict, bytes] | None = None
-        page.context.route("**/*", self._answer)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        host, port = self._server.server_address[:2]
+        self.origin = f"http://{host}:{port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        page.add_init_script(_axe_source())
+
+    def __enter__(self) -> Viewer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
     def show(self, path: str, response) -> None:
         headers = {k: v for k, v in response.headers.items() if k != "Set-Cookie"}
+        headers["Cache-Control"] = "no-store"
         self.current = (response.status_code, headers, response.content)
-        self.page.goto(f"{ORIGIN}{path}")
+        self.page.goto(f"{self.origin}{path}")
 
-    def _answer(self, route) -> None:
-        url = route.request.url
-        static = f"{ORIGIN}{settings.STATIC_URL}"
-        if url.startswith(static):
-            found = finders.find(url.removeprefix(static).split("?")[0])
-            if found:
-                return route.fulfill(path=found)
-            return route.fulfill(status=404, body="")
-        media = f"{ORIGIN}{settings.MEDIA_URL}"
-        if url.startswith(media):
-            stored = Path(settings.MEDIA_ROOT) / url.removeprefix(media).split("?")[0]
-            if stored.is_file():
-                return route.fulfill(path=stored)
-            return route.fulfill(status=404, body="")
-        if route.request.resource_type == "document" and self.current:
-            status, headers, body = self.current
-            return route.fulfill(status=status, headers=headers, body=body)
-        return route.abort()
+    def _answer(self, path: str, dest: str) -> tuple[int, dict, bytes]:
+        path = path.split("?")[0]
+        for prefix, find in (
+            (settings.STATIC_URL, _static_file),
+            (settings.MEDIA_URL, _media_file),
+        ):
+            if path.startswith(prefix):
+                found = find(path.removeprefix(prefix))
+                if found is None:
+                    return 404, {}, b""
+                kind = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+                headers = {"Content-Type": kind, "Cache-Control": "max-age=3600"}
+                return 200, headers, found.read_bytes()
+        if dest == "document" and self.current:
+            return self.current
+        return 404, {}, b""
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        viewer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                dest = self.headers.get("Sec-Fetch-Dest", "")
+                status, headers, body = viewer._answer(self.path, dest)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args) -> None:
+                pass
+
+        return Handler
+
+
+@cache
+def _static_file(name: str) -> Path | None:
+    found = finders.find(name)
+    return Path(found) if found else None
+
+
+def _media_file(name: str) -> Path | None:
+    stored = Path(settings.MEDIA_ROOT) / name
+    return stored if stored.is_file() else None

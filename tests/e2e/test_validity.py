@@ -266,13 +266,15 @@ def test_every_page_is_valid_html_without_serious_axe_violations(
     assert len(pages) > len(MATRIX)
     if language == "he":
         _assert_right_to_left(pages)
-    viewer, saved, problems = Viewer(new_page()), {}, []
-    for label, path, response in pages[shard::SHARDS]:
-        problems += _axe_problems(viewer, label, path, response, dark=language == "en")
-        saved[f"page-{len(saved):03}.html"] = label
-        (tmp_path / f"page-{len(saved) - 1:03}.html").write_text(
-            response.content.decode()
-        )
+    saved, problems = {}, []
+    with Viewer(new_page()) as viewer:
+        for label, path, response in pages[shard::SHARDS]:
+            dark = language == "en"
+            problems += _axe_problems(viewer, label, path, response, dark=dark)
+            saved[f"page-{len(saved):03}.html"] = label
+            (tmp_path / f"page-{len(saved) - 1:03}.html").write_text(
+                response.content.decode()
+            )
 
     for name, errors in nu_errors(sorted(tmp_path.glob("*.html"))).items():
         problems += [f"{saved.get(name, name)}: nu: {error}" for error in errors]
