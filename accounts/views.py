@@ -28,7 +28,6 @@ from .forms import (
     ProfileForm,
     SignInForm,
     SignUpForm,
-    TimeZoneField,
 )
 from .http import AuthenticatedHttpRequest
 from .models import ApiToken, LoginToken
@@ -66,7 +65,6 @@ def _link_request_page(
     ctx = {
         "form": form,
         "intent_text": intents.describe(form["intent"].value() or ""),
-        "timezones": TimeZoneField.choices() if "timezone" in form.fields else [],
     }
     return render(request, template, ctx)
 
@@ -161,7 +159,6 @@ def _profile_ctx(
     ctx = {
         "form": ProfileForm(instance=request.user),
         "email_form": EmailChangeForm(user=request.user, request=request),
-        "timezones": TimeZoneField.choices(),
         "profile_sections": [m.section(request.user) for m in app_modules("profile")],
     }
     ctx.update(forms)

@@ -354,14 +354,12 @@ def _form_ctx(
     event: Event | None = None,
     scope_form: EditScopeForm | None = None,
 ) -> dict[str, Any]:
-    from accounts.forms import TimeZoneField
 
     return {
         "form": form,
         "group": group,
         "event": event,
         "scope_form": scope_form,
-        "timezones": TimeZoneField.choices(),
     }
 
 

@@ -163,7 +163,6 @@ def _settings_ctx(
     preview: str | None = None,
     owner_form: OwnerAddForm | None = None,
 ) -> dict[str, Any]:
-    from accounts.forms import TimeZoneField
 
     group.refresh_from_db()
     return {
@@ -172,7 +171,6 @@ def _settings_ctx(
         "preview": preview,
         "owner_form": owner_form or OwnerAddForm(),
         "owners": group.owners_by_name(),
-        "timezones": TimeZoneField.choices(),
     }
 
 

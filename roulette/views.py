@@ -15,7 +15,6 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from accounts.forms import TimeZoneField
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from groups.access import can_manage, get_group_for_owner
@@ -138,7 +137,6 @@ def _home_ctx(
         "slot_times": [slot_time(slot) for slot in range(48)],
         "tz": tz,
         **_pairings_ctx(request.user, group),
-        "timezones": TimeZoneField.choices() if participant is not None else [],
         # Why an invitation would not reach them, so they are not paired.
         "suppression": Suppression.objects.filter(
             email=request.user.email.lower()

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.forms import TimeZoneField
 from accounts.models import User
 from notifications.outbox import not_emailed
 
@@ -81,7 +80,6 @@ def poll_context(
         "comments": [p for p in current.parties if p.comment],
         "urls": _urls(poll, link_token),
         "link_token": link_token,
-        "timezones": TimeZoneField.choices(),
     }
     if access.party is not None and poll.accepts_answers:
         ctx["answer_form"] = forms.get("answer_form") or answer_form(

@@ -18,7 +18,6 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from accounts.forms import TimeZoneField
 from accounts.http import AuthenticatedHttpRequest
 
 from . import pages, services
@@ -111,11 +110,7 @@ def _generate(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _create_ctx(ctx: dict[str, Any]) -> dict[str, Any]:
-    return {**_with_zones(ctx), "rows": ctx["form"].rows}
-
-
-def _with_zones(ctx: dict[str, Any]) -> dict[str, Any]:
-    return {**ctx, "timezones": TimeZoneField.choices()}
+    return {**ctx, "rows": ctx["form"].rows}
 
 
 @login_required

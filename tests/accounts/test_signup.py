@@ -1,6 +1,8 @@
+import re
+
 from django.core import mail
 
-from accounts.models import User
+from accounts.models import User, known_timezones
 from tests.mail import links_in, only_message_to, path_of
 
 
@@ -97,3 +99,15 @@ def test_signup_page_offers_a_labelled_zone_field_the_browser_can_fill(client, d
     assert "data-detect-timezone" in html
     assert '<datalist id="timezone-list">' in html
     assert 'src="/static/js/timezone.js"' in html
+
+
+def test_zone_list_offers_every_known_zone_once_where_a_zone_field_is(client, db):
+    signup = client.get("/accounts/signup/").content.decode()
+    signin = client.get("/accounts/signin/").content.decode()
+
+    datalist = re.search(r'<datalist id="timezone-list">(.*?)</datalist>', signup)
+    assert datalist is not None
+    offered = re.findall(r'<option value="([^"]*)"></option>', datalist.group(1))
+    assert offered == sorted(known_timezones())
+    assert "Europe/Berlin" in offered and "America/Argentina/Buenos_Aires" in offered
+    assert "timezone-list" not in signin  # no zone field there
