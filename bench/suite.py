@@ -6,7 +6,9 @@ last one before any speed work), so one run of this script measures, on one
 PostgreSQL cluster, one after the other:
 
 - then: the suite of BASE as that commit ran it (one pytest process), in a git
-  worktree of BASE that borrows this checkout's .venv and node_modules;
+  worktree of BASE with a virtualenv of BASE's own requirements (built once,
+  with this checkout's Python, under var/bench-suite/, and reused while
+  those files are the same) and this checkout's node_modules;
 - now: this checkout's tests that are BASE's tests, as `make test` runs them
   (pytest-xdist, one worker per core): the same test ids, or the same test
   function moved to another file. BASE's one HTML and axe walk is the English
@@ -26,6 +28,7 @@ repository root (`make bench-suite` runs exactly this):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import subprocess
@@ -44,10 +47,33 @@ WALK = (
 _PARAMS = re.compile(r"\[.*\]$")
 
 
-def collect(tree: Path) -> list[str]:
+def base_venv(tree: Path) -> Path:
+    """A virtualenv with the requirements of the commit checked out in `tree`.
+
+    Made with this checkout's Python (a venv's `-m venv` builds on the same
+    interpreter), named by a hash of the requirement files, so a later run
+    of the same BASE reuses it.
+    """
+    files = sorted((tree / "requirements").glob("*.txt"))
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    venv = ROOT / "var" / "bench-suite" / f"venv-{digest[:12]}"
+    python = venv / "bin" / "python"
+    if not (venv / ".installed").exists():
+        print(f"Installing BASE's requirements into {venv} ...", file=sys.stderr)
+        subprocess.run([str(PYTHON), "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet",
+             "-r", str(tree / "requirements" / "dev.txt")],
+            check=True,
+        )  # fmt: skip
+        (venv / ".installed").touch()
+    return venv
+
+
+def collect(tree: Path, python: Path = PYTHON) -> list[str]:
     """The test ids pytest finds in `tree`."""
     done = subprocess.run(
-        [str(PYTHON), "-m", "pytest", "--collect-only", "-q", "-o", "addopts=",
+        [str(python), "-m", "pytest", "--collect-only", "-q", "-o", "addopts=",
          "-p", "no:cacheprovider"],
         cwd=tree, capture_output=True, text=True, env=_env(), check=False,
     )  # fmt: skip
@@ -94,12 +120,14 @@ def _params(test: str) -> str:
     return found.group() if found else ""
 
 
-def run(tree: Path, args: list[str]) -> tuple[float, str, float, float]:
+def run(
+    tree: Path, args: list[str], python: Path = PYTHON
+) -> tuple[float, str, float, float]:
     """(wall seconds, pytest's last line, load before, load after)."""
     before = os.getloadavg()[0]
     started = time.perf_counter()
     done = subprocess.run(
-        [str(PYTHON), "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [str(python), "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=tree, capture_output=True, text=True, env=_env(), check=False,
     )  # fmt: skip
     wall = time.perf_counter() - started
@@ -132,12 +160,14 @@ def main() -> None:
             cwd=ROOT, check=True,
         )  # fmt: skip
         try:
-            for shared in (".venv", "node_modules"):
-                (tree / shared).symlink_to(ROOT / shared)
-            base_ids, now_ids = collect(tree), collect(ROOT)
+            venv = base_venv(tree)
+            (tree / ".venv").symlink_to(venv)
+            (tree / "node_modules").symlink_to(ROOT / "node_modules")
+            base_python = tree / ".venv" / "bin" / "python"
+            base_ids, now_ids = collect(tree, base_python), collect(ROOT)
             same, missing = counterparts(base_ids, now_ids)
             only = ["-k", args.keyword] if args.keyword else []
-            then = run(tree, only)
+            then = run(tree, only, base_python)
             now = run(ROOT, [*only, "-n", args.workers, "--dist", "worksteal", *same])
         finally:
             remove = ["git", "worktree", "remove", "--force", str(tree)]
