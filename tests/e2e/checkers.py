@@ -16,12 +16,14 @@ import shutil
 import subprocess
 import threading
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+
+from tests.fakes.http import ReplyingHandler
 
 NODE_MODULES = Path(settings.BASE_DIR) / "node_modules"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -137,7 +139,9 @@ class Viewer:
         self._server.server_close()
 
     def show(self, path: str, response) -> None:
-        headers = {k: v for k, v in response.headers.items() if k != "Set-Cookie"}
+        # The server writes its own Content-Length.
+        skip = {"set-cookie", "content-length"}
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in skip}
         headers["Cache-Control"] = "no-store"
         self.current = (response.status_code, headers, response.content)
         self.page.goto(f"{self.origin}{path}")
@@ -159,24 +163,13 @@ class Viewer:
             return self.current
         return 404, {}, b""
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[ReplyingHandler]:
         viewer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(ReplyingHandler):
             def do_GET(self) -> None:
                 dest = self.headers.get("Sec-Fetch-Dest", "")
-                status, headers, body = viewer._answer(self.path, dest)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args) -> None:
-                pass
+                self.send_reply(*viewer._answer(self.path, dest))
 
         return Handler
 

@@ -37,11 +37,13 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, NamedTuple, Self
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.fakes.http import ReplyingHandler
 
 SEND_PATH = "/v3/mail/send"
 STATS_PATH = "/__fake__/stats"
@@ -353,8 +355,7 @@ class _HTTPServer(ThreadingHTTPServer):
     fake: FakeSendGrid
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # Keep-alive for benchmark clients.
+class _Handler(ReplyingHandler):  # keep-alive for benchmark clients
     server_version = "FakeSendGrid/1.0"
     server: _HTTPServer
 
@@ -376,17 +377,6 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             reply = _error_reply(404)
             self.send_reply(404, dict(reply.headers), reply.body or b"")
-
-    def send_reply(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # Keep test and benchmark output clean.
 
 
 def _read_body(handler: _Handler, length: int, limit: int) -> bytes | None:
